@@ -1,0 +1,29 @@
+"""Programs: one serializable expression-graph representation, and what runs it.
+
+Build a :class:`Program` (leaves, SSA operations, roots), print it as runnable
+code with :func:`to_python`, and evaluate it with an implementation
+(:func:`run_on_value_class`) or an oracle.
+"""
+
+from micrograd.program._codegen import node_name, op_expression, to_python
+from micrograd.program._evaluate import float_forward, run_on_value_class
+from micrograd.program._outcome import Failure, Outcome
+from micrograd.program._program import BINARY, METHODS, OPS, UNARY, Const, Op, Operand, Program
+
+__all__ = [
+    "BINARY",
+    "METHODS",
+    "OPS",
+    "UNARY",
+    "Const",
+    "Failure",
+    "Op",
+    "Operand",
+    "Outcome",
+    "Program",
+    "float_forward",
+    "node_name",
+    "op_expression",
+    "run_on_value_class",
+    "to_python",
+]
