@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from micrograd.impl import Evaluator, LocalEvaluator, reference_dir
+from micrograd.verdict import exercise
 
 __all__ = ["PROFILES", "evaluator_for", "load_profile", "register_profiles", "set_evaluator"]
 
@@ -78,6 +79,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     profile = load_profile()
     config.stash[_PROFILE] = profile
+    config.addinivalue_line(
+        "markers", "exercise(name): the exercise a spec property checks (a key of micrograd.verdict.EXERCISES)"
+    )
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """Reject a misspelled exercise marker at collection, naming the test."""
+    for item in items:
+        for marker in item.iter_markers("exercise"):
+            try:
+                exercise(*marker.args)
+            except (ValueError, TypeError) as error:
+                raise pytest.UsageError(f"{item.nodeid}: {error}") from None
 
 
 _PROFILE = pytest.StashKey[str]()
