@@ -13,9 +13,9 @@ HELP = "generate exercises/ from reference/ (solution regions become stubs)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", type=Path, default=None, help="reference directory (default: the reference)")
-    parser.add_argument("--out", type=Path, default=None, help="exercises directory (default: exercises/ of the checkout)")
-    parser.add_argument("--check", action="store_true", help="only check that the exercises are up to date; exit 1 if not")
+    parser.add_argument("--source", type=Path, default=None, help="reference directory (default: reference/)")
+    parser.add_argument("--out", type=Path, default=None, help="exercises directory (default: exercises/)")
+    parser.add_argument("--check", action="store_true", help="only check the exercises are up to date; exit 1 if not")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
 
-__all__ = ["BEGIN", "END", "FILES", "AssignError", "Region", "check_exercises", "generate", "solution_regions", "write_exercises"]
+__all__ = [
+    "BEGIN",
+    "END",
+    "FILES",
+    "AssignError",
+    "Region",
+    "check_exercises",
+    "generate",
+    "solution_regions",
+    "write_exercises",
+]
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -85,7 +95,7 @@ def _enclosing(functions: List[tuple], line: int, filename: str) -> tuple:
     inside = [f for f in functions if f[0] < line <= f[1]]
     if not inside:
         raise AssignError(f"{filename}:{line}: a solution region must be inside a function")
-    first, _, qualname, node = max(inside, key=lambda f: f[0])
+    _, _, qualname, node = max(inside, key=lambda f: f[0])
     doc = ast.get_docstring(node)
     hint = " ".join(doc.split("\n\n")[0].split()) if doc else ""
     return qualname, hint

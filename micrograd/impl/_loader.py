@@ -20,6 +20,8 @@ from typing import Any, Iterator
 
 from micrograd._paths import exercises_dir, reference_dir
 
+__all__ = ["Implementation", "ImplementationError", "exercises_dir", "load_implementation", "reference_dir"]
+
 _counter = itertools.count()
 _import_lock = threading.RLock()
 

@@ -66,8 +66,9 @@ def run_on_value_class(program: Program, value_class: type, *, files: Sequence[P
         phase, node = "read", None
         initial = tuple(_number(v.grad, f"{_name(i)}.grad before backward()") for i, v in enumerate(nodes))
         phase = "backward"
-        for node in program.roots:
-            nodes[node].backward()
+        for root in program.roots:
+            node = root  # named in the Failure if this backward() raises
+            nodes[root].backward()
         phase, node = "read", None
         data = tuple(_number(v.data, f"{_name(i)}.data") for i, v in enumerate(nodes))
         grad = tuple(_number(v.grad, f"{_name(i)}.grad") for i, v in enumerate(nodes))

@@ -20,7 +20,7 @@ BINARY: Dict[str, str] = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow":
 #: unary operations written as methods, ``v.relu()``
 METHODS = ("relu", "tanh", "exp", "log")
 #: every unary operation: negation and the methods
-UNARY = ("neg",) + METHODS
+UNARY = ("neg", *METHODS)
 #: every operation kind
 OPS = tuple(BINARY) + UNARY
 

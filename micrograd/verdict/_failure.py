@@ -14,7 +14,7 @@ Row = Tuple[str, str, str]
 
 
 @dataclass
-class SpecFailure(AssertionError):
+class SpecFailure(AssertionError):  # noqa: N818 (a verdict, named like Hypothesis's Flaky, not an Error)
     """A property's verdict against an implementation, with everything a student needs.
 
     ``exercise`` is a key of EXERCISES; ``summary`` one line; ``code`` a runnable snippet
@@ -35,7 +35,8 @@ class SpecFailure(AssertionError):
     def __str__(self) -> str:
         parts = [self.summary]
         if self.code:
-            parts += ["", "Counterexample (runnable):", "", *("    " + line for line in self.code.rstrip().splitlines())]
+            code = ["    " + line for line in self.code.rstrip().splitlines()]
+            parts += ["", "Counterexample (runnable):", "", *code]
         if self.rows:
             width = max(len(r[0]) for r in self.rows)
             parts += ["", f"    {'':{width}}  expected                  got"]

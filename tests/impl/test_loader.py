@@ -71,7 +71,7 @@ def test_missing_directory_is_named(tmp_path):
 
 def test_missing_engine_is_named(tmp_path):
     (tmp_path / "nn.py").write_text("")
-    with pytest.raises(ImplementationError, match="has no engine.py"):
+    with pytest.raises(ImplementationError, match=r"has no engine\.py"):
         load_implementation(tmp_path)
 
 
@@ -79,7 +79,7 @@ def test_missing_nn_is_named_but_the_engine_still_works(tmp_path):
     (tmp_path / "engine.py").write_text(ENGINE)
     impl = load_implementation(tmp_path)
     assert impl.Value(2).data == 2
-    with pytest.raises(ImplementationError, match=r"nn.py is missing"):
+    with pytest.raises(ImplementationError, match=r"nn\.py is missing"):
         impl.MLP  # noqa: B018 (the access is the test)
 
 
