@@ -1,0 +1,84 @@
+"""Oracles: evaluate a :class:`~micrograd.program.Program` as a correct micrograd engine would.
+
+Each oracle returns an :class:`~micrograd.program.Outcome` with the data and grad of
+every node (``initial_grad`` all 0.0), where the grad of node i is the sum over roots
+r of d r / d node_i (0.0 for nodes no root depends on; a root that is a leaf gets 1.0).
+
+- :class:`TorchOracle` (``"torch"``): PyTorch autograd in float64;
+- :class:`JaxOracle` (``"jax"``): one compiled JAX interpreter, float64 (turns on
+  ``jax_enable_x64`` for the process);
+- :class:`FiniteDifferences` (``"fd"``): plain floats, central differences with
+  Richardson extrapolation; a gradient it cannot estimate is None.
+
+``evaluate`` raises ValueError when two roots share an intermediate node or one root
+is an ancestor of another (micrograd's grads are not the sum over roots there). A
+program on which a correct engine raises (``**`` with a node exponent, ``log`` of a
+non-positive number, division by zero, ...) gives ``Outcome(error=Failure(...))``.
+
+Importing this package needs only numpy: torch and jax are imported when an oracle is
+created. ``get_oracle(name)`` explains how to install a missing one.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from typing import Callable, Dict, Optional
+
+from micrograd.oracles._common import Oracle, check_roots, engine_failure
+from micrograd.oracles._fd import FiniteDifferences
+from micrograd.oracles._jax import JaxOracle
+from micrograd.oracles._torch import TorchOracle
+
+__all__ = [
+    "ORACLE_NAMES",
+    "Oracle",
+    "TorchOracle",
+    "JaxOracle",
+    "FiniteDifferences",
+    "get_oracle",
+    "oracle_skip_reason",
+    "check_roots",
+    "engine_failure",
+]
+
+#: every oracle's name, in the order of preference
+ORACLE_NAMES = ("torch", "jax", "fd")
+
+_FACTORIES: Dict[str, Callable[[], Oracle]] = {
+    "torch": TorchOracle,
+    "jax": JaxOracle,
+    "fd": FiniteDifferences,
+}
+_PACKAGES: Dict[str, str] = {"torch": "torch", "jax": "jax"}
+
+
+def oracle_skip_reason(name: str) -> Optional[str]:
+    """None if oracle ``name`` can be used here, else why not (for ``pytest.skip``)."""
+    _check_name(name)
+    package = _PACKAGES.get(name)
+    if package is not None and not _installed(package):
+        return f"{package} is not installed: pip install 'micrograd-kit[oracles]'"
+    return None
+
+
+def get_oracle(name: str) -> Oracle:
+    """A new oracle by name (one of ORACLE_NAMES); ImportError if its package is missing."""
+    reason = oracle_skip_reason(name)
+    if reason is not None:
+        raise ImportError(f"oracle {name!r} is unavailable: {reason}")
+    return _FACTORIES[name]()
+
+
+def _installed(package: str) -> bool:
+    if package in sys.modules:
+        return sys.modules[package] is not None  # None: imports of it are blocked
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _check_name(name: str) -> None:
+    if name not in _FACTORIES:
+        raise ValueError(f"unknown oracle {name!r}; choose one of {', '.join(ORACLE_NAMES)}")

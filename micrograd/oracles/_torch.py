@@ -1,0 +1,63 @@
+"""The PyTorch oracle: float64 tensors, one backward pass on the sum of the roots."""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional, Tuple
+
+from micrograd.oracles._common import check_roots, engine_failure
+from micrograd.program import Const, Outcome, Program
+
+__all__ = ["TorchOracle"]
+
+
+class TorchOracle:
+    """Data and grad of every node from PyTorch autograd (CPU, float64).
+
+    Every node is a 0-d float64 tensor that requires grad (intermediates call
+    ``retain_grad()``); one ``backward()`` on the sum of the roots gives, in every
+    node's ``.grad``, the sum over roots of d root / d node. Nodes no root depends
+    on get 0.0. ``relu`` is ``torch.relu`` (relu'(0) = 0, as micrograd).
+    """
+
+    name = "torch"
+
+    def __init__(self) -> None:
+        import torch  # deferred: importing micrograd.oracles must not need torch
+
+        self._torch = torch
+
+    def evaluate(self, program: Program) -> Outcome:
+        check_roots(program)
+        failure = engine_failure(program)
+        if failure is not None:
+            return Outcome(error=failure)
+        torch = self._torch
+        with torch.enable_grad():
+            nodes: List[Any] = [torch.tensor(float(x), dtype=torch.float64, requires_grad=True) for x in program.leaves]
+            for _, op in program.nodes():
+                args = [arg.value if isinstance(arg, Const) else nodes[arg] for arg in op.args]
+                out = _apply(torch, op.kind, args)
+                out.retain_grad()
+                nodes.append(out)
+            if program.roots:
+                torch.stack([nodes[r] for r in program.roots]).sum().backward()
+        data = tuple(float(v.detach()) for v in nodes)
+        grad: Tuple[Optional[float], ...] = tuple(0.0 if v.grad is None else float(v.grad) for v in nodes)
+        return Outcome(data=data, grad=grad, initial_grad=(0.0,) * len(nodes))
+
+
+def _apply(torch: Any, kind: str, args: List[Any]) -> Any:
+    a = args[0]
+    if kind == "add":
+        return a + args[1]
+    if kind == "sub":
+        return a - args[1]
+    if kind == "mul":
+        return a * args[1]
+    if kind == "div":
+        return a / args[1]
+    if kind == "pow":
+        return torch.pow(a, args[1])  # the exponent is a Const here: engine_failure rejected the others
+    if kind == "neg":
+        return -a
+    return getattr(torch, kind)(a)  # relu tanh exp log
