@@ -58,7 +58,8 @@ def run_on_value_class(program: Program, value_class: type, *, files: Sequence[P
         for i, x in enumerate(program.leaves):
             node = i
             nodes.append(value_class(x))
-        for node, op in program.nodes():
+        for index, op in program.nodes():
+            node = index  # named in the Failure if this operation raises
             out = _apply(op, nodes)
             if not isinstance(out, value_class):
                 raise _ReadError(f"the result is {type(out).__name__} {out!r:.60}, not a Value")
@@ -98,7 +99,7 @@ def _location(error: BaseException, files: Sequence[Path]) -> str:
     last = ""
     for frame in traceback.extract_tb(error.__traceback__):
         if frame.filename in wanted:
-            last = f"{Path(frame.filename).name}:{frame.lineno}"
+            last = f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
     return last
 
 

@@ -14,7 +14,7 @@ class Failure:
 
     ``phase`` is ``"build"`` (computing node ``node``), ``"backward"`` (the call on
     root ``node``) or ``"read"`` (data or grad of node ``node`` is not a number).
-    ``location`` is ``file:line`` of the last frame in the implementation's own files.
+    ``location`` is ``file:line in function`` of the last frame in the implementation's own files.
     """
 
     type: str

@@ -23,6 +23,8 @@ METHODS = ("relu", "tanh", "exp", "log")
 UNARY = ("neg", *METHODS)
 #: every operation kind
 OPS = tuple(BINARY) + UNARY
+#: the most lines a program shows in Hypothesis's reports before it is abbreviated
+PRETTY_LINES = 60
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,14 @@ class Program:
         return to_python(self)
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        """Show as runnable code in Hypothesis's falsifying examples and in IPython."""
-        printer.text(str(self))
+        """Show as runnable code in Hypothesis's falsifying examples and in IPython
+        (abbreviated past PRETTY_LINES lines, which Hypothesis would reject as too large)."""
+        lines = str(self).splitlines()
+        if len(lines) > PRETTY_LINES:
+            head, tail = PRETTY_LINES // 2, PRETTY_LINES // 4
+            skipped = len(lines) - head - tail
+            lines = [*lines[:head], f"# ... {skipped} more lines: print(program) shows them all", *lines[-tail:]]
+        printer.text("\n".join(lines))
 
 
 def _arg_to_json(arg: Operand) -> Any:

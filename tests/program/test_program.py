@@ -76,4 +76,4 @@ def test_failures_are_captured_with_phase_node_and_location(tmp_path):
     outcome = LocalEvaluator(tmp_path).evaluate(Program((1.0, 2.0), (Op("add", (0, 1)),), (2,)))
     assert outcome.error is not None
     assert (outcome.error.type, outcome.error.phase, outcome.error.node) == ("NotImplementedError", "build", 2)
-    assert outcome.error.location == "engine.py:5"
+    assert outcome.error.location == "engine.py:5 in __add__"

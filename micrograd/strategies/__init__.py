@@ -1,0 +1,34 @@
+"""Hypothesis strategies for the spec: programs every evaluator agrees on, biased to reuse.
+
+``programs()`` is the general strategy; the others target one behaviour. Every strategy
+checks its arguments when called and shrinks to small graphs and simple numbers.
+"""
+
+from micrograd.strategies._build import BOUND, GAP
+from micrograd.strategies._modules import module_programs
+from micrograd.strategies._programs import (
+    EXPONENTS,
+    ChainProgram,
+    constants,
+    deep_programs,
+    leaf_values,
+    programs,
+    relu_at_zero_programs,
+    root_scales,
+    value_exponent_programs,
+)
+
+__all__ = [
+    "BOUND",
+    "ChainProgram",
+    "EXPONENTS",
+    "GAP",
+    "constants",
+    "deep_programs",
+    "leaf_values",
+    "module_programs",
+    "programs",
+    "relu_at_zero_programs",
+    "root_scales",
+    "value_exponent_programs",
+]

@@ -1,0 +1,13 @@
+"""Exercise div: ``a / b`` and ``a / 2`` (divisors kept away from 0)."""
+
+import pytest
+from hypothesis import given
+
+from micrograd.strategies import programs
+from micrograd.verdict import check_program
+
+
+@pytest.mark.exercise("div")
+@given(program=programs(ops=("div", "mul"), max_ops=6))
+def test_division_matches_the_oracle(impl, oracle, program):
+    check_program(impl, oracle, program, exercise="div")

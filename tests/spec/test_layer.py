@@ -1,0 +1,60 @@
+"""Layer: nout neurons reading the same inputs; one neuron gives a single Value."""
+
+import pytest
+from hypothesis import given
+
+from micrograd.program import check_module_program
+from micrograd.strategies import module_programs
+
+
+@pytest.mark.exercise("layer")
+@given(module_programs(kind="layer", actions=["forward"]))
+def test_layer_outputs_are_its_neurons_outputs_in_order(impl, program):
+    check_module_program(
+        impl,
+        program,
+        exercise="layer",
+        fields=("outputs", "loss"),
+        summary="layer(x) should be [n(x) for n in self.neurons], in order",
+        hint="call every neuron on the same x and keep the outputs in the order of self.neurons",
+    )
+
+
+@pytest.mark.exercise("layer")
+@given(module_programs(kind="layer", actions=["forward"]))
+def test_layer_gradients_reach_every_neuron(impl, program):
+    check_module_program(
+        impl,
+        program,
+        exercise="layer",
+        fields=("grads",),
+        summary="after loss.backward(), every neuron's w and b grads should match PyTorch",
+        hint="return the neurons' own output Values (not copies, not their .data), so backward() reaches them",
+    )
+
+
+@pytest.mark.exercise("layer")
+@given(module_programs(kind="layer", outputs=1, actions=["forward"]))
+def test_layer_with_one_neuron_returns_a_single_value(impl, program):
+    check_module_program(
+        impl,
+        program,
+        exercise="layer",
+        fields=("single",),
+        summary="a Layer with nout == 1 should return its one output as a Value, not a list",
+        hint="return out[0] if len(out) == 1 else out: an MLP ending in one neuron then gives a Value, "
+        "on which loss code can call backward()",
+    )
+
+
+@pytest.mark.exercise("layer")
+@given(module_programs(kind="layer", outputs=3, max_width=4, actions=["forward"]))
+def test_layer_with_several_neurons_returns_a_list(impl, program):
+    check_module_program(
+        impl,
+        program,
+        exercise="layer",
+        fields=("single",),
+        summary="a Layer with nout > 1 should return a list with one Value per neuron",
+        hint="return the list of outputs; only a single neuron's output is unwrapped",
+    )

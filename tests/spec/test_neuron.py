@@ -1,0 +1,48 @@
+"""Neuron: relu(w . x + b), or w . x + b with nonlin=False, checked against a PyTorch model."""
+
+import pytest
+from hypothesis import given
+
+from micrograd.program import check_module_program
+from micrograd.strategies import module_programs
+
+
+@pytest.mark.exercise("neuron")
+@given(module_programs(kind="neuron", actions=["forward"]))
+def test_neuron_output_is_relu_of_weighted_sum_plus_bias(impl, program):
+    check_module_program(
+        impl,
+        program,
+        exercise="neuron",
+        fields=("outputs", "single", "loss"),
+        summary="n(x) should be one Value, relu(w . x + b) (just w . x + b when nonlin=False)",
+        hint="start from the bias b, add wi * xi for every weight and input, then apply relu() "
+        "only when self.nonlin is True; build it from Value operations so it stays a Value",
+    )
+
+
+@pytest.mark.exercise("neuron")
+@given(module_programs(kind="neuron", nonlin=False, actions=["forward"]))
+def test_linear_neuron_applies_no_relu(impl, program):
+    check_module_program(
+        impl,
+        program,
+        exercise="neuron",
+        fields=("outputs",),
+        summary="with nonlin=False, n(x) should be w . x + b, negative values included",
+        hint="apply relu() only when self.nonlin is True: the last layer of an MLP is linear",
+    )
+
+
+@pytest.mark.exercise("neuron")
+@given(module_programs(kind="neuron", actions=["forward"]))
+def test_neuron_gradients_reach_every_weight_and_the_bias(impl, program):
+    check_module_program(
+        impl,
+        program,
+        exercise="neuron",
+        fields=("grads",),
+        summary="after loss.backward(), every wi.grad and b.grad should match PyTorch",
+        hint="compute the output only with Value operations on self.w and self.b (no .data, no float()), "
+        "so backward() reaches every parameter; a sum must include the bias exactly once",
+    )

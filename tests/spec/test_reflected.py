@@ -1,0 +1,13 @@
+"""Exercise reflected: a plain number on the left, ``2 + a``, ``2 - a``, ``2 * a``, ``2 / a``."""
+
+import pytest
+from hypothesis import given
+
+from micrograd.strategies import programs
+from micrograd.verdict import check_program
+
+
+@pytest.mark.exercise("reflected")
+@given(program=programs(ops=("add", "sub", "mul", "div"), constants="left", max_ops=6))
+def test_number_on_the_left_matches_the_oracle(impl, oracle, program):
+    check_program(impl, oracle, program, exercise="reflected")

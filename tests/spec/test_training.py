@@ -1,0 +1,35 @@
+"""Training: SGD steps p.data -= lr * p.grad on a whole model, checked step by step against PyTorch."""
+
+import pytest
+from hypothesis import given
+
+from micrograd.program import check_module_program
+from micrograd.strategies import module_programs
+
+
+@pytest.mark.exercise("training")
+@given(module_programs(kind="mlp", actions=["forward", "step"]))
+def test_one_sgd_step_moves_every_parameter_against_its_gradient(impl, program):
+    check_module_program(
+        impl,
+        program,
+        exercise="training",
+        fields=("params", "grads"),
+        summary="one step of p.data -= lr * p.grad over model.parameters() should match PyTorch",
+        hint="the step needs the right gradients (MLP forward and backward) and model.parameters() "
+        "listing every parameter exactly once",
+    )
+
+
+@pytest.mark.exercise("training")
+@given(module_programs(kind="mlp", max_steps=5))
+def test_a_few_sgd_steps_follow_the_same_losses_as_torch(impl, program):
+    check_module_program(
+        impl,
+        program,
+        exercise="training",
+        fields=("loss", "params", "grads", "outputs"),
+        summary="a few rounds of forward, backward, step, zero_grad should follow PyTorch's losses and parameters",
+        hint="each round: compute the loss, call loss.backward(), update p.data -= lr * p.grad for p in "
+        "model.parameters(), then model.zero_grad() so the next round starts from zero grads",
+    )
