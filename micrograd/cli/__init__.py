@@ -16,6 +16,11 @@ __all__ = ["COMMANDS", "main"]
 #: subcommand name -> module implementing it
 COMMANDS = {
     "assign": "micrograd.assign",
+    "check": "micrograd.check",
+    "mutants": "micrograd.mutants",
+    "grade": "autograder.grade",
+    "gradescope": "autograder.gradescope",
+    "demo": "micrograd.demo",
 }
 
 

@@ -19,9 +19,21 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from micrograd.impl import Evaluator, LocalEvaluator, reference_dir
+from micrograd.testing._collect import Property, PropertyResult, SpecCollectionError, collect_properties, run_property
 from micrograd.verdict import exercise
 
-__all__ = ["PROFILES", "evaluator_for", "load_profile", "register_profiles", "set_evaluator"]
+__all__ = [
+    "PROFILES",
+    "evaluator_for",
+    "load_profile",
+    "register_profiles",
+    "set_evaluator",
+    "Property",
+    "PropertyResult",
+    "SpecCollectionError",
+    "collect_properties",
+    "run_property",
+]
 
 #: profile name -> settings; registered once, by register_profiles()
 PROFILES = {

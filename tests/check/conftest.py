@@ -1,0 +1,3 @@
+"""tests/check: ``fake_spec/`` is data for ``collect_properties`` (a small spec), not tests for pytest."""
+
+collect_ignore = ["fake_spec"]
