@@ -1,0 +1,26 @@
+"""nbgrader configuration for the micrograd course (run nbgrader from this directory).
+
+Every setting here is one nbgrader reads; see docs/nbgrader.md for the workflow.
+"""
+
+# nbgrader runs this file with get_config already defined
+c = get_config()  # type: ignore[name-defined]  # noqa: F821
+
+c.CourseDirectory.course_id = "micrograd"
+# the assignment lives in source/micrograd/; nbgrader needs to know it before autograde
+c.CourseDirectory.db_assignments = [dict(name="micrograd")]
+
+# nbgrader's own stub (it cannot carry a per-method hint); `micrograd assign` puts the hint
+# into exercises/ instead, and tests/course checks the two agree apart from these lines
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# nbgrader copies every non-notebook file of source/ into release/ and, when autograding,
+# over the student's files, without stripping solutions. The notebook's %%writefile cells
+# create engine.py and nn.py wherever it runs, so never copy those from source/ (an instructor
+# who ran the source notebook would otherwise release the solution).
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "engine.py", "nn.py"]
+# nothing to protect from overwriting: the student's code is in the notebook, not in .py files
+c.Autograde.exclude_overwriting = {}
+
+# a hidden test cell runs the spec for one exercise: allow a slow machine plenty of time
+c.Execute.timeout = 600

@@ -1,0 +1,291 @@
+"""Build the kit's notebooks from the cells below, and execute them so they ship with outputs.
+
+    python notebooks/build.py                 # write and execute every notebook
+    python notebooks/build.py demo.ipynb      # only some
+    python notebooks/build.py --no-execute    # write them without running (no outputs)
+
+The cells live here, not only in the .ipynb files, so a review sees plain Python and
+``tests/notebooks`` can check that the shipped notebooks are what this script builds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+__all__ = ["HERE", "NOTEBOOKS", "build", "execute", "main"]
+
+HERE = Path(__file__).resolve().parent
+#: a cell is ("md", text) or ("code", source)
+Cell = Tuple[str, str]
+
+DEMO: List[Cell] = [
+    ("md", """# micrograd: training a small MLP on the moons
+
+A binary classifier with upstream micrograd's demo recipe: an `MLP(2, [16, 16, 1])`,
+a max-margin (hinge) loss with L2 regularisation, and 100 steps of plain SGD.
+Every number below comes from the scalar `Value` engine in `micrograd/engine.py`;
+`micrograd.training` runs upstream's loop (the same losses, faster: see `docs/speed.md`)."""),
+    ("code", """%matplotlib inline
+import matplotlib.pyplot as plt
+import numpy as np
+
+from micrograd.training import load_moons, make_model, moons_loss, predict, train_moons"""),
+    ("md", """## The data
+
+Two interleaving half circles with a little noise, labels -1 and +1: the 100 points of
+upstream's demo (`make_moons(n_samples=100, noise=0.1)` with its seeds), bundled with the kit."""),
+    ("code", """data = load_moons()
+X, y = np.array(data.X), np.array(data.y)
+print(len(data), "points,", (y > 0).sum(), "labelled +1")
+plt.figure(figsize=(5, 5))
+plt.scatter(X[:, 0], X[:, 1], c=y, s=20, cmap="jet")
+plt.title("the moons");"""),
+    ("md", "## The model"),
+    ("code", """model = make_model()  # MLP(2, [16, 16, 1]) right after random.seed(1337), as upstream
+print(model)
+print("number of parameters", len(model.parameters()))"""),
+    ("md", """## The loss
+
+For a point `x` with label `y` and score `s = model(x)`, the max-margin loss
+`relu(1 - y * s)` is zero once the point is on the right side of the boundary with a
+margin of 1. The total loss is the mean over the points plus `1e-4 * sum(p * p)` over
+the parameters, which keeps the weights small. Written out with `Value`s, as upstream's
+demo does (`moons_loss(model, data, fast=False)` builds exactly this graph):
+
+```python
+scores = [model([Value(x0), Value(x1)]) for x0, x1 in data.X]
+losses = [(1 + -yi * si).relu() for yi, si in zip(data.y, scores)]
+data_loss = sum(losses) * (1.0 / len(losses))
+reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+total_loss = data_loss + reg_loss
+```"""),
+    ("code", """total_loss, acc = moons_loss(model, data, fast=False)
+print(f"before training: loss {total_loss.data:.4f}, accuracy {acc:.0%}")"""),
+    ("md", """## Training: 100 steps of SGD
+
+Each step: compute the loss, `model.zero_grad()`, `total_loss.backward()`, then move every
+parameter against its gradient, `p.data -= learning_rate * p.grad`, with a learning rate
+decaying from 1.0 to 0.109."""),
+    ("code", """def show(step):
+    if step.step % 10 == 0 or step.step == 99:
+        print(f"step {step.step:3d} loss {step.loss:.4f}, accuracy {step.accuracy:.0%}")
+
+
+run = train_moons(model, data, steps=100, on_step=show)
+print(f"after training: training accuracy {run.final_accuracy:.0%}")"""),
+    ("code", """plt.figure(figsize=(5, 3))
+plt.plot(run.losses)
+plt.xlabel("step")
+plt.ylabel("loss")
+plt.yscale("log");"""),
+    ("md", "## The decision boundary"),
+    ("code", """h = 0.25
+x_min, x_max = X[:, 0].min() - 1, X[:, 0].max() + 1
+y_min, y_max = X[:, 1].min() - 1, X[:, 1].max() + 1
+xx, yy = np.meshgrid(np.arange(x_min, x_max, h), np.arange(y_min, y_max, h))
+Z = np.array(predict(model, np.c_[xx.ravel(), yy.ravel()].tolist())) > 0
+
+plt.figure(figsize=(5, 5))
+plt.contourf(xx, yy, Z.reshape(xx.shape), cmap=plt.cm.Spectral, alpha=0.8)
+plt.scatter(X[:, 0], X[:, 1], c=y, s=40, cmap=plt.cm.Spectral)
+plt.xlim(xx.min(), xx.max())
+plt.ylim(yy.min(), yy.max())
+plt.title(f"decision boundary, training accuracy {run.final_accuracy:.0%}");"""),
+]
+
+TRACE_GRAPH: List[Cell] = [
+    ("md", """# Drawing the graph behind a Value
+
+`micrograd.viz.draw_dot(root)` draws every `Value` that `root` depends on as a box
+showing its `data` and its `grad`, and every operation as a small node between its
+inputs and its result. It returns a `graphviz.Digraph`: Jupyter shows it directly,
+and `draw_dot(root).render("graph")` writes a file (SVG by default). Rendering needs
+graphviz's `dot` program (Debian/Ubuntu: `apt-get install graphviz`)."""),
+    ("code", """from micrograd.engine import Value
+from micrograd.nn import Neuron
+from micrograd.viz import draw_dot"""),
+    ("md", "## A tiny expression, before and after `backward()`"),
+    ("code", """x = Value(1.0)
+y = (x * 2 + 1).relu()
+draw_dot(y)  # every grad is still 0"""),
+    ("code", """y.backward()
+draw_dot(y)  # dy/dx = 2"""),
+    ("md", """## A neuron by hand
+
+`o = tanh(x1*w1 + x2*w2 + b)`, with the bias chosen so that `o` is about 0.7071.
+After `backward()`, each box holds the derivative of `o` with respect to it.
+`w2` gets grad 0: it is multiplied by `x2 = 0`, so changing it does not change `o`."""),
+    ("code", """x1 = Value(2.0)
+x2 = Value(0.0)
+w1 = Value(-3.0)
+w2 = Value(1.0)
+b = Value(6.8813735870195432)
+n = x1 * w1 + x2 * w2 + b
+o = n.tanh()
+o.backward()
+print(f"o = {o.data:.4f}; do/dx1 = {x1.grad:.4f}, do/dw1 = {w1.grad:.4f}, do/dw2 = {w2.grad:.4f}")
+draw_dot(o)"""),
+    ("md", """## A `Neuron` from `micrograd.nn`, top to bottom
+
+Its weights are random; the output is `relu(w . x + b)`."""),
+    ("code", """import random
+
+random.seed(1337)
+neuron = Neuron(2)
+out = neuron([Value(1.0), Value(-2.0)])
+out.backward()
+draw_dot(out, rankdir="TB")"""),
+]
+
+LEARN: List[Cell] = [
+    ("md", """# micrograd step by step
+
+From a single `Value` to training a small neural network. Run it on the reference
+implementation, or on your own: set `IMPLEMENTATION` below to `"exercises"` (your
+`exercises/` folder) or to the path of any folder holding an `engine.py` and an
+`nn.py`. Cells that use something you have not written yet stop with
+`NotImplementedError` naming the method; `micrograd check` tells you what is left."""),
+    ("code", """import os
+import random
+
+from micrograd.impl import exercises_dir, load_implementation, reference_dir
+from micrograd.viz import draw_dot
+
+# "reference", "exercises", or a folder with engine.py and nn.py
+# (the environment variable MICROGRAD_IMPL overrides it, for running this notebook from scripts)
+IMPLEMENTATION = os.environ.get("MICROGRAD_IMPL", "reference")
+
+folder = {"reference": reference_dir(), "exercises": exercises_dir()}.get(IMPLEMENTATION, IMPLEMENTATION)
+impl = load_implementation(folder)
+Value, Neuron, Layer, MLP = impl.Value, impl.Neuron, impl.Layer, impl.MLP
+print("using the implementation in", impl.path.name + "/")"""),
+    ("md", """## 1. A Value is a number that remembers where it came from
+
+Every operation makes a new `Value` that keeps its inputs (`_prev`) and the operation
+(`_op`). `grad` starts at 0."""),
+    ("code", """a = Value(2.0)
+b = Value(-3.0)
+c = a * b
+print(c, "made by", repr(c._op), "from", [v.data for v in c._prev])"""),
+    ("md", """## 2. `backward()` fills in every gradient
+
+`c.backward()` sets `c.grad = 1` and applies the chain rule from `c` back to the leaves:
+for `c = a * b`, `dc/da = b` and `dc/db = a`."""),
+    ("code", """c.backward()
+print("dc/da =", a.grad, " dc/db =", b.grad)"""),
+    ("md", """## 3. Check a gradient against a finite difference
+
+The slope of `f` at `x` is about `(f(x + h) - f(x - h)) / 2h` for a small `h`."""),
+    ("code", """def f(x):
+    return (x * x + 3 * x).tanh() + (x - 1) ** 2
+
+
+x = Value(0.5)
+y = f(x)
+y.backward()
+h = 1e-6
+numeric = (f(Value(0.5 + h)).data - f(Value(0.5 - h)).data) / (2 * h)
+print(f"backward: {x.grad:.6f}   finite difference: {numeric:.6f}")"""),
+    ("md", """## 4. A value used twice collects both contributions
+
+`y = x * x` uses `x` twice, so `dy/dx = x + x`: each `_backward` must *add* to `grad`."""),
+    ("code", """x = Value(3.0)
+y = x * x
+y.backward()
+print("dy/dx =", x.grad)
+draw_dot(y)"""),
+    ("md", """## 5. A neuron: `relu(w . x + b)`"""),
+    ("code", """random.seed(4)
+neuron = Neuron(3)
+out = neuron([1.0, -2.0, 0.5])
+out.backward()
+print("output", out.data)
+print("gradients of the weights and bias", [p.grad for p in neuron.parameters()])"""),
+    ("md", """## 6. A multi-layer perceptron
+
+`MLP(3, [4, 4, 1])`: 3 inputs, two hidden layers of 4 relu neurons, one linear output."""),
+    ("code", """random.seed(7)
+model = MLP(3, [4, 4, 1])
+print(model)
+print(len(model.parameters()), "parameters")"""),
+    ("md", """## 7. Training: upstream's four-sample example
+
+Squared loss, then a step of gradient descent: zero the grads, backward, move every
+parameter a little against its gradient. The loss goes down."""),
+    ("code", """xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+ys = [1.0, -1.0, -1.0, 1.0]
+
+for step in range(20):
+    predictions = [model(x) for x in xs]
+    loss = sum((p - y) ** 2 for p, y in zip(predictions, ys))
+    model.zero_grad()
+    loss.backward()
+    for p in model.parameters():
+        p.data -= 0.05 * p.grad
+    if step % 4 == 0 or step == 19:
+        print(f"step {step:2d} loss {loss.data:.4f}")
+
+print("predictions", [round(model(x).data, 3) for x in xs], "targets", ys)"""),
+    ("md", """Next: `notebooks/demo.ipynb` trains a bigger network on a 2-D dataset and plots
+its decision boundary; `notebooks/trace_graph.ipynb` draws graphs."""),
+]
+
+NOTEBOOKS: Dict[str, List[Cell]] = {
+    "learn.ipynb": LEARN,
+    "trace_graph.ipynb": TRACE_GRAPH,
+    "demo.ipynb": DEMO,
+}
+
+
+def build(name: str) -> nbformat.NotebookNode:
+    """The notebook ``name`` (a key of NOTEBOOKS), without outputs."""
+    if name not in NOTEBOOKS:
+        raise ValueError(f"unknown notebook {name!r}; choose from {', '.join(NOTEBOOKS)}")
+    cells = [new_markdown_cell(text) if kind == "md" else new_code_cell(text) for kind, text in NOTEBOOKS[name]]
+    for index, cell in enumerate(cells):
+        cell["id"] = f"{Path(name).stem.replace('_', '-')}-{index}"
+    return new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+    )
+
+
+def execute(notebook: nbformat.NotebookNode, cwd: Path = HERE, timeout: int = 1200) -> nbformat.NotebookNode:
+    """Run every cell in a fresh python3 kernel with ``cwd`` as working directory (raises on an error)."""
+    from nbclient import NotebookClient
+
+    resources = {"metadata": {"path": str(cwd)}}
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources=resources)
+    client.execute()
+    return notebook
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help=f"notebooks to build (default: all of {', '.join(NOTEBOOKS)})")
+    parser.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
+    args = parser.parse_args(argv)
+    for name in args.names or list(NOTEBOOKS):
+        if name not in NOTEBOOKS:
+            parser.error(f"unknown notebook {name!r}; choose from {', '.join(NOTEBOOKS)}")
+        notebook = build(name)
+        if not args.no_execute:
+            print(f"executing {name} ...", flush=True)
+            execute(notebook)
+        nbformat.validate(notebook)
+        nbformat.write(notebook, HERE / name)
+        print(f"wrote {HERE / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
