@@ -13,6 +13,10 @@ Semantics:
 - relu'(0) = 0, as in PyTorch;
 - two `backward()` calls on different roots that share leaves sum into the leaves;
 - `_prev` is a tuple, so gradients always accumulate in the same order.
+
+Each `_backward` takes the nodes it uses as default arguments (`out=out`) rather
+than as closure cells: Python's garbage collector then tracks 4 objects per node
+instead of 7, and training runs twice as fast (docs/speed.md).
 """
 import math
 

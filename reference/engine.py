@@ -11,6 +11,10 @@ Semantics:
 - relu'(0) = 0, as in PyTorch;
 - two `backward()` calls on different roots that share leaves sum into the leaves;
 - `_prev` is a tuple, so gradients always accumulate in the same order.
+
+Each `_backward` takes the nodes it uses as default arguments (`out=out`) rather
+than as closure cells: Python's garbage collector then tracks 4 objects per node
+instead of 7, and training runs twice as fast (docs/speed.md).
 """
 import math
 
@@ -33,7 +37,7 @@ class Value:
         ### BEGIN SOLUTION
         out = Value(self.data + other.data, (self, other), '+')
 
-        def _backward():
+        def _backward(self=self, other=other, out=out):
             self.grad += out.grad
             other.grad += out.grad
         out._backward = _backward
@@ -46,7 +50,7 @@ class Value:
         ### BEGIN SOLUTION
         out = Value(self.data * other.data, (self, other), '*')
 
-        def _backward():
+        def _backward(self=self, other=other, out=out):
             self.grad += other.data * out.grad
             other.grad += self.data * out.grad
         out._backward = _backward
@@ -61,7 +65,7 @@ class Value:
         ### BEGIN SOLUTION
         out = Value(self.data**other, (self,), f'**{other}')
 
-        def _backward():
+        def _backward(self=self, other=other, out=out):
             self.grad += other * self.data**(other - 1) * out.grad
         out._backward = _backward
         return out
@@ -72,7 +76,7 @@ class Value:
         ### BEGIN SOLUTION
         out = Value(0 if self.data < 0 else self.data, (self,), 'ReLU')
 
-        def _backward():
+        def _backward(self=self, out=out):
             self.grad += (out.data > 0) * out.grad
         out._backward = _backward
         return out
@@ -83,7 +87,7 @@ class Value:
         ### BEGIN SOLUTION
         out = Value(math.tanh(self.data), (self,), 'tanh')
 
-        def _backward():
+        def _backward(self=self, out=out):
             self.grad += (1 - out.data**2) * out.grad
         out._backward = _backward
         return out
@@ -94,7 +98,7 @@ class Value:
         ### BEGIN SOLUTION
         out = Value(math.exp(self.data), (self,), 'exp')
 
-        def _backward():
+        def _backward(self=self, out=out):
             self.grad += out.data * out.grad
         out._backward = _backward
         return out
@@ -105,7 +109,7 @@ class Value:
         ### BEGIN SOLUTION
         out = Value(math.log(self.data), (self,), 'log')
 
-        def _backward():
+        def _backward(self=self, out=out):
             self.grad += out.grad / self.data
         out._backward = _backward
         return out

@@ -1,0 +1,221 @@
+"""Grade one submission: run the rubric's properties in this (trusted) process against a sandbox."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from pathlib import Path
+from typing import Any, Dict, Optional, Tuple
+
+from autograder.grade._profile import graded_settings, prepare_hypothesis
+from autograder.grade._properties import Property, discover
+from autograder.report._results import ExerciseResult, PropertyResult, SubmissionResult
+from autograder.rubric import Rubric, policy_violations
+from autograder.sandbox import Limits, SandboxEvaluator
+from micrograd.program import Failure, Program, to_python
+from micrograd.verdict import EXERCISES, SpecFailure
+
+__all__ = ["MAX_TIMEOUTS", "grade_directory", "make_oracle", "prepare_hypothesis", "run_property"]
+
+#: after this many timed-out properties, the remaining ones are not run
+MAX_TIMEOUTS = 3
+
+
+class _Abort(BaseException):
+    """Stops a property at once (Hypothesis does not catch BaseException): the child hung or died."""
+
+    def __init__(self, failure: Failure, request: Any) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+        self.request = request
+
+
+class _Guard:
+    """The evaluator the properties see: a Timeout or Crash aborts the property instead of shrinking on it."""
+
+    def __init__(self, inner: SandboxEvaluator) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def evaluate(self, request: Any) -> Any:
+        outcome = self.inner.evaluate(request)
+        error = getattr(outcome, "error", None)
+        if error is not None and error.type in ("Timeout", "Crash"):
+            raise _Abort(error, request)
+        return outcome
+
+
+class _MemoOracle:
+    """An oracle whose answers are remembered (derandomized properties ask the same programs of every student)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._memo: Dict[str, Any] = {}
+
+    def evaluate(self, program: Any) -> Any:
+        try:
+            key = type(program).__name__ + program.to_json()
+        except (AttributeError, TypeError, ValueError):
+            return self.inner.evaluate(program)
+        if key not in self._memo:
+            if len(self._memo) > 200_000:
+                self._memo.clear()
+            self._memo[key] = self.inner.evaluate(program)
+        return self._memo[key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def make_oracle(preferred: str = "torch") -> Any:
+    """The grading oracle: torch when installed, else finite differences; answers are memoized."""
+    from micrograd.oracles import get_oracle
+
+    try:
+        oracle = get_oracle(preferred)
+    except ImportError:
+        oracle = get_oracle("fd")
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    return _MemoOracle(oracle)
+
+
+def _request_code(request: Any) -> str:
+    if isinstance(request, Program):
+        return to_python(request)
+    try:
+        return str(request.to_python())
+    except Exception:  # noqa: BLE001 (best effort: the code is only shown to the student)
+        return ""
+
+
+def _from_spec_failure(prop: Property, error: SpecFailure, status: str = "failed") -> PropertyResult:
+    rows = tuple((str(a), str(b), str(c)) for a, b, c in error.rows)
+    summary = error.summary
+    if error.failure is not None and str(error.failure) not in summary:
+        summary = f"{summary} ({error.failure})"
+    return PropertyResult(prop.id, prop.exercise, status, summary, error.code, rows, error.hint)
+
+
+def _find_spec_failure(error: BaseException) -> Optional[SpecFailure]:
+    if isinstance(error, SpecFailure):
+        return error
+    for inner in getattr(error, "exceptions", ()) or ():
+        found = _find_spec_failure(inner)
+        if found is not None:
+            return found
+    return None
+
+
+def run_property(prop: Property, impl: Any, oracle: Any, max_examples: Optional[int] = None) -> PropertyResult:
+    """Run one property with the grading settings; never raises (except KeyboardInterrupt)."""
+    from hypothesis.errors import Flaky, HypothesisException
+
+    kwargs: Dict[str, Any] = {"impl": impl}
+    if prop.wants_oracle:
+        kwargs["oracle"] = oracle
+    sink = io.StringIO()
+    func: Any = prop.func
+    saved = func._hypothesis_internal_use_settings
+    func._hypothesis_internal_use_settings = graded_settings(func, max_examples)
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            func(**kwargs)
+    except _Abort as abort:
+        status = "timeout" if abort.failure.type == "Timeout" else "crash"
+        return PropertyResult(prop.id, prop.exercise, status, f"{abort.failure.type}: {abort.failure.message}",
+                              _request_code(abort.request))
+    except SpecFailure as error:
+        return _from_spec_failure(prop, error)
+    except Flaky as error:
+        inner = _find_spec_failure(error)
+        if inner is not None:
+            result = _from_spec_failure(prop, inner)
+            return PropertyResult(result.id, result.exercise, "failed",
+                                  "flaky: the same check gave different results when run again. " + result.summary,
+                                  result.code, result.rows, result.hint)
+        return PropertyResult(prop.id, prop.exercise, "failed",
+                              "flaky: the same check gave different results when run again")
+    except AssertionError as error:
+        return PropertyResult(prop.id, prop.exercise, "failed", str(error)[:2000])
+    except HypothesisException as error:
+        return PropertyResult(prop.id, prop.exercise, "error", f"the property could not run: "
+                              f"{type(error).__name__}: {error}"[:2000])
+    except Exception as error:  # noqa: BLE001 (a broken property must not stop grading)
+        return PropertyResult(prop.id, prop.exercise, "error",
+                              f"the property raised {type(error).__name__}: {error}"[:2000])
+    finally:
+        func._hypothesis_internal_use_settings = saved
+    return PropertyResult(prop.id, prop.exercise, "passed")
+
+
+def _score(rubric: Rubric, results: Dict[str, PropertyResult]) -> Tuple[float, Tuple[ExerciseResult, ...]]:
+    exercises = []
+    total = 0.0
+    for rule in rubric.rules:
+        passed = sum(1 for p in rule.properties if results[p].passed)
+        score = round(rule.points * passed / len(rule.properties), 4)
+        total += score
+        exercises.append(ExerciseResult(rule.exercise, EXERCISES[rule.exercise].title, rule.points, score, passed,
+                                        len(rule.properties)))
+    return round(total, 4), tuple(exercises)
+
+
+def _all(rubric: Rubric, status: str, summary: str) -> Dict[str, PropertyResult]:
+    by_id = {p.id: p for p in discover(Path(rubric.spec) if rubric.spec else None)}
+    return {pid: PropertyResult(pid, by_id[pid].exercise, status, summary) for pid in rubric.property_ids}
+
+
+def _result(student: str, rubric: Rubric, status: str, reason: str, results: Dict[str, PropertyResult],
+            started: float) -> SubmissionResult:
+    score, exercises = _score(rubric, results)
+    ordered = tuple(results[p] for p in rubric.property_ids)
+    return SubmissionResult(student, status, reason, score, rubric.max_score, exercises, ordered,
+                            round(time.monotonic() - started, 3))
+
+
+def grade_directory(directory: Path, student: str, rubric: Rubric, limits: Limits, oracle: Any) -> SubmissionResult:
+    """Grade the submission in ``directory`` (engine.py and nn.py). Never raises for what the submission does."""
+    started = time.monotonic()
+    violations = policy_violations(directory, rubric.forbid_imports)
+    if violations:
+        reason = "; ".join(str(v) for v in violations)
+        return _result(student, rubric, "invalid", reason, _all(rubric, "skipped", f"not run: {reason}"), started)
+    by_id = {p.id: p for p in discover(Path(rubric.spec) if rubric.spec else None)}
+    with SandboxEvaluator(directory, limits) as evaluator:
+        load = evaluator.load_report()
+        if load.failure is not None:
+            status = "timeout" if load.failure.type == "Timeout" else "crashed"
+            reason = f"importing the submission: {load.failure.message}"
+            return _result(student, rubric, status, reason, _all(rubric, "skipped", f"not run: {reason}"), started)
+        if load.engine is not None:
+            return _result(student, rubric, "invalid", load.engine,
+                           _all(rubric, "skipped", f"not run: {load.engine}"), started)
+        guard = _Guard(evaluator)
+        results: Dict[str, PropertyResult] = {}
+        timeouts = 0
+        for pid in rubric.property_ids:
+            prop = by_id[pid]
+            if timeouts >= MAX_TIMEOUTS or evaluator.remaining <= 0:
+                why = (f"{MAX_TIMEOUTS} checks timed out" if timeouts >= MAX_TIMEOUTS
+                       else f"the submission used up its time budget of {limits.budget:g} s")
+                results[pid] = PropertyResult(pid, prop.exercise, "timeout", f"not run: {why}")
+                continue
+            results[pid] = run_property(prop, guard, oracle, rubric.max_examples)
+            if results[pid].status == "timeout":
+                timeouts += 1
+    statuses = [r.status for r in results.values()]
+    if "timeout" in statuses:
+        first = next(r for r in results.values() if r.status == "timeout")
+        return _result(student, rubric, "timeout", f"{first.id}: {first.summary}", results, started)
+    if "crash" in statuses:
+        first = next(r for r in results.values() if r.status == "crash")
+        return _result(student, rubric, "crashed", f"{first.id}: {first.summary}", results, started)
+    reason = f"nn.py: {load.nn}" if load.nn else ""
+    return _result(student, rubric, "graded", reason, results, started)

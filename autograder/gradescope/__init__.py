@@ -1,0 +1,39 @@
+"""``micrograd gradescope``: a Gradescope autograder bundle that runs the same sandboxed grader."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from autograder.gradescope._bundle import build_bundle
+
+__all__ = ["HELP", "build_bundle", "configure", "run"]
+
+HELP = "build a Gradescope autograder zip (setup.sh, run_autograder) running the sandboxed grader"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("autograder.zip"), metavar="ZIP",
+                        help="the bundle to write (default autograder.zip)")
+    parser.add_argument("--rubric", type=Path, default=None, metavar="FILE", help="rubric to ship (default: all)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="S", help="wall seconds per check")
+    parser.add_argument("--memory", type=int, default=None, metavar="MB", help="memory limit of the submission")
+
+
+def run(args: argparse.Namespace) -> int:
+    from autograder.rubric import RubricError, load_rubric
+
+    if args.rubric is not None:
+        try:
+            load_rubric(args.rubric)
+        except RubricError as error:
+            print(f"micrograd gradescope: error: {error}", file=sys.stderr)
+            return 2
+    try:
+        out = build_bundle(args.out, rubric=args.rubric, timeout=args.timeout, memory_mb=args.memory)
+    except FileNotFoundError as error:
+        print(f"micrograd gradescope: error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment")
+    return 0

@@ -1,0 +1,111 @@
+"""What grading produced, as dataclasses; one JSON serializer for all of them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, List, Optional, Tuple
+
+__all__ = [
+    "STATUSES",
+    "ExerciseResult",
+    "GradescopeResults",
+    "GradescopeTest",
+    "PropertyResult",
+    "SubmissionResult",
+    "to_json",
+    "write_json",
+]
+
+#: a submission's status in grades.csv
+STATUSES = ("graded", "timeout", "crashed", "invalid")
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    """One property run against one submission.
+
+    ``status``: passed, failed, timeout, crash, error (the property itself broke) or skipped.
+    ``report`` is the student-facing text (SpecFailure's rendering, or a reason);
+    ``summary``/``code``/``rows``/``hint`` its parts, when the property raised a SpecFailure.
+    """
+
+    id: str
+    exercise: str
+    status: str
+    summary: str = ""
+    code: str = ""
+    rows: Tuple[Tuple[str, str, str], ...] = ()
+    hint: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    exercise: str
+    title: str
+    points: float
+    score: float
+    passed: int
+    total: int
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """A student's grade: status (graded/timeout/crashed/invalid) with a reason, and the details."""
+
+    student: str
+    status: str
+    reason: str
+    score: float
+    max_score: float
+    exercises: Tuple[ExerciseResult, ...] = ()
+    properties: Tuple[PropertyResult, ...] = ()
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class GradescopeTest:
+    """One entry of ``tests`` in Gradescope's results.json."""
+
+    name: str
+    score: float
+    max_score: float
+    output: str
+    visibility: str = "visible"
+    status: str = "passed"
+
+
+@dataclass(frozen=True)
+class GradescopeResults:
+    """Gradescope's results.json (https://gradescope-autograders.readthedocs.io/en/latest/specs/)."""
+
+    score: float
+    tests: List[GradescopeTest] = field(default_factory=list)
+    output: str = ""
+    visibility: str = "visible"
+    stdout_visibility: str = "hidden"
+    execution_time: Optional[float] = None
+
+
+def _plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if getattr(obj, f.name) is not None or f.name != "execution_time"}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(x) for x in obj]
+    return obj
+
+
+def to_json(obj: Any) -> str:
+    """The one serializer: any of these dataclasses as indented JSON (strict: no NaN)."""
+    return json.dumps(_plain(obj), indent=2, allow_nan=False) + "\n"
+
+
+def write_json(obj: Any, path: Path) -> None:
+    path.write_text(to_json(obj), encoding="utf-8")

@@ -1,0 +1,13 @@
+"""Rubrics: which properties grade each exercise, for how many points, and policy checks."""
+
+from autograder.rubric._rubric import (
+    ExerciseRule,
+    Rubric,
+    RubricError,
+    Violation,
+    default_rubric,
+    load_rubric,
+    policy_violations,
+)
+
+__all__ = ["ExerciseRule", "Rubric", "RubricError", "Violation", "default_rubric", "load_rubric", "policy_violations"]

@@ -1,0 +1,247 @@
+"""Rubrics: exercises -> points and the properties that grade them, plus policy checks."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from micrograd.verdict import EXERCISES
+
+__all__ = ["ExerciseRule", "Rubric", "RubricError", "Violation", "default_rubric", "load_rubric", "policy_violations"]
+
+_TOP_KEYS = ("settings", "exercises")
+_SETTINGS_KEYS = ("max_examples", "forbid_imports", "spec", "default_points")
+_EXERCISE_KEYS = ("points", "properties")
+
+
+class RubricError(ValueError):
+    """A rubric file is wrong; the message names the file, the key and what to write instead."""
+
+
+@dataclass(frozen=True)
+class ExerciseRule:
+    """``points`` for ``exercise``, earned in proportion to how many of ``properties`` (ids) pass."""
+
+    exercise: str
+    points: float
+    properties: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """How a submission is scored. ``spec``: the directory of properties (None: the kit's spec);
+    ``max_examples``: Hypothesis examples per property (None: the ``grading`` profile's);
+    ``forbid_imports``: top-level modules engine.py must not import."""
+
+    rules: Tuple[ExerciseRule, ...]
+    spec: Optional[str] = None
+    max_examples: Optional[int] = None
+    forbid_imports: Tuple[str, ...] = ()
+    source: str = "default rubric"
+
+    @property
+    def max_score(self) -> float:
+        return sum(rule.points for rule in self.rules)
+
+    @property
+    def property_ids(self) -> List[str]:
+        ids: List[str] = []
+        for rule in self.rules:
+            ids += [p for p in rule.properties if p not in ids]
+        return ids
+
+
+def _spec_properties(spec: Optional[str]) -> List[Any]:
+    from autograder.grade._properties import discover
+
+    return discover(Path(spec) if spec else None)
+
+
+def default_rubric(spec: Optional[str] = None, points: float = 1.0) -> Rubric:
+    """Every exercise with a property in the spec, ``points`` each, graded by all its properties."""
+    properties = _spec_properties(spec)
+    rules = []
+    for name in EXERCISES:
+        ids = tuple(p.id for p in properties if p.exercise == name)
+        if ids:
+            rules.append(ExerciseRule(name, points, ids))
+    if not rules:
+        raise RubricError(f"the spec in {spec or 'the kit'} has no properties marked with an exercise")
+    return Rubric(tuple(rules), spec=spec)
+
+
+def _read(path: Path) -> Dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise RubricError(f"cannot read rubric {path}: {error.strerror}") from None
+    try:
+        if path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            if sys.version_info >= (3, 11):
+                import tomllib
+            else:  # pragma: no cover (Python < 3.11)
+                import tomli as tomllib
+            data = tomllib.loads(text)
+    except ValueError as error:
+        kind = "JSON" if path.suffix == ".json" else "TOML"
+        raise RubricError(f"rubric {path} is not valid {kind}: {error}") from None
+    if not isinstance(data, dict):
+        raise RubricError(f"rubric {path} must be a table/object at the top level")
+    return data
+
+
+def _unknown(path: Path, where: str, key: str, valid: Sequence[str]) -> RubricError:
+    close = difflib.get_close_matches(key, valid, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return RubricError(f"rubric {path}: unknown {where} {key!r}{hint}; expected one of {', '.join(valid)}")
+
+
+def load_rubric(path: Optional[str | Path] = None, *, spec: Optional[str] = None) -> Rubric:
+    """The rubric in ``path`` (TOML, or JSON by suffix), or the default rubric when None.
+
+    ``[exercises.NAME]`` tables give ``points`` and optionally ``properties`` (function names or
+    ``file::function`` ids; default: all the exercise's properties). Exercises left out are
+    not graded. ``[settings]``: ``max_examples``, ``forbid_imports``, ``spec`` (relative to the
+    rubric), ``default_points``. Any typo is a RubricError naming it.
+    """
+    if path is None:
+        return default_rubric(spec)
+    path = Path(path)
+    data = _read(path)
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise _unknown(path, "section", key, _TOP_KEYS)
+    settings = data.get("settings", {})
+    if not isinstance(settings, dict):
+        raise RubricError(f"rubric {path}: [settings] must be a table")
+    for key in settings:
+        if key not in _SETTINGS_KEYS:
+            raise _unknown(path, "setting", key, _SETTINGS_KEYS)
+    spec_setting = settings.get("spec")
+    if spec_setting is not None:
+        if not isinstance(spec_setting, str):
+            raise RubricError(f"rubric {path}: settings.spec must be a path string")
+        spec = str((path.parent / spec_setting).resolve())
+    max_examples = settings.get("max_examples")
+    if max_examples is not None and (not isinstance(max_examples, int) or isinstance(max_examples, bool)
+                                     or max_examples < 1):
+        raise RubricError(f"rubric {path}: settings.max_examples must be a positive integer, got {max_examples!r}")
+    forbid = settings.get("forbid_imports", [])
+    if not isinstance(forbid, list) or not all(isinstance(m, str) for m in forbid):
+        raise RubricError(f"rubric {path}: settings.forbid_imports must be a list of module names")
+    default_points = settings.get("default_points", 1.0)
+    if not _is_points(default_points):
+        raise RubricError(f"rubric {path}: settings.default_points must be a number >= 0")
+    exercises = data.get("exercises")
+    if exercises is None:
+        base = default_rubric(spec, float(default_points))
+        return Rubric(base.rules, spec, max_examples, tuple(forbid), str(path))
+    if not isinstance(exercises, dict) or not exercises:
+        raise RubricError(f"rubric {path}: [exercises] must hold one table per exercise, e.g. [exercises.add]")
+    properties = _spec_properties(spec)
+    by_id = {p.id: p for p in properties}
+    by_name: Dict[str, List[Any]] = {}
+    for p in properties:
+        by_name.setdefault(p.name, []).append(p)
+    rules = []
+    for name in EXERCISES:  # rubric order follows the course, whatever the file's order
+        if name not in exercises:
+            continue
+        rules.append(_rule(path, name, exercises[name], default_points, properties, by_id, by_name))
+    for name in exercises:
+        if name not in EXERCISES:
+            raise _unknown(path, "exercise", name, list(EXERCISES))
+    return Rubric(tuple(rules), spec, max_examples, tuple(forbid), str(path))
+
+
+def _is_points(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0
+
+
+def _rule(path: Path, name: str, table: Any, default_points: float, properties: List[Any],
+          by_id: Dict[str, Any], by_name: Dict[str, List[Any]]) -> ExerciseRule:
+    if isinstance(table, (int, float)) and not isinstance(table, bool):
+        table = {"points": table}
+    if not isinstance(table, dict):
+        raise RubricError(f"rubric {path}: exercises.{name} must be a table (points, properties) or a number")
+    for key in table:
+        if key not in _EXERCISE_KEYS:
+            raise _unknown(path, f"key in exercises.{name}:", key, _EXERCISE_KEYS)
+    points = table.get("points", default_points)
+    if not _is_points(points):
+        raise RubricError(f"rubric {path}: exercises.{name}.points must be a number >= 0, got {points!r}")
+    wanted = table.get("properties")
+    if wanted is None:
+        ids = tuple(p.id for p in properties if p.exercise == name)
+        if not ids:
+            raise RubricError(f"rubric {path}: exercise {name!r} has no property in the spec; list some in "
+                              f"exercises.{name}.properties or remove it")
+        return ExerciseRule(name, float(points), ids)
+    if not isinstance(wanted, list) or not wanted or not all(isinstance(w, str) for w in wanted):
+        raise RubricError(f"rubric {path}: exercises.{name}.properties must be a non-empty list of property names")
+    ids_list: List[str] = []
+    for item in wanted:
+        if item in by_id:
+            ids_list.append(item)
+        elif len(by_name.get(item, [])) == 1:
+            ids_list.append(by_name[item][0].id)
+        elif item in by_name:
+            raise RubricError(f"rubric {path}: property {item!r} (exercises.{name}) is ambiguous; write one of "
+                              f"{', '.join(p.id for p in by_name[item])}")
+        else:
+            raise _unknown(path, f"property in exercises.{name}:", item, sorted(by_name))
+    return ExerciseRule(name, float(points), tuple(ids_list))
+
+
+@dataclass(frozen=True)
+class Violation:
+    file: str
+    line: int
+    module: str
+
+    def __str__(self) -> str:
+        return f"{self.file} imports {self.module} (line {self.line}), which the rubric forbids"
+
+
+def policy_violations(directory: Path, forbid: Sequence[str], files: Sequence[str] = ("engine.py",)) -> List[Violation]:
+    """Imports of forbidden top-level modules in ``files``, found by parsing (never running) them.
+
+    Catches ``import x``, ``from x import y``, ``__import__("x")`` and ``importlib.import_module("x")``.
+    """
+    found: List[Violation] = []
+    if not forbid:
+        return found
+    banned = set(forbid)
+    for file in files:
+        start = len(found)
+        source_path = directory / file
+        try:
+            tree = ast.parse(source_path.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, SyntaxError, ValueError):
+            continue  # a missing or broken file is reported by the loader
+        for node in ast.walk(tree):
+            names: List[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+                callee = node.func
+                called = callee.id if isinstance(callee, ast.Name) else getattr(callee, "attr", "")
+                if called in ("__import__", "import_module") and isinstance(node.args[0].value, str):
+                    names = [node.args[0].value]
+            for module in names:
+                if module.split(".")[0] in banned:
+                    found.append(Violation(file, getattr(node, "lineno", 0), module))
+        found[start:] = sorted(found[start:], key=lambda v: v.line)
+    return found
+
+
+

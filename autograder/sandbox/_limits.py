@@ -1,0 +1,49 @@
+"""Resource limits for one submission's sandboxed process."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Dict
+
+__all__ = ["Limits"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a submission may use.
+
+    ``timeout``: wall seconds for one request (one graph, one module check);
+    ``budget``: wall seconds for the whole submission (all requests and restarts);
+    ``memory_mb``: address space of the child (RLIMIT_AS);
+    ``max_processes``: RLIMIT_NPROC in the child (0: it may start no process or thread;
+    not enforced by the kernel when the grader runs as root);
+    ``file_size_mb``: largest file the child may write (RLIMIT_FSIZE);
+    ``startup``: extra wall seconds allowed for starting Python and importing the submission.
+    """
+
+    timeout: float = 5.0
+    budget: float = 120.0
+    memory_mb: int = 1024
+    max_processes: int = 0
+    file_size_mb: int = 1
+    startup: float = 10.0
+
+    def __post_init__(self) -> None:
+        for name in ("timeout", "budget", "startup"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and value > 0):
+                raise ValueError(f"Limits.{name} must be a positive number of seconds, got {value!r}")
+        if not (isinstance(self.memory_mb, int) and self.memory_mb >= 64):
+            raise ValueError(f"Limits.memory_mb must be an int of at least 64 (MiB), got {self.memory_mb!r}")
+        if not (isinstance(self.max_processes, int) and self.max_processes >= 0):
+            raise ValueError(f"Limits.max_processes must be an int >= 0, got {self.max_processes!r}")
+        if not (isinstance(self.file_size_mb, int) and self.file_size_mb >= 0):
+            raise ValueError(f"Limits.file_size_mb must be an int >= 0, got {self.file_size_mb!r}")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> Limits:
+        return cls(**data)

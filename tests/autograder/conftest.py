@@ -1,0 +1,3 @@
+"""The mini spec is graded through the autograder, not collected as tests."""
+
+collect_ignore = ["mini_spec"]

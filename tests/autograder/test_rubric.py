@@ -1,0 +1,83 @@
+"""Rubrics: defaults cover every exercise; typos are clear errors; policy checks parse, never run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autograder.rubric import RubricError, default_rubric, load_rubric, policy_violations
+from micrograd.verdict import EXERCISES
+
+MINI = Path(__file__).parent / "mini_rubric.toml"
+
+
+def test_the_default_rubric_grades_every_exercise_with_the_spec() -> None:
+    rubric = default_rubric()
+    assert [rule.exercise for rule in rubric.rules] == list(EXERCISES)
+    assert all(rule.properties for rule in rubric.rules)
+    assert rubric.max_score == len(EXERCISES)
+
+
+def test_a_rubric_file_sets_points_properties_and_settings() -> None:
+    rubric = load_rubric(MINI)
+    assert [(r.exercise, r.points) for r in rubric.rules] == [("add", 2), ("mul", 2), ("tanh", 1), ("accumulation", 1)]
+    assert dict((r.exercise, r.properties) for r in rubric.rules)["mul"] == ("test_mini::test_mul",)
+    assert rubric.max_examples == 15 and rubric.forbid_imports == ("torch", "jax", "numpy")
+
+
+def _write(tmp_path: Path, text: str, suffix: str = ".toml") -> Path:
+    path = tmp_path / f"rubric{suffix}"
+    path.write_text(f'[settings]\nspec = "{(MINI.parent / "mini_spec").as_posix()}"\n' + text
+                    if suffix == ".toml" else text)
+    return path
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[exercises.ad]\npoints = 1\n", ["'ad'", "did you mean 'add'"]),
+    ("[exercices.add]\npoints = 1\n", ["'exercices'", "did you mean 'exercises'"]),
+    ("[exercises.add]\npoints = 1\nproperties = ['test_ad']\n", ["'test_ad'", "exercises.add"]),
+    ("[exercises.add]\npoints = -1\n", ["exercises.add.points"]),
+    ("[exercises.add]\npoint = 1\n", ["'point'", "did you mean 'points'"]),
+    ("[exercises.relu]\npoints = 1\n", ["'relu' has no property"]),
+])
+def test_typos_are_errors_naming_the_key(tmp_path: Path, text: str, words: list) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(RubricError) as error:
+        load_rubric(path)
+    assert str(path) in str(error.value)
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_settings_typos_and_bad_values_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(RubricError, match="max_examples"):
+        load_rubric(_write(tmp_path, "max_examples = 0\n"))
+    path = tmp_path / "bad.toml"
+    path.write_text("[settings]\nmax_exemples = 3\n")
+    with pytest.raises(RubricError, match="did you mean 'max_examples'"):
+        load_rubric(path)
+
+
+def test_json_rubrics_and_broken_files(tmp_path: Path) -> None:
+    spec = (MINI.parent / "mini_spec").as_posix()
+    good = _write(tmp_path, json.dumps({"settings": {"spec": spec}, "exercises": {"tanh": 3}}), ".json")
+    assert [(r.exercise, r.points) for r in load_rubric(good).rules] == [("tanh", 3.0)]
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    with pytest.raises(RubricError, match="not valid JSON"):
+        load_rubric(broken)
+    with pytest.raises(RubricError, match="cannot read"):
+        load_rubric(tmp_path / "missing.toml")
+
+
+def test_policy_finds_every_way_of_importing_a_forbidden_module(tmp_path: Path) -> None:
+    (tmp_path / "engine.py").write_text(
+        "import math\nimport numpy as np\nfrom torch import tensor\nx = __import__('jax')\n"
+        "import importlib\ny = importlib.import_module('numpy.linalg')\nfrom .helpers import numpy\n"
+    )
+    found = policy_violations(tmp_path, ["torch", "jax", "numpy"])
+    assert [(v.module, v.line) for v in found] == [("numpy", 2), ("torch", 3), ("jax", 4), ("numpy.linalg", 6)]
+    assert "engine.py imports numpy (line 2)" in str(found[0])
+    assert policy_violations(tmp_path, []) == []
