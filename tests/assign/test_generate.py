@@ -11,7 +11,6 @@ from micrograd.assign import AssignError, generate, solution_regions
 from micrograd.cli import main
 from micrograd.impl import exercises_dir, load_implementation, reference_dir
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
