@@ -28,6 +28,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from micrograd.program._evaluate import _failure, _number, _ReadError
 from micrograd.program._outcome import Failure
 from micrograd.program._program import Const, Op, Program
+from micrograd.program._untrusted import as_bool, as_float, as_floats, as_int, as_list, as_str
 
 __all__ = ["ACTIONS", "LOSSES", "MODULES", "ModuleOutcome", "ModuleProgram", "ModuleStep"]
 
@@ -181,15 +182,15 @@ class ModuleProgram:
             raise ValueError(f"not a module program: kind is {data.get('kind')!r}, expected {KIND!r}")
         try:
             return cls(
-                module=_str(data["module"]),
+                module=as_str(data["module"]),
                 nin=data["nin"],
-                sizes=tuple(_list(data["sizes"])),
+                sizes=tuple(as_list(data["sizes"])),
                 nonlin=data.get("nonlin", True),
-                params=tuple(_list(data["params"])),
-                inputs=tuple(tuple(_list(x)) for x in _list(data["inputs"])),
-                targets=tuple(tuple(_list(t)) for t in _list(data["targets"])),
-                loss=_str(data.get("loss", "sse")),
-                actions=tuple(_str(a) for a in _list(data.get("actions", ["forward"]))),
+                params=tuple(as_list(data["params"])),
+                inputs=tuple(tuple(as_list(x)) for x in as_list(data["inputs"])),
+                targets=tuple(tuple(as_list(t)) for t in as_list(data["targets"])),
+                loss=as_str(data.get("loss", "sse")),
+                actions=tuple(as_str(a) for a in as_list(data.get("actions", ["forward"]))),
                 lr=data.get("lr", 0.05),
                 l2=data.get("l2", 1e-4),
                 seed=data.get("seed", 0),
@@ -444,27 +445,27 @@ class ModuleOutcome:
             raise ValueError(f"error is a JSON object or null, got {type(data.get('error')).__name__}")
         error = Outcome.from_dict({"error": data.get("error")}).error
         steps = []
-        for s in _list(data.get("steps", ())):
+        for s in as_list(data.get("steps", ())):
             if not isinstance(s, dict):
                 raise ValueError(f"a step is a JSON object, got {type(s).__name__}")
-            action = _str(s.get("action"))
+            action = as_str(s.get("action"))
             if action not in ACTIONS:
                 raise ValueError(f"unknown action {action!r}")
             loss = s.get("loss")
             steps.append(
                 ModuleStep(
                     action=action,
-                    outputs=tuple(_floats(o) for o in _list(s.get("outputs", ()))),
-                    single=tuple(_bool(b) for b in _list(s.get("single", ()))),
-                    loss=None if loss is None else _float(loss),
-                    grads=_floats(s.get("grads", ())),
-                    params=_floats(s.get("params", ())),
-                    order=tuple(_int(i) for i in _list(s.get("order", ()))),
+                    outputs=tuple(as_floats(o) for o in as_list(s.get("outputs", ()))),
+                    single=tuple(as_bool(b) for b in as_list(s.get("single", ()))),
+                    loss=None if loss is None else as_float(loss),
+                    grads=as_floats(s.get("grads", ())),
+                    params=as_floats(s.get("params", ())),
+                    order=tuple(as_int(i) for i in as_list(s.get("order", ()))),
                 )
             )
         return cls(
-            widths=tuple(_int(w) for w in _list(data.get("widths", ()))),
-            initial_grads=_floats(data.get("initial_grads", ())),
+            widths=tuple(as_int(w) for w in as_list(data.get("widths", ()))),
+            initial_grads=as_floats(data.get("initial_grads", ())),
             steps=tuple(steps),
             error=error,
         )
@@ -605,37 +606,3 @@ def _check_floats(what: str, xs: Sequence[Any]) -> None:
     for x in xs:
         if type(x) not in (int, float) or not math.isfinite(x):
             raise ValueError(f"{what} must hold finite numbers, got {x!r}")
-
-
-def _list(x: Any) -> list:
-    if not isinstance(x, (list, tuple)):
-        raise ValueError(f"expected a list, got {type(x).__name__}")
-    return list(x)
-
-
-def _str(x: Any) -> str:
-    if type(x) is not str:
-        raise ValueError(f"expected a string, got {type(x).__name__}")
-    return x
-
-
-def _int(x: Any) -> int:
-    if type(x) is not int:
-        raise ValueError(f"expected an int, got {type(x).__name__}")
-    return x
-
-
-def _bool(x: Any) -> bool:
-    if type(x) is not bool:
-        raise ValueError(f"expected true or false, got {type(x).__name__}")
-    return x
-
-
-def _float(x: Any) -> float:
-    if type(x) is float or type(x) is int:
-        return float(x)
-    raise ValueError(f"expected a number, got {type(x).__name__}")
-
-
-def _floats(x: Any) -> Tuple[float, ...]:
-    return tuple(_float(v) for v in _list(x))

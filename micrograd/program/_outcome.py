@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, Optional, Tuple
 
+from micrograd.program._untrusted import as_float, as_floats, as_list, as_optional_int, as_str
+
 __all__ = ["Failure", "Outcome"]
 
 
@@ -56,43 +58,15 @@ class Outcome:
         failure = None
         if error is not None:
             failure = Failure(
-                type=_str(error.get("type")),
-                message=_str(error.get("message"))[:2000],
-                phase=_str(error.get("phase")),
-                node=_opt_int(error.get("node")),
-                location=_str(error.get("location", "")),
+                type=as_str(error.get("type")),
+                message=as_str(error.get("message"))[:2000],
+                phase=as_str(error.get("phase")),
+                node=as_optional_int(error.get("node")),
+                location=as_str(error.get("location", "")),
             )
         return cls(
-            data=_floats(data.get("data", ())),
-            grad=tuple(None if g is None else _float(g) for g in _list(data.get("grad", ()))),
-            initial_grad=_floats(data.get("initial_grad", ())),
+            data=as_floats(data.get("data", ())),
+            grad=tuple(None if g is None else as_float(g) for g in as_list(data.get("grad", ()))),
+            initial_grad=as_floats(data.get("initial_grad", ())),
             error=failure,
         )
-
-
-def _list(x: Any) -> list:
-    if not isinstance(x, (list, tuple)):
-        raise ValueError(f"expected a list, got {type(x).__name__}")
-    return list(x)
-
-
-def _float(x: Any) -> float:
-    if type(x) is float or type(x) is int:
-        return float(x)
-    raise ValueError(f"expected a number, got {type(x).__name__}")
-
-
-def _floats(x: Any) -> Tuple[float, ...]:
-    return tuple(_float(v) for v in _list(x))
-
-
-def _str(x: Any) -> str:
-    if type(x) is not str:
-        raise ValueError(f"expected a string, got {type(x).__name__}")
-    return x
-
-
-def _opt_int(x: Any) -> Optional[int]:
-    if x is None or type(x) is int:
-        return x
-    raise ValueError(f"expected an int or null, got {type(x).__name__}")
