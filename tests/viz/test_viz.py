@@ -26,24 +26,6 @@ needs_dot = pytest.mark.skipif(
 )
 
 
-def readme_example():
-    """Upstream micrograd's README example, verbatim."""
-    a = Value(-4.0)
-    b = Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
-    return a, b, g
-
-
 def all_values(root):
     """Every Value behind root, found independently of micrograd.viz."""
     found, stack = {}, [root]
@@ -72,8 +54,8 @@ def svg_edge_count(svg: str) -> int:
 
 
 @needs_dot
-def test_svg_of_the_readme_example_shows_every_value_with_data_and_grad():
-    a, b, g = readme_example()
+def test_svg_of_the_readme_example_shows_every_value_with_data_and_grad(readme_graph):
+    a, b, g = readme_graph
     # upstream's README states these results
     assert f"{g.data:.4f}" == "24.7041" and f"{a.grad:.4f}" == "138.8338" and f"{b.grad:.4f}" == "645.5773"
     svg = draw_dot(g).pipe(format="svg", encoding="utf-8")
