@@ -22,9 +22,9 @@ def oracles() -> List[Oracle]:
     return [get_oracle(name) for name in ORACLE_NAMES if oracle_skip_reason(name) is None]
 
 
-def _agree(x: float, y: float, rel: float) -> bool:
+def _agree(x: float, y: float, rel: float, floor: float = 1e-12) -> bool:
     # an absolute 1e-12 covers cancellation (1 - tanh**2 computed two ways near |tanh| = 1)
-    return (math.isnan(x) and math.isnan(y)) or abs(x - y) <= rel * max(abs(x), abs(y)) + 1e-12
+    return (math.isnan(x) and math.isnan(y)) or abs(x - y) <= rel * max(abs(x), abs(y)) + floor
 
 
 @given(st.integers(1, 3).flatmap(lambda roots: programs(roots=roots, max_ops=9, constants="both")))
@@ -37,8 +37,11 @@ def test_every_oracle_matches_the_reference_on_spec_programs(oracles: List[Oracl
         assert all(_agree(x, y, 1e-12) for x, y in zip(got.data, expected.data)), oracle.name
         # FD: two Richardson steps agree to 1e-6, so its error is well below 1e-6 (see docs/oracles.md)
         rel = 1e-6 if oracle.name == "fd" else 1e-9
+        # a true 0 comes back from FD as rounding noise of about eps * |f| / step: with the
+        # strategies' bound |f| <= 1e4 and the first step 1e-3 that is at most 2.2e-9
+        floor = 1e-8 if oracle.name == "fd" else 1e-12
         for g, h in zip(got.grad, expected.grad):
-            assert g is None or _agree(g, h, rel), (oracle.name, g, h)
+            assert g is None or _agree(g, h, rel, floor), (oracle.name, g, h)
 
 
 @settings(max_examples=5)
