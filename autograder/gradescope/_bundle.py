@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import zipfile
+from importlib import metadata
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional, Tuple
 
-from micrograd._paths import repo_dir
+import autograder
+from micrograd import __version__
+from micrograd._paths import exercises_dir, package_dir, spec_dir
 
 __all__ = ["RUN_AUTOGRADER", "SETUP_SH", "build_bundle"]
 
@@ -41,27 +45,52 @@ fi
 exit 0
 """
 
-_KIT = ("pyproject.toml", "README.md", "micrograd", "autograder", "reference", "exercises", "tests/spec")
+def _requirements() -> Tuple[List[str], List[str]]:
+    """The kit's own requirements, as installed: (core, the ``oracles`` extra)."""
+    from packaging.requirements import Requirement
+
+    core: List[str] = []
+    oracles: List[str] = []
+    for text in metadata.requires("micrograd-kit") or []:
+        req = Requirement(text)
+        if req.marker is None or req.marker.evaluate({"extra": ""}):
+            core.append(text)
+        elif req.marker.evaluate({"extra": "oracles"}):
+            oracles.append(str(req).split(";")[0].strip())
+    return core, oracles
 
 
-def _kit_files(root: Path) -> List[Path]:
-    files: List[Path] = []
-    for entry in _KIT:
-        path = root / entry
-        if path.is_file():
-            files.append(path)
-        elif path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                            and p.suffix not in (".pyc",))
-    return files
+def _pyproject() -> str:
+    """A minimal pyproject.toml that installs the bundled ``micrograd`` and ``autograder`` packages."""
+    core, oracles = _requirements()
+    return (
+        '[build-system]\nrequires = ["hatchling>=1.18"]\nbuild-backend = "hatchling.build"\n\n'
+        f'[project]\nname = "micrograd-kit"\nversion = "{__version__}"\nrequires-python = ">=3.9"\n'
+        f"dependencies = {json.dumps(core)}\n\n"
+        f"[project.optional-dependencies]\noracles = {json.dumps(oracles)}\n\n"
+        '[tool.hatch.build.targets.wheel]\npackages = ["micrograd", "autograder"]\n'
+    )
+
+
+def _tree(directory: Path, prefix: str, *, skip: Tuple[str, ...] = ()) -> Iterator[Tuple[Path, str]]:
+    """(file, name in the bundle) for every file below ``directory``, symlinks followed."""
+    for file in sorted(directory.rglob("*")):
+        parts = file.relative_to(directory).parts
+        if file.is_file() and "__pycache__" not in parts and file.suffix != ".pyc" and parts[0] not in skip:
+            yield file, prefix + "/".join(parts)
+
+
+def _kit_entries() -> Iterator[Tuple[Path, str]]:
+    """The kit as installed (from a checkout or a wheel): both packages, the exercises and the spec."""
+    yield from _tree(package_dir(), "kit/micrograd/", skip=("_data",))
+    yield from _tree(Path(autograder.__file__).resolve().parent, "kit/autograder/")
+    yield from _tree(exercises_dir(), "kit/micrograd/_data/exercises/")
+    yield from _tree(spec_dir(), "kit/micrograd/_data/spec/")
 
 
 def build_bundle(out: Path, *, rubric: Optional[Path] = None, timeout: Optional[float] = None,
                  memory_mb: Optional[int] = None) -> Path:
-    """Write the bundle to ``out`` (a .zip); returns its path. Needs a source checkout of the kit."""
-    root = repo_dir()
-    if root is None:
-        raise FileNotFoundError("micrograd gradescope needs the kit's source checkout (pyproject.toml, reference/)")
+    """Write the bundle to ``out`` (a .zip); returns its path. Works from a checkout or an installed kit."""
     options: List[str] = []
     if rubric is not None:
         options += ["--rubric", "rubric" + (rubric.suffix or ".toml")]
@@ -73,12 +102,17 @@ def build_bundle(out: Path, *, rubric: Optional[Path] = None, timeout: Optional[
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in (("setup.sh", SETUP_SH),
                            ("run_autograder", RUN_AUTOGRADER.format(options=" ".join(map(shlex.quote, options))))):
-            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
-            info.external_attr = 0o755 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, text)
+            z.writestr(_entry(name, 0o755), text)
         if rubric is not None:
             z.write(rubric, "rubric" + (rubric.suffix or ".toml"))
-        for file in _kit_files(root):
-            z.write(file, "kit/" + file.relative_to(root).as_posix())
+        z.writestr(_entry("kit/pyproject.toml", 0o644), _pyproject())
+        for file, name in _kit_entries():
+            z.write(file, name)
     return out
+
+
+def _entry(name: str, mode: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+    info.external_attr = mode << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info

@@ -14,6 +14,7 @@ from typing import Dict
 import pytest
 
 from autograder.gradescope import build_bundle
+from micrograd._paths import reference_dir, spec_dir
 
 HERE = Path(__file__).parent
 EXAMPLES = HERE.parents[1] / "examples" / "submissions"
@@ -47,7 +48,11 @@ def _run(bundle: Path, submission: Path, results: Path, python: str = sys.execut
 def test_the_bundle_holds_the_kit_and_the_rubric(bundle: Path) -> None:
     assert (bundle / "kit" / "pyproject.toml").is_file()
     assert (bundle / "kit" / "autograder" / "sandbox" / "_child.py").is_file()
-    assert (bundle / "kit" / "tests" / "spec").is_dir()
+    assert (bundle / "kit" / "micrograd" / "engine.py").read_text() == (reference_dir() / "engine.py").read_text()
+    assert {p.name for p in (bundle / "kit" / "micrograd" / "_data" / "spec").glob("test_*.py")} == {
+        p.name for p in spec_dir().glob("test_*.py")
+    }
+    assert (bundle / "kit" / "micrograd" / "_data" / "exercises" / "nn.py").is_file()
     assert "--rubric rubric.toml" in (bundle / "run_autograder").read_text()
     assert "/autograder/submission" in (bundle / "run_autograder").read_text()
 
@@ -81,6 +86,16 @@ def test_a_broken_submission_still_gets_results(bundle: Path, tmp_path: Path) ->
     (submission / "engine.py").write_text("def oops(:\n")
     results = _run(bundle, submission, tmp_path / "results")
     assert results["score"] == 0 and "SyntaxError" in str(results["output"])
+
+
+@pytest.mark.slow
+def test_the_bundled_kit_builds_a_wheel_with_both_packages(bundle: Path, tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+                           str(bundle / "kit")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (wheel,) = tmp_path.glob("micrograd_kit-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"micrograd/engine.py", "autograder/sandbox/_child.py", "micrograd/_data/spec/test_add.py"} <= names
 
 
 def test_a_failing_grader_still_writes_results(bundle: Path, tmp_path: Path) -> None:
