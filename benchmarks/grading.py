@@ -1,6 +1,6 @@
 """Benchmark: grade a batch of N submissions (correct, buggy, hostile) with ``--jobs`` workers.
 
-    python benchmarks/grading.py [--n 100] [--jobs 2] [--max-examples 10] [--timeout 2]
+    python benchmarks/grading.py [--n 100] [--jobs 2] [--max-examples N] [--timeout 2]
 
 Prints the wall time and the statuses; results are recorded in docs/grading.md.
 """
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from autograder import Limits, grade, load_rubric
-from autograder.rubric import Rubric
+from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric
 from micrograd.impl import reference_dir
 
 # name -> (share of the batch, a regex substitution on the reference engine.py or nn.py)
@@ -65,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--max-examples", type=int, default=10)
+    parser.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES)
     parser.add_argument("--timeout", type=float, default=2.0)
     args = parser.parse_args()
     base = load_rubric()

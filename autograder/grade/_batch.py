@@ -21,13 +21,12 @@ _ORACLE: Any = None
 def _init_worker(rubric: Rubric) -> None:
     """Runs once in each worker: adopt orphans, load the profile, import the spec, create the oracle."""
     global _ORACLE
-    from autograder.grade._properties import discover
-    from autograder.grade._runner import make_oracle, prepare_hypothesis
+    from autograder.grade._runner import make_oracle, prepare_hypothesis, spec_properties
     from autograder.sandbox import become_subreaper
 
     become_subreaper()
     prepare_hypothesis()
-    discover(Path(rubric.spec) if rubric.spec else None)
+    spec_properties(rubric.spec)
     _ORACLE = make_oracle()
 
 

@@ -10,7 +10,7 @@ from typing import Any, List, Optional
 
 from autograder.grade._batch import grade_batch
 from autograder.report import SubmissionResult, write_outputs
-from autograder.rubric import Rubric, RubricError, load_rubric
+from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric, RubricError, load_rubric
 from autograder.sandbox import Limits
 
 __all__ = ["HELP", "configure", "grade", "run"]
@@ -31,8 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rubric", type=Path, default=None, metavar="FILE",
                         help="TOML or JSON rubric (default: every exercise, 1 point, all its properties)")
     parser.add_argument("--max-examples", type=int, default=None, metavar="N",
-                        help="Hypothesis examples per property (default: the rubric's, else the grading profile's 300)")
-    parser.add_argument("--no-html", action="store_true", help="skip report.html (no matplotlib needed)")
+                        help="Hypothesis examples per property (default: the rubric's max_examples, "
+                             f"else {DEFAULT_MAX_EXAMPLES})")
+    parser.add_argument("--no-html", action="store_true", help="skip report.html (its plots need matplotlib)")
 
 
 def grade(submissions: List[Path], out: Path, *, rubric: Optional[Rubric] = None, limits: Optional[Limits] = None,

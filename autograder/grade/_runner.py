@@ -1,25 +1,46 @@
-"""Grade one submission: run the rubric's properties in this (trusted) process against a sandbox."""
+"""Grade one submission: run the rubric's properties in this (trusted) process against a sandbox.
+
+Properties are collected and run by :mod:`micrograd.testing` (``collect_properties``,
+``run_property``), as ``micrograd check`` does; this module adds what grading a sandbox
+needs: the grading settings, a guard that stops a property at once when the child hangs
+or dies, a per-submission budget, and memoized oracle answers.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import io
+import dataclasses
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
-from autograder.grade._profile import graded_settings, prepare_hypothesis
-from autograder.grade._properties import Property, discover
+from autograder.grade._profile import graded_settings, grading_profile, prepare_hypothesis
 from autograder.report._results import ExerciseResult, PropertyResult, SubmissionResult
 from autograder.rubric import Rubric, policy_violations
 from autograder.sandbox import Limits, SandboxEvaluator
 from micrograd.program import Failure, Program, to_python
+from micrograd.testing import Property, collect_properties
+from micrograd.testing import run_property as run_spec_property
 from micrograd.verdict import EXERCISES, SpecFailure
 
-__all__ = ["MAX_TIMEOUTS", "grade_directory", "make_oracle", "prepare_hypothesis", "run_property"]
+__all__ = ["MAX_TIMEOUTS", "grade_directory", "make_oracle", "prepare_hypothesis", "run_property", "spec_properties"]
 
 #: after this many timed-out properties, the remaining ones are not run
 MAX_TIMEOUTS = 3
+
+_SPECS: Dict[Optional[str], List[Property]] = {}
+
+
+def spec_properties(spec: Optional[Union[str, Path]] = None) -> List[Property]:
+    """The properties of ``spec`` (default: the kit's), collected once per process under the
+    ``grading`` profile (properties keep the settings active when they are defined).
+
+    Raises :class:`micrograd.testing.SpecCollectionError` for a spec that cannot be collected.
+    """
+    key = str(Path(spec).resolve()) if spec else None
+    if key not in _SPECS:
+        with grading_profile():
+            _SPECS[key] = collect_properties(key)
+    return _SPECS[key]
 
 
 class _Abort(BaseException):
@@ -32,17 +53,22 @@ class _Abort(BaseException):
 
 
 class _Guard:
-    """The evaluator the properties see: a Timeout or Crash aborts the property instead of shrinking on it."""
+    """The evaluator the properties see: a Timeout or Crash aborts the property instead of shrinking on it.
 
-    def __init__(self, inner: SandboxEvaluator) -> None:
+    The abort is remembered in ``aborted`` (``run_spec_property`` turns any exception into its result).
+    """
+
+    def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.name = inner.name
+        self.aborted: Optional[_Abort] = None
 
     def evaluate(self, request: Any) -> Any:
         outcome = self.inner.evaluate(request)
         error = getattr(outcome, "error", None)
         if error is not None and error.type in ("Timeout", "Crash"):
-            raise _Abort(error, request)
+            self.aborted = _Abort(error, request)
+            raise self.aborted
         return outcome
 
 
@@ -103,55 +129,51 @@ def _from_spec_failure(prop: Property, error: SpecFailure, status: str = "failed
     return PropertyResult(prop.id, prop.exercise, status, summary, error.code, rows, error.hint)
 
 
-def _find_spec_failure(error: BaseException) -> Optional[SpecFailure]:
-    if isinstance(error, SpecFailure):
-        return error
-    for inner in getattr(error, "exceptions", ()) or ():
-        found = _find_spec_failure(inner)
-        if found is not None:
-            return found
-    return None
-
-
 def run_property(prop: Property, impl: Any, oracle: Any, max_examples: Optional[int] = None) -> PropertyResult:
-    """Run one property with the grading settings; never raises (except KeyboardInterrupt)."""
-    from hypothesis.errors import Flaky, HypothesisException
+    """Run one property with the grading settings (at most ``max_examples`` examples) through
+    :func:`micrograd.testing.run_property`; never raises (except KeyboardInterrupt).
 
-    kwargs: Dict[str, Any] = {"impl": impl}
-    if prop.wants_oracle:
-        kwargs["oracle"] = oracle
-    sink = io.StringIO()
-    func: Any = prop.func
+    ``impl`` is normally a guard over the sandbox: a hung or dead child stops the property
+    (status ``timeout`` or ``crash``, with the graph that was running as its code).
+    """
+    from hypothesis.errors import Flaky
+
+    guard = impl if isinstance(impl, _Guard) else _Guard(impl)
+    guard.aborted = None
+    func: Any = prop.function
+    flaky: List[bool] = []
+
+    def watched(**kwargs: Any) -> None:
+        try:
+            func(**kwargs)
+        except Flaky:
+            flaky.append(True)
+            raise
+
     saved = func._hypothesis_internal_use_settings
     func._hypothesis_internal_use_settings = graded_settings(func, max_examples)
     try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            func(**kwargs)
-    except _Abort as abort:
-        status = "timeout" if abort.failure.type == "Timeout" else "crash"
-        return PropertyResult(prop.id, prop.exercise, status, f"{abort.failure.type}: {abort.failure.message}",
-                              _request_code(abort.request))
-    except SpecFailure as error:
-        return _from_spec_failure(prop, error)
-    except Flaky as error:
-        inner = _find_spec_failure(error)
-        if inner is not None:
-            result = _from_spec_failure(prop, inner)
-            return PropertyResult(result.id, result.exercise, "failed",
-                                  "flaky: the same check gave different results when run again. " + result.summary,
-                                  result.code, result.rows, result.hint)
-        return PropertyResult(prop.id, prop.exercise, "failed",
-                              "flaky: the same check gave different results when run again")
-    except AssertionError as error:
-        return PropertyResult(prop.id, prop.exercise, "failed", str(error)[:2000])
-    except HypothesisException as error:
-        return PropertyResult(prop.id, prop.exercise, "error", f"the property could not run: "
-                              f"{type(error).__name__}: {error}"[:2000])
-    except Exception as error:  # noqa: BLE001 (a broken property must not stop grading)
-        return PropertyResult(prop.id, prop.exercise, "error",
-                              f"the property raised {type(error).__name__}: {error}"[:2000])
+        result = run_spec_property(dataclasses.replace(prop, function=watched), guard, oracle)
     finally:
         func._hypothesis_internal_use_settings = saved
+    if guard.aborted is not None:
+        failure, request = guard.aborted.failure, guard.aborted.request
+        status = "timeout" if failure.type == "Timeout" else "crash"
+        return PropertyResult(prop.id, prop.exercise, status, f"{failure.type}: {failure.message}",
+                              _request_code(request))
+    if result.status == "failed" and result.failure is not None:
+        found = _from_spec_failure(prop, result.failure)
+        if flaky:
+            found = dataclasses.replace(found, summary="flaky: the same check gave different results when run "
+                                                       "again. " + found.summary)
+        return found
+    if flaky:
+        return PropertyResult(prop.id, prop.exercise, "failed",
+                              "flaky: the same check gave different results when run again")
+    if result.status == "error":
+        return PropertyResult(prop.id, prop.exercise, "error", f"the property could not run: {result.message}"[:2000])
+    if result.status in ("skipped", "timeout"):
+        return PropertyResult(prop.id, prop.exercise, result.status, f"not run: {result.message}")
     return PropertyResult(prop.id, prop.exercise, "passed")
 
 
@@ -168,7 +190,7 @@ def _score(rubric: Rubric, results: Dict[str, PropertyResult]) -> Tuple[float, T
 
 
 def _all(rubric: Rubric, status: str, summary: str) -> Dict[str, PropertyResult]:
-    by_id = {p.id: p for p in discover(Path(rubric.spec) if rubric.spec else None)}
+    by_id = {p.id: p for p in spec_properties(rubric.spec)}
     return {pid: PropertyResult(pid, by_id[pid].exercise, status, summary) for pid in rubric.property_ids}
 
 
@@ -187,7 +209,7 @@ def grade_directory(directory: Path, student: str, rubric: Rubric, limits: Limit
     if violations:
         reason = "; ".join(str(v) for v in violations)
         return _result(student, rubric, "invalid", reason, _all(rubric, "skipped", f"not run: {reason}"), started)
-    by_id = {p.id: p for p in discover(Path(rubric.spec) if rubric.spec else None)}
+    by_id = {p.id: p for p in spec_properties(rubric.spec)}
     with SandboxEvaluator(directory, limits) as evaluator:
         load = evaluator.load_report()
         if load.failure is not None:

@@ -74,6 +74,21 @@ _MAGIC = re.compile(r"^\s*[%!]")
 
 
 def _from_notebook(notebook: Path, target: Path) -> Path:
+    """engine.py and nn.py for ``notebook``: the course notebook's ``%%writefile`` cells when it has
+    them (read, never run), else all its code cells joined into engine.py."""
+    try:
+        from autograder.course import NotebookFilesError, write_notebook_files
+    except ImportError:  # pragma: no cover (the course package needs nbformat)
+        pass
+    else:
+        try:
+            return write_notebook_files(notebook, target)
+        except (NotebookFilesError, ImportError):
+            pass  # not course-shaped (or no nbformat): join the cells
+    return _join_cells(notebook, target)
+
+
+def _join_cells(notebook: Path, target: Path) -> Path:
     try:
         import nbformat
 

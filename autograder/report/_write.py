@@ -8,7 +8,7 @@ import csv
 import html
 import io
 from pathlib import Path
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from autograder.report._results import (
     GradescopeResults,
@@ -110,36 +110,34 @@ def _png(fig: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def _html(results: Sequence[SubmissionResult], path: Path) -> None:
-    import matplotlib
+#: the line report.html shows instead of its plots when matplotlib is missing
+NO_PLOTS = "Plots need matplotlib: <code>pip install matplotlib</code>, then grade again."
 
+
+def _figures(scores: Sequence[float], exercises: Sequence[str], rates: Sequence[float],
+             common: Sequence[Tuple[Tuple[str, str], int]]) -> Optional[List[Tuple[str, str]]]:
+    """(title, base64 PNG) for each plot; None when matplotlib is not installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        return None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figures = []
     fig, ax = plt.subplots(figsize=(6, 3))
-    ax.hist([r.score for r in results], bins=min(20, max(5, len(results))), color="#4c72b0")
+    ax.hist(list(scores), bins=min(20, max(5, len(scores))), color="#4c72b0")
     ax.set_xlabel("score")
     ax.set_ylabel("students")
     ax.set_title("Score distribution")
     figures.append(("Scores", _png(fig)))
-    exercises = list(dict.fromkeys(ex.exercise for r in results for ex in r.exercises))
-    rates = []
-    for name in exercises:
-        done = [ex.passed / ex.total for r in results for ex in r.exercises if ex.exercise == name and ex.total]
-        rates.append(sum(done) / len(done) if done else 0.0)
     fig, ax = plt.subplots(figsize=(7, 3))
-    ax.bar(exercises, rates, color="#55a868")
+    ax.bar(list(exercises), list(rates), color="#55a868")
     ax.set_ylim(0, 1)
     ax.set_ylabel("checks passed")
     ax.set_title("Pass rate per exercise")
     ax.tick_params(axis="x", rotation=60)
     figures.append(("Exercises", _png(fig)))
-    counter = collections.Counter(
-        (p.exercise, p.hint or p.summary.split(":")[0]) for r in results for p in r.properties
-        if p.status in ("failed", "crash", "timeout")
-    )
-    common = counter.most_common(10)
     if common:
         fig, ax = plt.subplots(figsize=(7, 0.4 * len(common) + 1))
         labels = [f"{ex}: {text[:60]}" for (ex, text), _ in common][::-1]
@@ -147,22 +145,46 @@ def _html(results: Sequence[SubmissionResult], path: Path) -> None:
         ax.set_xlabel("students x checks")
         ax.set_title("Most common misconceptions")
         figures.append(("Misconceptions", _png(fig)))
+    return figures
+
+
+def _html(results: Sequence[SubmissionResult], path: Path) -> None:
+    """The class report: plots when matplotlib is installed, and tables always."""
+    exercises = list(dict.fromkeys(ex.exercise for r in results for ex in r.exercises))
+    rates = []
+    for name in exercises:
+        done = [ex.passed / ex.total for r in results for ex in r.exercises if ex.exercise == name and ex.total]
+        rates.append(sum(done) / len(done) if done else 0.0)
+    counter = collections.Counter(
+        (p.exercise, p.hint or p.summary.split(":")[0]) for r in results for p in r.properties
+        if p.status in ("failed", "crash", "timeout")
+    )
+    common = counter.most_common(10)
+    figures = _figures([r.score for r in results], exercises, rates, common)
+    if figures is None:
+        images = f"<p class='no-plots'>{NO_PLOTS}</p>"
+    else:
+        images = "".join(f"<h2>{t}</h2><img alt='{t}' src='data:image/png;base64,{data}'>" for t, data in figures)
     statuses = collections.Counter(r.status for r in results)
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td>{_fmt(r.score)}/{_fmt(r.max_score)}</td>"
         f"<td>{html.escape(r.status)}</td><td>{html.escape(r.reason)}</td></tr>"
         for name, r in zip(unique_names(results), results)
     )
+    pass_rates = "".join(
+        f"<tr><td>{html.escape(ex)}</td><td>{rate:.0%}</td></tr>" for ex, rate in zip(exercises, rates)
+    )
     misconceptions = "".join(
         f"<tr><td>{html.escape(ex)}</td><td>{html.escape(text)}</td><td>{n}</td></tr>" for (ex, text), n in common
     )
-    images = "".join(f"<h2>{t}</h2><img alt='{t}' src='data:image/png;base64,{data}'>" for t, data in figures)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
     path.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>micrograd grades</title>"
         "<style>body{font-family:sans-serif;max-width:60em;margin:auto}td,th{padding:2px 8px;text-align:left}"
         "</style></head><body>"
         f"<h1>micrograd grades</h1><p>{len(results)} submissions: {html.escape(summary)}</p>{images}"
+        "<h2>Pass rate per exercise</h2><table><tr><th>exercise</th><th>checks passed</th></tr>"
+        f"{pass_rates}</table>"
         "<h2>Most common misconceptions</h2><table><tr><th>exercise</th><th>hint</th><th>count</th></tr>"
         f"{misconceptions}</table>"
         f"<h2>Students</h2><table><tr><th>student</th><th>score</th><th>status</th><th>reason</th></tr>{rows}</table>"

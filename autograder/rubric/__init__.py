@@ -1,6 +1,7 @@
 """Rubrics: which properties grade each exercise, for how many points, and policy checks."""
 
 from autograder.rubric._rubric import (
+    DEFAULT_MAX_EXAMPLES,
     ExerciseRule,
     Rubric,
     RubricError,
@@ -10,4 +11,13 @@ from autograder.rubric._rubric import (
     policy_violations,
 )
 
-__all__ = ["ExerciseRule", "Rubric", "RubricError", "Violation", "default_rubric", "load_rubric", "policy_violations"]
+__all__ = [
+    "DEFAULT_MAX_EXAMPLES",
+    "ExerciseRule",
+    "Rubric",
+    "RubricError",
+    "Violation",
+    "default_rubric",
+    "load_rubric",
+    "policy_violations",
+]

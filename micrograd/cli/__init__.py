@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 __all__ = ["COMMANDS", "main"]
 
@@ -24,12 +24,34 @@ COMMANDS = {
 }
 
 
+def _unavailable(name: str, error: ImportError) -> Callable[[argparse.Namespace], int]:
+    """The ``run`` of a command whose module could not be imported: one line naming what is missing."""
+    missing = (error.name or "").split(".")[0]
+    if missing:
+        message = f"micrograd {name}: needs the package {missing!r}, which is not installed (pip install {missing})"
+    else:
+        message = f"micrograd {name}: unavailable: {error}"
+
+    def run(args: argparse.Namespace) -> int:
+        print(message, file=sys.stderr)
+        return 2
+
+    return run
+
+
 def _parser() -> argparse.ArgumentParser:
+    """One subcommand per COMMANDS entry; a command whose module fails to import (a missing optional
+    dependency) still appears, and running it says what is missing, so the other commands keep working."""
     parser = argparse.ArgumentParser(prog="micrograd", description="micrograd course kit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, module_name in COMMANDS.items():
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            command = sub.add_parser(name, help="(unavailable: a dependency is missing)", add_help=False)
+            command.set_defaults(_run=_unavailable(name, error), _any_arguments=True)
+            continue
         command = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.configure(command)
         command.set_defaults(_run=module.run)
@@ -38,7 +60,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the command line with ``argv`` (default: sys.argv[1:]); returns the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "_any_arguments", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args._run(args))
     except KeyboardInterrupt:

@@ -4,16 +4,24 @@ The order of the checks is the order in which a student can act on them: the
 implementation raised; a grad was not 0 before backward(); a forward value is wrong
 (the first wrong node is the culprit: later ones inherit its error); a gradient is wrong
 (the wrong node closest to the roots is the culprit: gradients flow from the roots).
+
+:func:`check_program` then corrects the hint and the exercise named by probing the
+implementation with single operations on fresh leaves (``a + b``, then ``(a + b) * -1.5``):
+a probe that fails pins the bug on that method's rule (or on what it is built from: ``-b``
+before ``a - b``), on out.grad being ignored, or on backward()'s order; when every probe
+passes, the bug is in how reuse is handled (``+=``) or in backward().
 """
 
 from __future__ import annotations
 
 import math
+import re
+import weakref
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from micrograd.oracles import engine_failure
-from micrograd.program import BINARY, Const, Failure, Op, Outcome, Program, node_name, op_expression, to_python
+from micrograd.program import BINARY, UNARY, Const, Failure, Op, Outcome, Program, node_name, op_expression, to_python
 from micrograd.verdict._failure import Row, SpecFailure
 
 __all__ = [
@@ -111,6 +119,19 @@ HINTS: Dict[str, str] = {
     "not_implemented": "implement {method}: it still raises NotImplementedError.",
     "recursion": "a recursive topological sort runs out of stack on deep graphs: build the order with "
     "an explicit stack (a list you push to and pop from) instead of recursion.",
+    "missing": "not implemented: {method} is missing from your Value class; implement it (with its "
+    "_backward).",
+    "recursive_operator": "{method} calls itself until the stack runs out while computing {expression}: "
+    "a reflected operator must not call itself (in __rmul__, other * self with a plain number other calls "
+    "__rmul__ again; return self * other).",
+    "wrap": "{method} uses a plain number as if it were a Value: wrap plain numbers in a Value first "
+    "(other = other if isinstance(other, Value) else Value(other)).",
+    "overflow": "{method} overflowed while computing {expression}: math.exp overflows beyond about 709, "
+    "so a formula built on exp fails for large inputs; use math.tanh (tanh(400) is 1.0) for tanh, and for exp "
+    "only inputs that fit a float (the spec keeps exp's inputs small).",
+    "backward_error": "the error is raised in the _backward of {method}: {rule}.",
+    "chain": "{method}'s _backward ignores out.grad: {rule}. The local derivative is multiplied by out.grad "
+    "(the chain rule), and added with +=.",
     "error": "{method} raised where a correct engine computes {expression}; read the traceback of the snippet.",
     "must_raise": "{expression} has a Value exponent, which micrograd does not support: raise TypeError "
     "when the exponent is not an int or a float (check isinstance(other, (int, float)) first).",
@@ -156,18 +177,30 @@ def check_program(impl: Any, oracle: Any, program: Program, *, exercise: str) ->
         expected = Outcome(data=(), grad=(), initial_grad=())
     else:
         expected = oracle.evaluate(program)
-    data_tol, grad_tol = tolerance_for(oracle)
-    name = getattr(oracle, "name", "")
-    failure = compare_outcomes(program, got, expected, exercise=exercise, data_tolerance=data_tol,
-                               grad_tolerance=grad_tol, oracle_name=name)
-    if failure is not None and failure.failure is None and name == "fd" and expected.error is None:
+    found = _find(program, got, expected, exercise, oracle)
+    if found is not None and found.failure.failure is None and getattr(oracle, "name", "") == "fd" \
+            and expected.error is None:
         refined = refine_finite_differences(oracle, program, expected)
         if refined is not None:
-            failure = compare_outcomes(program, got, refined, exercise=exercise, data_tolerance=data_tol,
-                                       grad_tolerance=grad_tol, oracle_name=name)
-    if failure is not None:
-        raise failure
+            expected = refined
+            found = _find(program, got, expected, exercise, oracle)
+    if found is not None:
+        raise _explain(impl, oracle, program, got, expected, found)
     return got
+
+
+@dataclass
+class _Finding:
+    """A SpecFailure and what kind of difference produced it (for :func:`_explain`)."""
+
+    failure: SpecFailure
+    kind: str  # "raised", "data", "grad" or "other"
+    culprit: Optional[int] = None
+
+
+def _find(program: Program, got: Outcome, expected: Outcome, exercise: str, oracle: Any) -> Optional[_Finding]:
+    data_tol, grad_tol = tolerance_for(oracle)
+    return _compare(program, got, expected, exercise, data_tol, grad_tol, getattr(oracle, "name", ""))
 
 
 #: how close FD estimates at steps h and h/8 must be for the h/8 one to be trusted.
@@ -218,32 +251,41 @@ def compare_outcomes(
 
     A gradient of None in ``expected`` is unknown (finite differences at a kink) and not compared.
     """
+    found = _compare(program, got, expected, exercise, data_tolerance, grad_tolerance, oracle_name)
+    return None if found is None else found.failure
+
+
+def _compare(program: Program, got: Outcome, expected: Outcome, exercise: str, data_tolerance: Tolerance,
+             grad_tolerance: Tolerance, oracle_name: str) -> Optional[_Finding]:
     against = f" (checked against {oracle_name})" if oracle_name else ""
     if expected.error is not None:
-        return _expected_error(program, got, expected.error, exercise)
+        failure = _expected_error(program, got, expected.error, exercise)
+        return None if failure is None else _Finding(failure, "other")
     if got.error is not None:
-        return _raised(program, got.error, exercise)
+        return _Finding(_raised(program, got.error, exercise), "raised", got.error.node)
     for name, values in (("data", got.data), ("grad", got.grad), ("initial_grad", got.initial_grad)):
         if len(values) != program.size:
-            return SpecFailure(exercise, f"the evaluator returned {len(values)} {name} values for {program.size} "
-                               "nodes", to_python(program))
+            return _Finding(SpecFailure(exercise, f"the evaluator returned {len(values)} {name} values for "
+                                        f"{program.size} nodes", to_python(program)), "other")
     initial = [i for i, g in enumerate(got.initial_grad) if g != 0]
     if initial:
         rows = [(f"{node_name(i)}.grad before backward()", "0", _fmt(got.initial_grad[i])) for i in initial[:8]]
-        return SpecFailure(exercise, f"{node_name(initial[0])}.grad is {_fmt(got.initial_grad[initial[0]])} "
-                           "before any backward() call; it must start at 0", to_python(program, show=initial[:8]),
-                           rows, HINTS["initial_grad"])
+        return _Finding(SpecFailure("backward", f"{node_name(initial[0])}.grad is "
+                                    f"{_fmt(got.initial_grad[initial[0]])} before any backward() call; it must "
+                                    "start at 0", to_python(program, show=initial[:8]), rows, HINTS["initial_grad"]),
+                        "other")
     magnitude = max((abs(x) for x in expected.data), default=0.0)
     wrong_data = [i for i in range(program.size)
                   if not data_tolerance.close(expected.data[i], got.data[i], magnitude)]
     if wrong_data:
-        return _wrong_data(program, got, expected, wrong_data, exercise, against)
+        return _Finding(_wrong_data(program, got, expected, wrong_data, exercise, against), "data", wrong_data[0])
     known = [g for g in expected.grad if g is not None]
     magnitude = max((abs(g) for g in known), default=0.0)
     wrong_grad = [i for i, e in enumerate(expected.grad)
                   if e is not None and not _close(grad_tolerance, e, got.grad[i], magnitude)]
     if wrong_grad:
-        return _wrong_grad(program, got, expected, wrong_grad, exercise, against, grad_tolerance, magnitude)
+        failure = _wrong_grad(program, got, expected, wrong_grad, exercise, against, grad_tolerance, magnitude)
+        return _Finding(failure, "grad", max(wrong_grad))
     return None
 
 
@@ -279,15 +321,60 @@ def _raised(program: Program, error: Failure, exercise: str) -> SpecFailure:
         summary = f"{error.type}: {error.message}"
     fill = {"method": _method(op) if op else "backward()",
             "expression": _statement(program, error.node) if op else "the gradients"}
-    if error.type == "NotImplementedError":
+    missing = _missing_method(op, error)
+    if missing is not None:
+        summary = f"not implemented: {missing} ({error.type}{where} while computing " \
+                  f"{_statement(program, error.node) if op else _name(error.node) + '.backward()'})"
+        hint = HINTS["missing"].format(method=missing)
+        exercise = _exercise_of(op) if op is not None else "backward"
+    elif error.type == "NotImplementedError":
         hint = HINTS["not_implemented"].format(**fill)
+        exercise = _exercise_of(op) if op is not None else exercise
+    elif error.type == "RecursionError" and op is not None:
+        hint = HINTS["recursive_operator"].format(**fill)
+        exercise = _exercise_of(op)
     elif error.type == "RecursionError":
         hint = HINTS["recursion"]
+        exercise = "deep"
+    elif error.type == "OverflowError" and op is not None and op.kind in ("tanh", "exp"):
+        hint = HINTS["overflow"].format(**fill)
+        exercise = _exercise_of(op)
+    elif error.type == "AttributeError" and re.search(r"'(float|int)' object has no attribute '(data|grad)'",
+                                                      error.message):
+        hint = HINTS["wrap"].format(**fill)
+        exercise = _exercise_of(op) if op is not None else exercise
     else:
         hint = HINTS["error"].format(**fill)
     message = f"{error.type}: {error.message}" if error.message else error.type
     return SpecFailure(exercise, summary, _code(program, [] if error.node is None else [error.node]),
                        [("exception", "none", message[:120])], hint, error)
+
+
+def _missing_method(op: Optional[Op], error: Failure) -> Optional[str]:
+    """``Value.tanh`` when ``error`` says the Value class lacks the method ``op`` (or backward) calls."""
+    if error.type == "AttributeError":
+        match = re.search(r"'(\w+)' object has no attribute '(\w+)'", error.message)
+        if match is None:
+            return None
+        wanted = op.kind if op is not None and op.kind in UNARY and op.kind != "neg" else "backward"
+        if error.phase in ("build", "backward") and match.group(2) == wanted and match.group(1) != "float":
+            return f"Value.{wanted}"
+        return None
+    if error.type == "TypeError" and op is not None and error.message.startswith(
+            ("unsupported operand type", "bad operand type")):
+        return method_name(op)
+    return None
+
+
+#: the exercise that implements each operation (reflected operators have their own)
+_EXERCISE_OF: Dict[str, str] = {"add": "add", "mul": "mul", "pow": "pow", "neg": "neg_sub", "sub": "neg_sub",
+                                "div": "div", "relu": "relu", "tanh": "tanh", "exp": "exp", "log": "log"}
+
+
+def _exercise_of(op: Op) -> str:
+    if op.kind in BINARY and isinstance(op.args[0], Const):
+        return "reflected"
+    return _EXERCISE_OF[op.kind]
 
 
 def _wrong_data(program: Program, got: Outcome, expected: Outcome, wrong: List[int], exercise: str,
@@ -320,9 +407,9 @@ def _wrong_grad(program: Program, got: Outcome, expected: Outcome, wrong: List[i
     summary = f"wrong gradient{against}: {node_name(first)}.grad is {shown[1]}, expected {shown[0]}"
     if len(wrong) > 1:
         summary += f" ({len(wrong)} nodes wrong)"
-    hint = _diagnose(program, got, expected, culprit, exercise, tolerance, magnitude)
+    hint, diagnosed = _diagnose(program, got, expected, culprit, exercise, tolerance, magnitude)
     show = sorted({*leaves, *wrong[:6]})
-    return SpecFailure(exercise, summary, _code(program, show), rows, hint)
+    return SpecFailure(diagnosed, summary, _code(program, show), rows, hint)
 
 
 def _close(tolerance: Tolerance, expected: float, got: Optional[float], magnitude: float) -> bool:
@@ -330,17 +417,17 @@ def _close(tolerance: Tolerance, expected: float, got: Optional[float], magnitud
 
 
 def _diagnose(program: Program, got: Outcome, expected: Outcome, culprit: int, exercise: str,
-              tolerance: Tolerance, magnitude: float) -> str:
-    """The likeliest misconception behind the wrong grad closest to the roots."""
+              tolerance: Tolerance, magnitude: float) -> Tuple[str, str]:
+    """The likeliest misconception behind the wrong grad closest to the roots, and its exercise."""
     g, e = got.grad[culprit], expected.grad[culprit]
     assert e is not None
     close = lambda a, b: tolerance.close(b, a, magnitude)  # noqa: E731
     if culprit in program.roots:
-        return HINTS["seed"]
+        return HINTS["seed"], "backward"
     uses = [(node, op, position) for node, op in program.nodes()
             for position, arg in enumerate(op.args) if arg == culprit and not isinstance(arg, Const)]
     if not uses:
-        return HINTS["unreached"]
+        return HINTS["unreached"], "backward"
     parts: List[float] = []
     for node, op, position in uses:
         upstream = expected.grad[node]
@@ -350,20 +437,20 @@ def _diagnose(program: Program, got: Outcome, expected: Outcome, culprit: int, e
             break
         parts.append(local * upstream)
     if parts and len(uses) > 1 and any(close(g, p) for p in parts) and not close(g, sum(parts)):
-        return HINTS["accumulation"]
+        return HINTS["accumulation"], "accumulation"
     if e != 0 and close(g, 2 * e):
-        return HINTS["twice"]
+        return HINTS["twice"], "backward"
     consumer = _op_at(program, uses[0][0])
     assert consumer is not None
     if consumer.kind == "relu" and expected.data[culprit] == 0:
-        return HINTS["relu_zero"]
+        return HINTS["relu_zero"], "relu"
     if exercise in ("backward", "deep") and all(_op_at(program, n) is not None for n, _, _ in uses):
-        return HINTS["order"]
+        return HINTS["order"], "backward"
     if len(uses) > 1 and exercise == "accumulation":
-        return HINTS["accumulation"]
+        return HINTS["accumulation"], "accumulation"
     kinds = list(dict.fromkeys(op.kind for _, op, _ in uses))
     return " ".join(HINTS["rule"].format(method=method_name(op), rule=RULES[op.kind])
-                    for op in (next(o for _, o, _ in uses if o.kind == k) for k in kinds))
+                    for op in (next(o for _, o, _ in uses if o.kind == k) for k in kinds)), exercise
 
 
 def _local_derivative(op: Op, position: int, data: Sequence[float], node: int) -> Optional[float]:
@@ -450,3 +537,161 @@ def _fmt(x: Optional[float], other: Optional[float] = None) -> str:
 
 def _pair(expected: Optional[float], got: Optional[float]) -> Tuple[str, str]:
     return _fmt(expected, got), _fmt(got, expected)
+
+
+# -- probes: one operation on fresh leaves, to tell which method a failure comes from --------------
+
+#: a method is (operation kind, reflected); the methods each one is built from in micrograd
+#: (a - b is a + (-b), -a is a * -1, a / b is a * b**-1, 2 + a is a + 2, ...), checked first
+_Method = Tuple[str, bool]
+_BUILT_FROM: Dict[_Method, Tuple[_Method, ...]] = {
+    ("neg", False): (("mul", False),),
+    ("sub", False): (("neg", False), ("add", False)),
+    ("div", False): (("pow", False), ("mul", False)),
+    ("add", True): (("add", False),),
+    ("mul", True): (("mul", False),),
+    ("sub", True): (("neg", False), ("add", True)),
+    ("div", True): (("pow", False), ("mul", True)),
+}
+_PROBE_SCALE = -1.5
+_ProbeResult = Optional[Tuple[Program, Outcome, Outcome, "_Finding"]]
+_PROBE_CACHE: weakref.WeakKeyDictionary[Any, Dict[Tuple[Any, Program], _ProbeResult]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _method_of(op: Op) -> _Method:
+    return op.kind, op.kind in BINARY and isinstance(op.args[0], Const)
+
+
+def _probe_op(method: _Method) -> List[Tuple[Tuple[float, ...], Op]]:
+    kind, reflected = method
+    if reflected:
+        return [((1.5,), Op(kind, (Const(2.5), 0)))]
+    if kind == "pow":
+        return [((1.5,), Op("pow", (0, Const(3))))]
+    if kind in BINARY:
+        return [((1.5, -2.5), Op(kind, (0, 1)))]
+    if kind == "relu":
+        return [((1.5,), Op("relu", (0,))), ((-1.5,), Op("relu", (0,)))]
+    return [((1.5 if kind == "log" else 0.7,), Op(kind, (0,)))]
+
+
+def _probes(method: _Method) -> List[Tuple[Program, Program]]:
+    """(the operation as the root, the operation times -1.5) for each probe of ``method``."""
+    pairs = []
+    for leaves, op in _probe_op(method):
+        n = len(leaves)
+        pairs.append((Program(leaves, (op,), (n,)), Program(leaves, (op, Op("mul", (n, Const(_PROBE_SCALE)))),
+                                                             (n + 1,))))
+    return pairs
+
+
+def _run_probe(impl: Any, oracle: Any, program: Program) -> _ProbeResult:
+    """(program, got, expected, finding) if ``impl`` disagrees with ``oracle`` on ``program``, else None.
+
+    Results are cached per evaluator object (probes run again on every failing example while
+    Hypothesis shrinks); an evaluator must be created anew when the implementation changes.
+    """
+    try:
+        cache = _PROBE_CACHE.setdefault(impl, {})
+    except TypeError:
+        cache = {}
+    key = (getattr(oracle, "name", id(oracle)), program)
+    if key not in cache:
+        # probing is best effort: an oracle or evaluator that cannot answer leaves the first verdict alone
+        try:
+            got = impl.evaluate(program)
+            expected = oracle.evaluate(program)
+            usable = expected.error is None and len(expected.data) == len(expected.grad) == program.size
+            found = _find(program, got, expected, "add", oracle) if usable else None
+        except Exception:  # noqa: BLE001 (an evaluator may fail in any way; the verdict stands without probes)
+            found = None
+        cache[key] = None if found is None else (program, got, expected, found)
+    return cache[key]
+
+
+def _blame(impl: Any, oracle: Any, method: _Method, depth: int = 0) -> Optional[Tuple[_Method, str, str]]:
+    """(method, hint, how) for the first probe of ``method`` (or of what it is built from) that fails."""
+    for single, scaled in _probes(method):
+        failed = _run_probe(impl, oracle, single)
+        how = "single"
+        if failed is None:
+            failed = _run_probe(impl, oracle, scaled)
+            how = "scaled"
+        if failed is None:
+            continue
+        if depth < 3:
+            for part in _BUILT_FROM.get(method, ()):
+                blamed = _blame(impl, oracle, part, depth + 1)
+                if blamed is not None:
+                    return blamed
+        program, got, expected, found = failed
+        op = program.ops[0]
+        fill = {"method": method_name(op), "rule": RULES[op.kind], "expression": op_expression(op)}
+        if found.kind == "raised":
+            error = got.error
+            assert error is not None
+            if error.phase == "backward" and error.type not in ("RecursionError", "AttributeError"):
+                return method, HINTS["backward_error"].format(**fill), how
+            return method, found.failure.hint, how
+        if found.kind == "data":
+            return method, HINTS["forward"].format(**fill), how
+        if found.kind != "grad":
+            return method, found.failure.hint, how
+        leaves = range(len(program.leaves))
+        if how == "scaled":
+            if all(got.grad[i] == 0 for i in leaves) and any(expected.grad[i] for i in leaves):
+                return method, HINTS["order"], "order"
+            if all(_unchained(got.grad[i], expected.grad[i]) for i in leaves):
+                return method, HINTS["chain"].format(**fill), how
+        return method, HINTS["rule"].format(**fill), how
+    return None
+
+
+def _unchained(got: Optional[float], expected: Optional[float]) -> bool:
+    """Is ``got`` the probe's expected grad without its factor out.grad = -1.5?"""
+    return got is not None and expected is not None and math.isclose(got * _PROBE_SCALE, expected, rel_tol=1e-9,
+                                                                      abs_tol=1e-12)
+
+
+def _program_methods(program: Program, first: Sequence[int] = ()) -> List[_Method]:
+    """The methods ``program`` calls: those of the nodes ``first`` first, then the rest in exercise order."""
+    methods = [_method_of(op) for node in first if (op := _op_at(program, node)) is not None]
+    order = list(_EXERCISE_OF)
+    rest = sorted({_method_of(op) for op in program.ops}, key=lambda m: (m[1], order.index(m[0])))
+    return list(dict.fromkeys([*methods, *rest]))
+
+
+def _explain(impl: Any, oracle: Any, program: Program, got: Outcome, expected: Outcome,
+             found: _Finding) -> SpecFailure:
+    """``found``'s failure, with its hint and exercise corrected by probing single operations."""
+    failure = found.failure
+    if found.kind == "raised":
+        error = failure.failure
+        if error is None or error.phase != "backward" or failure.hint != HINTS["error"].format(
+                method="backward()", expression="the gradients"):
+            return failure
+        methods = _program_methods(program)
+    elif found.kind == "data" and found.culprit is not None:
+        methods = _program_methods(program, [found.culprit])[:1]
+    elif found.kind == "grad" and found.culprit is not None:
+        if failure.hint == HINTS["seed"]:
+            return failure
+        users = [node for node, op in program.nodes() if found.culprit in op.refs]
+        methods = _program_methods(program, users)
+    else:
+        return failure
+    for method in methods:
+        blamed = _blame(impl, oracle, method)
+        if blamed is not None:
+            blamed_method, hint, how = blamed
+            if found.kind == "raised" and "_backward" not in hint:
+                op = next(o for o in program.ops if _method_of(o) == blamed_method) \
+                    if any(_method_of(o) == blamed_method for o in program.ops) else None
+                rule = RULES[blamed_method[0]]
+                hint = HINTS["backward_error"].format(method=method_name(op) if op else blamed_method[0], rule=rule)
+            failure.hint = hint
+            kind, reflected = blamed_method
+            failure.exercise = "backward" if how == "order" else "reflected" if reflected else _EXERCISE_OF[kind]
+            return failure
+    return failure

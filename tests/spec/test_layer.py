@@ -16,7 +16,8 @@ def test_layer_outputs_are_its_neurons_outputs_in_order(impl, program):
         exercise="layer",
         fields=("outputs", "loss"),
         summary="layer(x) should be [n(x) for n in self.neurons], in order",
-        hint="call every neuron on the same x and keep the outputs in the order of self.neurons",
+        hint="call every neuron on the same x and keep the outputs in the order of self.neurons; build each "
+        "neuron separately ([Neuron(nin) for _ in range(nout)]; [Neuron(nin)] * nout repeats one neuron)",
     )
 
 
@@ -29,7 +30,9 @@ def test_layer_gradients_reach_every_neuron(impl, program):
         exercise="layer",
         fields=("grads",),
         summary="after loss.backward(), every neuron's w and b grads should match PyTorch",
-        hint="return the neurons' own output Values (not copies, not their .data), so backward() reaches them",
+        hint="return the neurons' own output Values (not copies, not their .data), so backward() reaches them; "
+        "build each neuron separately ([Neuron(nin) for _ in range(nout)]; [Neuron(nin)] * nout shares one "
+        "neuron's parameters)",
     )
 
 

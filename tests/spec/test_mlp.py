@@ -16,7 +16,8 @@ def test_mlp_output_feeds_each_layer_into_the_next(impl, program):
         exercise="mlp",
         fields=("outputs", "loss"),
         summary="mlp(x) should apply self.layers in order, each to the previous layer's output",
-        hint="loop over self.layers with x = layer(x) and return the final x",
+        hint="apply the layers in order, first to last: loop over self.layers with x = layer(x) and return "
+        "the final x; the last layer is linear (built with nonlin=False), the others use relu",
     )
 
 

@@ -1,0 +1,82 @@
+"""The grader runs the spec's own collected properties (micrograd.testing) with its sandbox guard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict
+
+from autograder.grade import make_oracle, run_property, spec_properties
+from autograder.rubric import DEFAULT_MAX_EXAMPLES, default_rubric
+from micrograd.impl import LocalEvaluator
+from micrograd.program import Failure, Outcome
+
+MINI = Path(__file__).parent / "mini_spec"
+CORRECT = Path(__file__).parents[2] / "examples" / "submissions" / "correct"
+
+
+def _by_name() -> Dict[str, Any]:
+    return {p.name: p for p in spec_properties(MINI)}
+
+
+def test_properties_are_collected_once_by_micrograd_testing() -> None:
+    first = spec_properties(MINI)
+    assert [p.id for p in first] == ["test_mini::test_add", "test_mini::test_mul", "test_mini::test_tanh",
+                                     "test_mini::test_reuse"]
+    assert spec_properties(str(MINI)) is first  # cached per process
+    assert type(first[0]).__module__ == "micrograd.testing._collect"
+
+
+def test_a_correct_implementation_passes() -> None:
+    result = run_property(_by_name()["test_add"], LocalEvaluator(CORRECT), make_oracle(), 5)
+    assert result.status == "passed", result.summary
+
+
+class _Dying:
+    """Answers like a child that timed out (or crashed) on its second request."""
+
+    name = "dying"
+
+    def __init__(self, kind: str) -> None:
+        self.kind, self.calls, self.inner = kind, 0, LocalEvaluator(CORRECT)
+
+    def evaluate(self, request: Any) -> Any:
+        self.calls += 1
+        if self.calls < 2:
+            return self.inner.evaluate(request)
+        return Outcome((), (), None, Failure(self.kind, "no answer within 1 s", "forward", None, None))
+
+
+def test_a_hung_or_dead_child_stops_the_property_with_the_graph_it_was_running() -> None:
+    for kind, status in (("Timeout", "timeout"), ("Crash", "crash")):
+        dying = _Dying(kind)
+        result = run_property(_by_name()["test_mul"], dying, make_oracle(), 20)
+        assert result.status == status and result.summary == f"{kind}: no answer within 1 s"
+        assert "Value(" in result.code and "*" in result.code
+        assert dying.calls == 2  # no shrinking on a hung child
+
+
+class _Flaky:
+    """Wrong the first time it sees a program, right afterwards: a flaky submission."""
+
+    name = "flaky"
+
+    def __init__(self) -> None:
+        self.seen: set = set()
+        self.inner = LocalEvaluator(CORRECT)
+
+    def evaluate(self, request: Any) -> Any:
+        outcome = self.inner.evaluate(request)
+        key = request.to_json()
+        if key in self.seen:
+            return outcome
+        self.seen.add(key)
+        return Outcome(tuple(x + 1 for x in outcome.data), outcome.grad, outcome.initial_grad, None)
+
+
+def test_a_flaky_submission_fails_and_is_told_so() -> None:
+    result = run_property(_by_name()["test_add"], _Flaky(), make_oracle(), 20)
+    assert result.status == "failed" and result.summary.startswith("flaky:")
+
+
+def test_the_default_rubric_uses_the_benchmarked_example_count() -> None:
+    assert default_rubric().max_examples == DEFAULT_MAX_EXAMPLES

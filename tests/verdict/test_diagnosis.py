@@ -1,0 +1,135 @@
+"""Diagnosis: missing methods, errors while building or in backward(), and probes that tell a wrong rule
+from a wrong backward() or a missing +=, each labelled with the exercise to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from micrograd.impl import LocalEvaluator, reference_dir
+from micrograd.mutants import CATALOGUE, write_mutant
+from micrograd.oracles import get_oracle
+from micrograd.program import Const, Failure, Op, Outcome, Program
+from micrograd.verdict import HINTS, SpecFailure, check_program, compare_outcomes
+
+REFERENCE = LocalEvaluator(reference_dir())
+FD = get_oracle("fd")
+
+
+def _unary(kind: str, x: float = 0.5) -> Program:
+    return Program((x,), (Op(kind, (0,)), Op("mul", (1, Const(2.0)))), (2,))
+
+
+def _raised(program: Program, error: Failure, exercise: str) -> SpecFailure:
+    failure = compare_outcomes(program, Outcome(error=error), REFERENCE.evaluate(program), exercise=exercise)
+    assert failure is not None
+    return failure
+
+
+def test_a_missing_method_reads_not_implemented_under_its_own_exercise():
+    error = Failure("AttributeError", "'Value' object has no attribute 'tanh'", "build", 1, "")
+    failure = _raised(_unary("tanh"), error, "backward")
+    assert failure.summary.startswith("not implemented: Value.tanh")
+    assert failure.exercise == "tanh"
+    assert "not implemented" in failure.hint and "read the traceback" not in failure.hint
+
+
+def test_a_missing_reflected_operator_is_not_implemented_under_reflected():
+    program = Program((0.5,), (Op("add", (Const(2.0), 0)),), (1,))
+    error = Failure("TypeError", "unsupported operand type(s) for +: 'float' and 'Value'", "build", 1, "")
+    failure = _raised(program, error, "add")
+    assert failure.summary.startswith("not implemented: Value.__radd__") and failure.exercise == "reflected"
+
+
+def test_an_attribute_error_that_is_not_the_method_stays_an_error():
+    error = Failure("AttributeError", "'Value' object has no attribute '_prev'", "build", 1, "")
+    failure = _raised(_unary("tanh"), error, "tanh")
+    assert "not implemented" not in failure.summary and failure.hint.endswith("read the traceback of the snippet.")
+
+
+def test_recursion_while_building_blames_the_operator_calling_itself():
+    program = Program((0.5,), (Op("mul", (Const(2.0), 0)),), (1,))
+    error = Failure("RecursionError", "maximum recursion depth exceeded", "build", 1, "engine.py:166 in __rmul__")
+    failure = _raised(program, error, "mul")
+    assert "Value.__rmul__ calls itself" in failure.hint and failure.hint != HINTS["recursion"]
+    assert failure.exercise == "reflected"
+
+
+def test_recursion_in_backward_is_the_deep_exercise():
+    error = Failure("RecursionError", "maximum recursion depth exceeded", "backward", 2, "engine.py:120")
+    failure = _raised(_unary("tanh"), error, "add")
+    assert failure.hint == HINTS["recursion"] and failure.exercise == "deep"
+
+
+def test_a_plain_number_used_as_a_value_asks_to_wrap_it():
+    program = Program((0.5,), (Op("add", (0, Const(2.0))),), (1,))
+    error = Failure("AttributeError", "'float' object has no attribute 'data'", "build", 1, "engine.py:37 in __add__")
+    failure = _raised(program, error, "add")
+    assert "Value(other)" in failure.hint and "wrap plain numbers in a Value" in failure.hint
+
+
+def test_an_overflowing_tanh_formula_points_to_math_tanh():
+    error = Failure("OverflowError", "math range error", "build", 1, "engine.py:87 in tanh")
+    failure = _raised(_unary("tanh", 400.0), error, "tanh")
+    assert "math.tanh" in failure.hint
+
+
+def _mutant(name: str, tmp_path: Path) -> LocalEvaluator:
+    return LocalEvaluator(write_mutant(CATALOGUE[name], tmp_path))
+
+
+def _verdict(name: str, program: Program, exercise: str, tmp_path: Path) -> SpecFailure:
+    with pytest.raises(SpecFailure) as caught:
+        check_program(_mutant(name, tmp_path), FD, program, exercise=exercise)
+    return caught.value
+
+
+A_PLUS_A = Program((3.0,), (Op("add", (0, 0)), Op("mul", (1, Const(2.0)))), (2,))
+
+
+def test_a_rule_giving_one_input_nothing_is_not_mistaken_for_accumulation(tmp_path):
+    # on a + a, "only self gets out.grad" and "= instead of +=" give the same numbers: a probe tells them apart
+    failure = _verdict("add_backward_first_input_only", A_PLUS_A, "accumulation", tmp_path)
+    assert "Value.__add__" in failure.hint and failure.hint != HINTS["accumulation"]
+    assert failure.exercise == "add"
+
+
+def test_assignment_instead_of_accumulation_is_labelled_accumulation(tmp_path):
+    failure = _verdict("add_assigns_grad", A_PLUS_A, "add", tmp_path)
+    assert failure.hint == HINTS["accumulation"] and failure.exercise == "accumulation"
+
+
+def test_a_rule_ignoring_out_grad_is_named(tmp_path):
+    program = Program((1.0,), (Op("mul", (0, 0)), Op("mul", (1, Const(0.5)))), (2,))
+    failure = _verdict("mul_backward_no_chain_rule", program, "mul", tmp_path)
+    assert "ignores out.grad" in failure.hint and "Value.__mul__" in failure.hint and failure.exercise == "mul"
+
+
+def test_a_wrong_backward_order_is_labelled_backward(tmp_path):
+    program = Program((1.0,), (Op("add", (0, 0)), Op("add", (1, 1))), (2,))
+    failure = _verdict("topo_not_reversed", program, "add", tmp_path)
+    assert failure.hint == HINTS["order"] and failure.exercise == "backward"
+
+
+def test_a_subtraction_through_a_wrong_negation_blames_negation(tmp_path):
+    program = Program((1.0, 2.0), (Op("sub", (0, 1)),), (2,))
+    failure = _verdict("neg_forgets_sign", program, "neg_sub", tmp_path)
+    assert "Value.__neg__" in failure.hint and "Value.__sub__" not in failure.hint
+
+
+def test_an_error_in_backward_names_the_method_whose_backward_raised(tmp_path):
+    program = Program((1.0,), (Op("log", (0,)), Op("mul", (1, Const(2.0)))), (2,))
+    failure = _verdict("log_backward_uses_output", program, "backward", tmp_path)
+    assert failure.failure is not None and failure.failure.phase == "backward"
+    assert "_backward of Value.log" in failure.hint and failure.exercise == "log"
+
+
+def test_the_reference_passes_every_probe_program():
+    from micrograd.verdict._compare import _probes
+
+    for kind in ("add", "sub", "mul", "div", "pow", "neg", "relu", "tanh", "exp", "log"):
+        for reflected in ((False, True) if kind in ("add", "sub", "mul", "div") else (False,)):
+            for pair in _probes((kind, reflected)):
+                for program in pair:
+                    check_program(REFERENCE, FD, program, exercise="add")
