@@ -43,7 +43,7 @@ def grade_one(path: Path, rubric: Rubric, limits: Limits) -> SubmissionResult:
         prepared = prepare(Path(path), Path(scratch))
         if prepared.directory is None:
             return _result(prepared.student, rubric, "invalid", prepared.error,
-                           _all(rubric, "skipped", f"not run: {prepared.error}"), started)
+                           _all(rubric, "failed", f"not run: {prepared.error}"), started)
         return grade_directory(prepared.directory, prepared.student, rubric, limits, _ORACLE)
 
 
@@ -52,7 +52,7 @@ def _failed(path: Path, rubric: Rubric, error: BaseException) -> SubmissionResul
     from autograder.grade._submission import student_id
 
     reason = f"the grader failed: {type(error).__name__}: {error}"[:500]
-    return _result(student_id(Path(path)), rubric, "invalid", reason, _all(rubric, "skipped", reason), time.monotonic())
+    return _result(student_id(Path(path)), rubric, "invalid", reason, _all(rubric, "failed", reason), time.monotonic())
 
 
 def grade_batch(

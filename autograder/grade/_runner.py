@@ -181,11 +181,13 @@ def _score(rubric: Rubric, results: Dict[str, PropertyResult]) -> Tuple[float, T
     exercises = []
     total = 0.0
     for rule in rubric.rules:
-        passed = sum(1 for p in rule.properties if results[p].passed)
-        score = round(rule.points * passed / len(rule.properties), 4)
+        # a property the spec skips here (relu'(0) needs torch or JAX) judges nobody: it leaves the count
+        judged = [p for p in rule.properties if results[p].status != "skipped"]
+        passed = sum(1 for p in judged if results[p].passed)
+        score = round(rule.points * passed / len(judged), 4) if judged else 0.0
         total += score
         exercises.append(ExerciseResult(rule.exercise, EXERCISES[rule.exercise].title, rule.points, score, passed,
-                                        len(rule.properties)))
+                                        len(judged)))
     return round(total, 4), tuple(exercises)
 
 
@@ -208,17 +210,17 @@ def grade_directory(directory: Path, student: str, rubric: Rubric, limits: Limit
     violations = policy_violations(directory, rubric.forbid_imports)
     if violations:
         reason = "; ".join(str(v) for v in violations)
-        return _result(student, rubric, "invalid", reason, _all(rubric, "skipped", f"not run: {reason}"), started)
+        return _result(student, rubric, "invalid", reason, _all(rubric, "failed", f"not run: {reason}"), started)
     by_id = {p.id: p for p in spec_properties(rubric.spec)}
     with SandboxEvaluator(directory, limits) as evaluator:
         load = evaluator.load_report()
         if load.failure is not None:
             status = "timeout" if load.failure.type == "Timeout" else "crashed"
             reason = f"importing the submission: {load.failure.message}"
-            return _result(student, rubric, status, reason, _all(rubric, "skipped", f"not run: {reason}"), started)
+            return _result(student, rubric, status, reason, _all(rubric, "failed", f"not run: {reason}"), started)
         if load.engine is not None:
             return _result(student, rubric, "invalid", load.engine,
-                           _all(rubric, "skipped", f"not run: {load.engine}"), started)
+                           _all(rubric, "failed", f"not run: {load.engine}"), started)
         guard = _Guard(evaluator)
         results: Dict[str, PropertyResult] = {}
         timeouts = 0

@@ -17,7 +17,7 @@ from autograder.report._results import (
     SubmissionResult,
     write_json,
 )
-from micrograd.verdict import EXERCISES
+from micrograd.verdict import EXERCISES, SpecFailure
 
 __all__ = ["feedback_markdown", "gradescope_results", "unique_names", "write_outputs"]
 
@@ -37,16 +37,9 @@ def _fmt(x: float) -> str:
 
 
 def _property_text(p: PropertyResult) -> str:
-    parts = [f"{p.id} ({p.status}): {p.summary}"]
-    if p.code:
-        parts += ["", "Counterexample (runnable):", "", *("    " + line for line in p.code.rstrip().splitlines())]
-    if p.rows:
-        width = max(len(r[0]) for r in p.rows)
-        parts += ["", f"    {'':{width}}  expected                  got"]
-        parts += [f"    {a:{width}}  {b:24}  {c}" for a, b, c in p.rows]
-    if p.hint:
-        parts += ["", f"Hint: {p.hint}"]
-    return "\n".join(parts)
+    """The property's id and status, then the failure as a student reads it everywhere else."""
+    failure = SpecFailure(p.exercise, p.summary, p.code, list(p.rows), p.hint)
+    return f"{p.id} ({p.status}): {failure}"
 
 
 def gradescope_results(result: SubmissionResult) -> GradescopeResults:

@@ -80,3 +80,19 @@ def test_a_flaky_submission_fails_and_is_told_so() -> None:
 
 def test_the_default_rubric_uses_the_benchmarked_example_count() -> None:
     assert default_rubric().max_examples == DEFAULT_MAX_EXAMPLES
+
+
+def test_a_property_the_spec_cannot_judge_here_leaves_the_count() -> None:
+    from autograder.grade._runner import _score
+    from autograder.report._results import PropertyResult
+    from autograder.rubric import ExerciseRule, Rubric
+
+    rule = ExerciseRule("relu", 2.0, ("test_relu::judged", "test_relu::needs_torch"))
+    results = {
+        "test_relu::judged": PropertyResult("test_relu::judged", "relu", "passed"),
+        "test_relu::needs_torch": PropertyResult("test_relu::needs_torch", "relu", "skipped", "not run: no torch"),
+    }
+    total, (exercise,) = _score(Rubric((rule,)), results)
+    assert (total, exercise.passed, exercise.total) == (2.0, 1, 1)
+    results["test_relu::judged"] = PropertyResult("test_relu::judged", "relu", "failed", "wrong")
+    assert _score(Rubric((rule,)), results)[0] == 0.0

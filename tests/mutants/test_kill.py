@@ -28,6 +28,7 @@ from micrograd.mutants import (
     run_spec,
     write_mutant,
 )
+from micrograd.oracles import oracle_skip_reason
 from micrograd.testing import Property, collect_properties
 
 #: mutants the spec does not catch yet -> the property requested
@@ -40,12 +41,22 @@ MUTANTS = list(CATALOGUE.values())
 _OUTCOMES: Dict[str, SpecOutcome] = {}
 
 
+#: mutants only an exact oracle can see: finite differences cannot judge a gradient at relu's kink,
+#: so without torch and JAX the spec skips the relu-at-zero property (py311 in CI installs both)
+NEED_EXACT_ORACLE = {"relu_grad_one_at_zero"}
+_NO_EXACT_ORACLE = all(oracle_skip_reason(name) is not None for name in ("torch", "jax"))
+
+
 def _marked(gaps: Dict[str, str], why: str) -> List[Any]:
-    return [
-        pytest.param(m, id=m.name, marks=pytest.mark.xfail(strict=True, reason=f"{why}: {gaps[m.name]}"))
-        if m.name in gaps else pytest.param(m, id=m.name)
-        for m in MUTANTS
-    ]
+    params = []
+    for m in MUTANTS:
+        marks = []
+        if m.name in gaps:
+            marks.append(pytest.mark.xfail(strict=True, reason=f"{why}: {gaps[m.name]}"))
+        if m.name in NEED_EXACT_ORACLE:
+            marks.append(pytest.mark.skipif(_NO_EXACT_ORACLE, reason="needs torch or jax to judge relu'(0)"))
+        params.append(pytest.param(m, id=m.name, marks=marks))
+    return params
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +78,7 @@ def _outcome(m: Mutant, spec: Tuple[List[Property], Any]) -> SpecOutcome:
 
 def test_the_gap_lists_name_catalogued_mutants():
     assert set(NOT_KILLED_YET) <= set(CATALOGUE) and set(HINT_GAPS) <= set(CATALOGUE)
+    assert NEED_EXACT_ORACLE <= set(CATALOGUE)
 
 
 def test_the_reference_passes_the_whole_spec(spec):
