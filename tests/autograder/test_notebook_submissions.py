@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 from typing import Dict
 
-import nbformat
 import pytest
 
 from autograder import Limits, grade, load_rubric
 from autograder.course.build import build_notebook
 from autograder.grade import prepare
 from micrograd.impl import reference_dir
+
+nbformat = pytest.importorskip("nbformat", reason="the notebooks extra is not installed (pip install nbformat)")
 
 RUBRIC = Path(__file__).parent / "mini_rubric.toml"
 LIMITS = Limits(timeout=1.0, budget=20.0)
