@@ -9,11 +9,12 @@ from typing import Dict
 import pytest
 
 from autograder import Limits, grade, load_rubric
-from autograder.course.build import build_notebook
 from autograder.grade import prepare
 from micrograd.impl import reference_dir
 
 nbformat = pytest.importorskip("nbformat", reason="the notebooks extra is not installed (pip install nbformat)")
+
+from autograder.course.build import build_notebook  # noqa: E402 (it needs nbformat, checked just above)
 
 RUBRIC = Path(__file__).parent / "mini_rubric.toml"
 LIMITS = Limits(timeout=1.0, budget=20.0)
