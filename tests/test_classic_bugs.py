@@ -1,6 +1,6 @@
 """The spec finds the classic autograd bugs in the ``ci`` profile, with a small runnable counterexample.
 
-Each bug is a string edit of the reference engine copied into a temporary directory. The
+Each bug is an entry of the mutant catalogue (micrograd.mutants), written to a temporary directory. The
 relevant spec property runs directly against ``LocalEvaluator(mutant)`` and must raise a
 SpecFailure whose snippet builds only a few nodes, shows expected vs got, and reproduces
 the wrong numbers when run with the mutant's Value.
@@ -12,82 +12,32 @@ import contextlib
 import importlib.util
 import io
 import itertools
-import shutil
-from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from micrograd._paths import reference_dir, spec_dir
+from micrograd._paths import spec_dir
 from micrograd.impl import LocalEvaluator, load_implementation
+from micrograd.mutants import mutant, write_mutant
 from micrograd.oracles import get_oracle, oracle_skip_reason
 from micrograd.verdict import SpecFailure
 
-_BFS_BACKWARD = """\
-        self.grad = 1
-        queue, seen = [self], {self}
-        while queue:  # breadth first: not a topological order
-            v = queue.pop(0)
-            v._backward()
-            for child in v._prev:
-                if child not in seen:
-                    seen.add(child)
-                    queue.append(child)
-"""
-
-_RECURSIVE_BACKWARD = """\
-        topo, visited = [], set()
-
-        def build_topo(v):
-            if v not in visited:
-                visited.add(v)
-                for child in v._prev:
-                    build_topo(child)
-                topo.append(v)
-        build_topo(self)
-        self.grad = 1
-        for v in reversed(topo):
-            v._backward()
-"""
-
-
-def _replace_backward(source: str, body: str) -> str:
-    start = source.index("    def backward(self):")
-    begin = source.index("### BEGIN SOLUTION\n", start) + len("### BEGIN SOLUTION\n")
-    end = source.index("        ### END SOLUTION", begin)
-    return source[:begin] + body + source[end:]
-
-
-def _edit(old: str, new: str, count: int):
-    def mutate(source: str) -> str:
-        if source.count(old) != count:
-            raise AssertionError(f"expected {count} x {old!r} in the reference engine, found {source.count(old)}")
-        return source.replace(old, new)
-
-    return mutate
-
-
-# name: (mutation, spec file, property, oracle, most nodes (leaves + operations) in the counterexample)
+# name: (catalogue mutant, spec file, property, oracle, most nodes (leaves + operations) in the counterexample)
 BUGS = {
     "assign_instead_of_accumulate": (
-        _edit(".grad += ", ".grad = ", 9), "test_add.py", "test_addition_matches_the_oracle", "fd", 2,
+        "add_assigns_grad", "test_add.py", "test_addition_matches_the_oracle", "fd", 2,
     ),
     "backward_without_topological_order": (
-        lambda s: _replace_backward(s, _BFS_BACKWARD), "test_backward.py", "test_backward_follows_topological_order",
-        "fd", 7,
+        "no_topological_order", "test_backward.py", "test_backward_follows_topological_order", "fd", 7,
     ),
     "relu_gradient_one_at_zero": (
-        _edit("(out.data > 0) * out.grad", "(out.data >= 0) * out.grad", 1), "test_relu.py",
-        "test_relu_gradient_at_zero_is_zero", "torch", 4,
+        "relu_grad_one_at_zero", "test_relu.py", "test_relu_gradient_at_zero_is_zero", "torch", 4,
     ),
     "out_data_where_out_grad_belongs": (
-        _edit("grad += other.data * out.grad", "grad += other.data * out.data", 1), "test_mul.py",
-        "test_multiplication_matches_the_oracle",
-        "fd", 3,
+        "add_backward_uses_out_data", "test_add.py", "test_addition_matches_the_oracle", "fd", 3,
     ),
     "recursive_topological_sort": (
-        lambda s: _replace_backward(s, _RECURSIVE_BACKWARD), "test_deep.py",
-        "test_deep_chain_backpropagates_without_recursion_error", "fd", None,
+        "recursive_build_topo", "test_deep.py", "test_deep_chain_backpropagates_without_recursion_error", "fd", None,
     ),
 }
 
@@ -115,14 +65,6 @@ def _spec_property(file: str, name: str):
     return getattr(module, name)
 
 
-def _mutant(tmp_path: Path, mutate) -> Path:
-    for file in ("engine.py", "nn.py"):
-        shutil.copy(reference_dir() / file, tmp_path / file)
-    engine = tmp_path / "engine.py"
-    engine.write_text(mutate(engine.read_text()))
-    return tmp_path
-
-
 def _assignments(code: str) -> int:
     return sum(1 for line in code.splitlines() if " = " in line and not line.startswith("print"))
 
@@ -130,11 +72,11 @@ def _assignments(code: str) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("bug", sorted(BUGS))
 def test_classic_bug_is_found_with_a_small_runnable_counterexample(bug, tmp_path, ci_profile):
-    mutate, file, name, oracle_name, most_nodes = BUGS[bug]
+    mutant_name, file, name, oracle_name, most_nodes = BUGS[bug]
     reason = oracle_skip_reason(oracle_name)
     if reason is not None:
         pytest.skip(f"oracle {oracle_name}: {reason}")
-    directory = _mutant(tmp_path, mutate)
+    directory = write_mutant(mutant(mutant_name), tmp_path)
     prop = _spec_property(file, name)
     with pytest.raises(SpecFailure) as caught:
         prop(impl=LocalEvaluator(directory), oracle=get_oracle(oracle_name))

@@ -25,33 +25,11 @@ from autograder.course import (  # noqa: E402 (after importorskip)
 )
 from autograder.course import build as course_build  # noqa: E402
 from micrograd import _paths  # noqa: E402
+from micrograd.mutants import mutant, mutate  # noqa: E402
 from micrograd.verdict import EXERCISES  # noqa: E402
 
 NBGRADER = shutil.which("nbgrader", path=str(Path(sys.executable).parent)) or shutil.which("nbgrader")
 needs_nbgrader = pytest.mark.skipif(NBGRADER is None, reason="nbgrader is not installed (pip install nbgrader)")
-
-#: upstream micrograd's recursive topological sort: right on every graph but deep ones
-RECURSIVE_BACKWARD = '''        topo, visited = [], set()
-
-        def build_topo(v):
-            if v not in visited:
-                visited.add(v)
-                for child in v._prev:
-                    build_topo(child)
-                topo.append(v)
-        build_topo(self)
-
-        self.grad = 1
-        for v in reversed(topo):
-            v._backward()
-'''
-
-
-def with_recursive_backward(engine_source: str) -> str:
-    start = engine_source.index("        topo, visited = [], set()")
-    end = engine_source.index("        ### END SOLUTION", start)
-    return engine_source[:start] + RECURSIVE_BACKWARD + engine_source[end:]
-
 
 def nbgrader_cells(notebook):
     return {c.metadata["nbgrader"]["grade_id"]: c for c in notebook.cells if "nbgrader" in c.metadata}
@@ -226,7 +204,8 @@ def submit(course: Path, student: str, edit=lambda source: source) -> None:
 @pytest.mark.slow
 def test_autograde_and_export_score_a_correct_and_a_buggy_submission(course):
     submit(course, "correct")
-    submit(course, "recursive", lambda source: with_recursive_backward(source) if "class Value" in source else source)
+    recursive = mutant("recursive_build_topo")  # upstream's recursive topological sort
+    submit(course, "recursive", lambda source: mutate(recursive, source) if "class Value" in source else source)
     # a student who ships a .py file next to the notebook: the notebook rewrites it
     (course / "submitted" / "recursive" / "micrograd" / "engine.py").write_text("raise SystemExit('not run')\n")
     done = nbgrader(course, "autograde", "micrograd")
