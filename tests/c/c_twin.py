@@ -47,3 +47,4 @@ class CPrograms:
     build: Path
     micrograd: Path  # the training run
     pyrepr: Path  # reads doubles as 16 hex digits, prints their Python repr
+    deepchain: Path  # backward through a chain of N additions

@@ -13,7 +13,7 @@ def c_programs(tmp_path_factory: pytest.TempPathFactory) -> CPrograms:
     need("cc", "make")
     build = tmp_path_factory.mktemp("c-build")
     make("all", build)
-    return CPrograms(build, build / "micrograd", build / "pyrepr")
+    return CPrograms(build, build / "micrograd", build / "pyrepr", build / "deepchain")
 
 
 @pytest.fixture(scope="session")

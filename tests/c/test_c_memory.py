@@ -37,3 +37,8 @@ def test_the_address_and_undefined_behaviour_sanitized_build_runs_clean(c_progra
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["1.0", "1e-06", "inf"]
+    done = subprocess.run(
+        [str(build / "asan" / "deepchain"), "200000"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "100000.5 200001.0\n"
