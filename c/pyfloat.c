@@ -174,7 +174,7 @@ char *py_repr(double x, char out[PY_REPR_MAX])
         int e = decpt - 1;
         *o++ = 'e';
         *o++ = e < 0 ? '-' : '+';
-        e = abs(e); /* at most 308 */
+        e = abs(e); /* at most 324 (5e-324) */
         if (e >= 100)
             *o++ = (char)('0' + e / 100);
         *o++ = (char)('0' + e / 10 % 10);
