@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from c_twin import PUBLISHED, CPrograms
 
-ROOT = Path(__file__).resolve().parents[2]
 PYTHON_COMMAND = [sys.executable, "-m", "micrograd", "demo", "yinyang"]
 
 
@@ -41,9 +40,10 @@ def test_the_c_log_has_a_train_line_per_step_and_a_val_line_every_10_steps(c_log
     assert float(losses[-1]) < float(losses[0])
 
 
-def _python_log() -> str:
+def _python_log(cwd: Path) -> str:
     """The Python side's log, or a skip while ``micrograd demo yinyang`` is not in this tree."""
-    done = subprocess.run(PYTHON_COMMAND, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    # run outside the checkout, so that `-m micrograd` is the installed package (as under tox)
+    done = subprocess.run(PYTHON_COMMAND, capture_output=True, text=True, cwd=cwd, timeout=600)
     unknown = ("unrecognized arguments: yinyang", "invalid choice: 'yinyang'")
     if done.returncode == 2 and any(text in done.stderr for text in unknown):
         pytest.skip(
@@ -55,8 +55,8 @@ def _python_log() -> str:
 
 
 @pytest.mark.slow
-def test_the_c_log_equals_the_python_log_line_for_line(c_log: str) -> None:
-    python_log = _python_log()
+def test_the_c_log_equals_the_python_log_line_for_line(c_log: str, tmp_path: Path) -> None:
+    python_log = _python_log(tmp_path)
     c_lines, python_lines = c_log.splitlines(), python_log.splitlines()
     for number, (c_line, python_line) in enumerate(zip(c_lines, python_lines), start=1):
         assert c_line == python_line, f"line {number} differs:\n  C:      {c_line}\n  Python: {python_line}"
