@@ -140,5 +140,5 @@ class AdamW:
 
     def zero_grad(self):
         """Set the grad of every parameter back to 0."""
-        for p in self.parameters:
-            p.grad = 0.0
+        for param in self.parameters:
+            param.grad = 0

@@ -27,27 +27,30 @@ def _positive_int(name: str, x: Any, low: int = 1) -> int:
     return x
 
 
-@st.composite
-def cross_entropy_programs(draw: Any, min_classes: int = 2, max_classes: int = 6, large: bool = False) -> Any:
+def cross_entropy_programs(min_classes: int = 2, max_classes: int = 6, large: bool = False) -> Any:
     """``CrossEntropyProgram``s with ``min_classes`` to ``max_classes`` logits in
     [-LOGIT_BOUND, LOGIT_BOUND]; with ``large``, every logit is shifted by the same number
     beyond +-LARGE_LOGIT (up to 1e4), where an unshifted exp overflows."""
     _positive_int("min_classes", min_classes, 2)
     if _positive_int("max_classes", max_classes, 2) < min_classes:
         raise ValueError(f"max_classes ({max_classes}) must be at least min_classes ({min_classes})")
+    return _cross_entropy_programs(min_classes, max_classes, bool(large))
+
+
+@st.composite
+def _cross_entropy_programs(draw: Any, min_classes: int, max_classes: int, large: bool) -> Any:
     n = draw(st.integers(min_classes, max_classes))
     logit = st.floats(-LOGIT_BOUND, LOGIT_BOUND, allow_nan=False, allow_infinity=False)
     logits = draw(st.lists(logit, min_size=n, max_size=n))
     if large:
-        shift = draw(st.floats(LARGE_LOGIT, 1e4))
+        shift = draw(st.floats(LARGE_LOGIT + LOGIT_BOUND, 1e4))  # every logit beyond LARGE_LOGIT
         sign = draw(st.sampled_from((1.0, -1.0)))
         logits = [x + sign * shift for x in logits]
     target = draw(st.integers(0, n - 1))
     return CrossEntropyProgram(tuple(logits), target)
 
 
-@st.composite
-def adamw_programs(draw: Any, max_params: int = 4, max_steps: int = 5, min_steps: int = 1) -> Any:
+def adamw_programs(max_params: int = 4, max_steps: int = 5, min_steps: int = 1) -> Any:
     """``AdamWProgram``s: 1 to ``max_params`` parameters in [-3, 3], ``min_steps`` to ``max_steps``
     steps of grads in [-5, 5] (zeros and tiny ones included), and settings around the usual ones:
     lr in [1e-3, 1], beta1 in [0, 0.99], beta2 in [0.5, 0.999], eps from 1e-8 to 0.1, weight decay
@@ -56,6 +59,11 @@ def adamw_programs(draw: Any, max_params: int = 4, max_steps: int = 5, min_steps
     _positive_int("min_steps", min_steps)
     if _positive_int("max_steps", max_steps) < min_steps:
         raise ValueError(f"max_steps ({max_steps}) must be at least min_steps ({min_steps})")
+    return _adamw_programs(max_params, max_steps, min_steps)
+
+
+@st.composite
+def _adamw_programs(draw: Any, max_params: int, max_steps: int, min_steps: int) -> Any:
     n = draw(st.integers(1, max_params))
     k = draw(st.integers(min_steps, max_steps))
     number = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)
