@@ -2,7 +2,13 @@
 ``micrograd demo yinyang``: the LLM101n module's yin-yang run and its log."""
 
 from micrograd.demo._command import DEMOS, HELP, configure, run
-from micrograd.demo._plot import PlotError, decision_regions_figure, save_decision_boundary, save_decision_regions
+from micrograd.demo._plot import (
+    PlotError,
+    decision_regions_figure,
+    predict_classes,
+    save_decision_boundary,
+    save_decision_regions,
+)
 
-__all__ = ["DEMOS", "HELP", "configure", "run", "PlotError", "decision_regions_figure", "save_decision_boundary",
-           "save_decision_regions"]
+__all__ = ["DEMOS", "HELP", "configure", "run", "PlotError", "decision_regions_figure", "predict_classes",
+           "save_decision_boundary", "save_decision_regions"]
