@@ -69,9 +69,9 @@ class Value:
         raise NotImplementedError('Value.exp: e ** self: the input receives exp(self) * out.grad.')
 
     def log(self):
-        """Natural log of self (self > 0): the input receives out.grad / self."""
+        """Natural log of self (self > 0): the input receives (1 / self) * out.grad."""
         # YOUR CODE HERE
-        raise NotImplementedError('Value.log: Natural log of self (self > 0): the input receives out.grad / self.')
+        raise NotImplementedError('Value.log: Natural log of self (self > 0): the input receives (1 / self) * out.grad.')
 
     def backward(self):
         """Fill in .grad of every node that self depends on: order the nodes

@@ -1,6 +1,7 @@
 # Exercises generated from reference/nn.py by `micrograd assign`.
 # Replace every `raise NotImplementedError(...)` with your code, then run `micrograd check`.
-"""A tiny neural-network library on top of the engine: Neuron, Layer, MLP.
+"""A tiny neural-network library on top of the engine: Neuron, Layer, MLP,
+the cross-entropy loss and the AdamW optimizer.
 
 parameters() lists every weight in a fixed order: layer by layer, neuron by
 neuron, each neuron's weights `w` first and its bias `b` last.
@@ -84,3 +85,40 @@ class MLP(Module):
 
     def __repr__(self):
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+
+def cross_entropy(logits, target):
+    """-log(softmax(logits)[target]): subtract the largest logit's data first (so exp cannot
+    overflow), take exp of each, and return -log(exp of the target's / the sum of all).
+
+    logits is a list of Values, target the index of the right class.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("cross_entropy: -log(softmax(logits)[target]): subtract the largest logit's data first (so exp cannot overflow), take exp of each, and return -log(exp of the target's / the sum of all).")
+
+
+class AdamW:
+    """Adam with decoupled weight decay, as torch.optim.AdamW; keeps t and each parameter's m, v."""
+
+    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0):
+        self.parameters = list(parameters)
+        self.lr = lr
+        self.beta1, self.beta2 = betas
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.t = 0  # how many steps were taken
+        self.m = [0.0 for _ in self.parameters]  # first moment of each parameter's grad
+        self.v = [0.0 for _ in self.parameters]  # second moment
+
+    def step(self):
+        """t += 1, then for each parameter p (index i) with g = p.grad: m[i] = beta1*m[i] + (1-beta1)*g,
+        v[i] = beta2*v[i] + (1-beta2)*g**2, m_hat = m[i] / (1 - beta1**t), v_hat = v[i] / (1 - beta2**t),
+        p.data -= lr * (m_hat / (v_hat**0.5 + eps) + weight_decay * p.data).
+        """
+        # YOUR CODE HERE
+        raise NotImplementedError('AdamW.step: t += 1, then for each parameter p (index i) with g = p.grad: m[i] = beta1*m[i] + (1-beta1)*g, v[i] = beta2*v[i] + (1-beta2)*g**2, m_hat = m[i] / (1 - beta1**t), v_hat = v[i] / (1 - beta2**t), p.data -= lr * (m_hat / (v_hat**0.5 + eps) + weight_decay * p.data).')
+
+    def zero_grad(self):
+        """Set the grad of every parameter back to 0."""
+        for param in self.parameters:
+            param.grad = 0

@@ -236,10 +236,107 @@ print("predictions", [round(model(x).data, 3) for x in xs], "targets", ys)"""),
 its decision boundary; `notebooks/trace_graph.ipynb` draws graphs."""),
 ]
 
+YINYANG: List[Cell] = [
+    ("md", """# micrograd: 3-way classification of the yin-yang (LLM101n)
+
+The LLM101n micrograd module moves from the binary moons to three classes of 2-D points:
+the yin-yang data set, an MLP with one tanh hidden layer that outputs three logits, the
+cross-entropy loss built from `exp` and `log`, and the AdamW optimizer. Everything below
+runs on the scalar `Value` engine of `micrograd/engine.py`; `micrograd.training` replays the
+module's script and prints its published log digit for digit (`micrograd demo yinyang`)."""),
+    ("code", """%matplotlib inline
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from micrograd.demo import predict_classes
+from micrograd.engine import Value
+from micrograd.nn import cross_entropy
+from micrograd.training import RNG, YinYangMLP, accuracy, gen_data_yinyang, train_yinyang
+
+COLORS = ["#d62728", "#2ca02c", "#1f77b4"]  # yin, yang, the two dots"""),
+    ("md", """## The data
+
+A deterministic xorshift random number generator (`RNG(42)`: the same numbers in Python and
+in C) draws points in a disc and labels them yin (0), yang (1) or one of the two small dots
+(2); point `i` is redrawn until its class is `i % 3`. 100 points, split 80/10/10."""),
+    ("code", """rng = RNG(42)
+train, val, test = gen_data_yinyang(rng, n=100)
+print(len(train), "train,", len(val), "val,", len(test), "test")
+print("first point:", train[0])
+points = np.array([x for x, _ in train + val + test])
+labels = np.array([y for _, y in train + val + test])
+plt.figure(figsize=(5, 5))
+for k, name in enumerate(["yin", "yang", "dots"]):
+    plt.scatter(*points[labels == k].T, s=25, color=COLORS[k], edgecolors="k", label=name)
+plt.gca().set_aspect("equal")
+plt.legend()
+plt.title("the yin-yang data");"""),
+    ("md", """## The model
+
+`MLP(2, [8, 3])`: 8 tanh neurons, then 3 linear neurons whose outputs are the logits, one
+per class. Each weight is `rng.uniform(-1, 1) * nin**-0.5`, drawn after the data; biases start at 0."""),
+    ("code", """model = YinYangMLP(rng)
+print(model)
+print("number of parameters", len(model.parameters()))
+logits = model(train[0][0])
+print("logits of the first point:", [round(v.data, 4) for v in logits])"""),
+    ("md", """## The loss: cross-entropy
+
+The softmax turns logits into probabilities, `p_k = exp(l_k) / sum_j exp(l_j)`, and the loss of a
+point of class `y` is `-log(p_y)`. Its gradient is simple: `p_k - 1` for the right class, `p_k` for
+the others. `nn.cross_entropy` (an exercise) subtracts the largest logit before `exp`: the softmax
+is unchanged and `exp` cannot overflow."""),
+    ("code", """x, y = train[0]
+logits = model(x)
+loss = cross_entropy(logits, y)
+loss.backward()
+z = sum(math.exp(v.data) for v in logits)
+print("loss", loss.data, "= -log p_y =", -math.log(math.exp(logits[y].data) / z))
+print("grads  ", [round(v.grad, 6) for v in logits])
+print("softmax - one-hot", [round(math.exp(v.data) / z - (k == y), 6) for k, v in enumerate(logits)])
+print("large logits:", cross_entropy([Value(1000.0), Value(998.0), Value(990.0)], 0).data)"""),
+    ("md", """## Training with AdamW
+
+100 full-batch steps of `AdamW(lr=0.1, betas=(0.9, 0.95), weight_decay=1e-4)` on the mean
+cross-entropy of the training split, with the validation loss every 10 steps: the module's
+script, replayed by `train_yinyang`. It uses the module's published loss (without the max
+subtraction), so its log is the published one, digit for digit."""),
+    ("code", """def show(line):
+    if "val" in line or line.startswith("step 100/"):  # the train loss of every step is in run.lines
+        print(line)
+
+
+run = train_yinyang(on_line=show)
+print(f"{run.seconds:.1f} s")"""),
+    ("code", """plt.figure(figsize=(6, 3.5))
+plt.plot(range(1, 101), run.train_losses, label="train")
+plt.plot([s + 1 for s, _ in run.val_losses], [v for _, v in run.val_losses], "o-", label="val")
+plt.xlabel("step")
+plt.ylabel("mean cross-entropy")
+plt.legend();"""),
+    ("code", """for name, split in (("train", run.train), ("val", run.val), ("test", run.test)):
+    print(f"{name} accuracy {accuracy(run.model, split):.0%}")"""),
+    ("md", """## The decision regions
+
+Each point of a grid gets the class of its largest logit."""),
+    ("code", """axis = np.linspace(-2.5, 2.5, 80)
+xx, yy = np.meshgrid(axis, axis)
+regions = np.array(predict_classes(run.model, zip(xx.ravel().tolist(), yy.ravel().tolist()))).reshape(xx.shape)
+plt.figure(figsize=(5, 5))
+plt.contourf(xx, yy, regions, levels=[-0.5, 0.5, 1.5, 2.5], colors=COLORS, alpha=0.3)
+for k in range(3):
+    plt.scatter(*points[labels == k].T, s=25, color=COLORS[k], edgecolors="k")
+plt.gca().set_aspect("equal")
+plt.title("decision regions after 100 steps");"""),
+]
+
 NOTEBOOKS: Dict[str, List[Cell]] = {
     "learn.ipynb": LEARN,
     "trace_graph.ipynb": TRACE_GRAPH,
     "demo.ipynb": DEMO,
+    "yinyang.ipynb": YINYANG,
 }
 
 

@@ -105,12 +105,12 @@ class Value:
         ### END SOLUTION
 
     def log(self):
-        """Natural log of self (self > 0): the input receives out.grad / self."""
+        """Natural log of self (self > 0): the input receives (1 / self) * out.grad."""
         ### BEGIN SOLUTION
         out = Value(math.log(self.data), (self,), 'log')
 
         def _backward(self=self, out=out):
-            self.grad += out.grad / self.data
+            self.grad += (1 / self.data) * out.grad
         out._backward = _backward
         return out
         ### END SOLUTION

@@ -111,4 +111,5 @@ def test_reference_stays_about_upstreams_size():
     root = Path(__file__).resolve().parents[1] / "reference"
     # guarded numbers (tinygrad style): upstream is 94 + 60 lines; change these on purpose only
     assert _code_lines(root / "engine.py") <= 120
-    assert _code_lines(root / "nn.py") <= 70
+    # nn.py: upstream's 60 lines, plus the LLM101n module's cross_entropy and AdamW (about 25 more)
+    assert _code_lines(root / "nn.py") <= 95

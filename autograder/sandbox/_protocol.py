@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Tuple
 
-from micrograd.program import Outcome, Program
+from micrograd.program import AdamWOutcome, AdamWProgram, CrossEntropyOutcome, CrossEntropyProgram, Outcome, Program
 
 __all__ = ["decode_request", "encode_request", "kinds", "outcome_class", "request_kind"]
 
 
 def kinds() -> Dict[str, Tuple[Any, Any]]:
     """kind -> (request class, outcome class) for every request the child understands."""
-    table: Dict[str, Tuple[Any, Any]] = {"program": (Program, Outcome)}
+    table: Dict[str, Tuple[Any, Any]] = {
+        "program": (Program, Outcome),
+        "cross_entropy": (CrossEntropyProgram, CrossEntropyOutcome),
+        "adamw": (AdamWProgram, AdamWOutcome),
+    }
     try:
         from micrograd.program._module import ModuleOutcome, ModuleProgram
     except ImportError:  # the module helper is optional until it lands

@@ -82,6 +82,20 @@ class Implementation:
     def MLP(self) -> Any:  # noqa: N802
         return self._class("nn", "MLP")
 
+    @property
+    def AdamW(self) -> Any:  # noqa: N802
+        return self._class("nn", "AdamW")
+
+    @property
+    def cross_entropy(self) -> Any:
+        function = getattr(self._module("nn"), "cross_entropy", None)
+        if not callable(function) or isinstance(function, type):
+            raise ImplementationError(
+                f"{self.path / 'nn.py'} does not define a function 'cross_entropy'; "
+                "add `def cross_entropy(logits, target)` to nn.py"
+            )
+        return function
+
     def _class(self, module: str, name: str) -> Any:
         cls = getattr(self._module(module), name, None)
         if not isinstance(cls, type):

@@ -212,11 +212,11 @@ _ENTRIES = [
     Mutant("log_backward_multiplies", "log", _E,
            "d(log x)/dx = x",
            "d(log x)/dx = 1/x: divide out.grad by self.data",
-           "self.grad += out.grad / self.data", "self.grad += out.grad * self.data"),
+           "self.grad += (1 / self.data) * out.grad", "self.grad += self.data * out.grad"),
     Mutant("log_backward_uses_output", "log", _E,
            "d(log x)/dx = 1/log(x)",
            "d(log x)/dx = 1/x: divide by the input self.data, not the output",
-           "self.grad += out.grad / self.data", "self.grad += out.grad / out.data"),
+           "self.grad += (1 / self.data) * out.grad", "self.grad += (1 / out.data) * out.grad"),
     Mutant("log_forward_base10", "log", _E,
            "log is the base-10 logarithm",
            "log is the natural logarithm: math.log",
@@ -263,7 +263,7 @@ _ENTRIES = [
     Mutant("log_assigns_grad", "accumulation", _E,
            "_backward can assign gradients (=) instead of adding to them (+=)",
            "a node used twice must receive the sum of both contributions: accumulate with += in _backward",
-           "self.grad += out.grad / self.data", "self.grad = out.grad / self.data"),
+           "self.grad += (1 / self.data) * out.grad", "self.grad = (1 / self.data) * out.grad"),
     # --- deep ------------------------------------------------------------------------------
     Mutant("recursive_build_topo", "deep", _E,
            "a recursive topological sort is fine (it exceeds Python's recursion limit on deep graphs)",
@@ -354,6 +354,79 @@ _ENTRIES = [
            "            p.grad = 0\n", "            p = 0\n"),
 ]
 
+# --- the LLM101n module: cross_entropy and AdamW.step (reference/nn.py) ---------------------------
+_CE_EXPS = "ex = [(v - top).exp() for v in logits]"
+_CE_LOSS = "return -(ex[target] / sum(ex)).log()"
+_ADAMW_T = "        self.t += 1\n        for i, p in enumerate(self.parameters):\n"
+_ADAMW_MOMENTS = (
+    "            self.m[i] = self.beta1 * self.m[i] + (1 - self.beta1) * p.grad\n"
+    "            self.v[i] = self.beta2 * self.v[i] + (1 - self.beta2) * p.grad**2\n"
+    "            m_hat = self.m[i] / (1 - self.beta1**self.t)\n"
+    "            v_hat = self.v[i] / (1 - self.beta2**self.t)\n"
+)
+_ADAMW_UPDATE = "            p.data -= self.lr * (m_hat / (v_hat**0.5 + self.eps) + self.weight_decay * p.data)\n"
+
+_ENTRIES += [
+    Mutant("ce_no_max_subtraction", "cross_entropy", _N,
+           "exp of the raw logits is fine (the module's published formula): exp overflows beyond 709",
+           "subtract the largest logit before exp: the softmax is unchanged and exp cannot overflow",
+           _CE_EXPS, "ex = [v.exp() for v in logits]"),
+    Mutant("ce_sign_flipped", "cross_entropy", _N,
+           "the loss is log(p[target]) (the minus sign is dropped: the loss is negative)",
+           "the loss is -log(p[target]): minus the log of the target's probability",
+           _CE_LOSS, "return (ex[target] / sum(ex)).log()"),
+    Mutant("ce_not_normalized", "cross_entropy", _N,
+           "exp(logit[target]) is already the probability (no division by the sum)",
+           "p[target] is exp(logit[target]) divided by the sum of all the exps (the softmax)",
+           _CE_LOSS, "return -ex[target].log()"),
+    Mutant("ce_first_class", "cross_entropy", _N,
+           "the loss reads the first class's probability, whatever the target",
+           "take the probability of the target class: ex[target]",
+           _CE_LOSS, "return -(ex[0] / sum(ex)).log()"),
+    Mutant("adamw_t_not_incremented", "adamw", _N,
+           "the step counter t takes care of itself (it stays 0: the bias corrections divide by 0)",
+           "count the steps: self.t += 1 at the start of step()",
+           _ADAMW_T, "        for i, p in enumerate(self.parameters):\n"),
+    Mutant("adamw_t_per_parameter", "adamw", _N,
+           "t is incremented inside the loop over the parameters",
+           "t counts calls to step(): increment it once per step, before the loop",
+           _ADAMW_T, "        for i, p in enumerate(self.parameters):\n            self.t += 1\n"),
+    Mutant("adamw_no_bias_correction", "adamw", _N,
+           "the moments m and v can be used as they are (no bias correction)",
+           "correct the bias: m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t)",
+           "            m_hat = self.m[i] / (1 - self.beta1**self.t)\n"
+           "            v_hat = self.v[i] / (1 - self.beta2**self.t)\n",
+           "            m_hat = self.m[i]\n            v_hat = self.v[i]\n"),
+    Mutant("adamw_bias_correction_swapped", "adamw", _N,
+           "the bias corrections of m and v use each other's beta",
+           "m_hat divides by 1 - beta1**t, v_hat by 1 - beta2**t: each moment with its own beta",
+           "            m_hat = self.m[i] / (1 - self.beta1**self.t)\n"
+           "            v_hat = self.v[i] / (1 - self.beta2**self.t)\n",
+           "            m_hat = self.m[i] / (1 - self.beta2**self.t)\n"
+           "            v_hat = self.v[i] / (1 - self.beta1**self.t)\n"),
+    Mutant("adamw_weight_decay_in_gradient", "adamw", _N,
+           "weight decay is added to the gradient (Adam with L2), as in AdamW",
+           "AdamW decouples the decay: subtract lr * weight_decay * p.data in the update, not via the grad",
+           _ADAMW_MOMENTS + _ADAMW_UPDATE,
+           "            g = p.grad + self.weight_decay * p.data\n"
+           + _ADAMW_MOMENTS.replace("* p.grad", "* g")
+           + "            p.data -= self.lr * m_hat / (v_hat**0.5 + self.eps)\n"),
+    Mutant("adamw_eps_inside_sqrt", "adamw", _N,
+           "eps can go inside the square root: sqrt(v_hat + eps)",
+           "eps goes outside the square root: m_hat / (v_hat**0.5 + eps)",
+           "m_hat / (v_hat**0.5 + self.eps)", "m_hat / (v_hat + self.eps)**0.5"),
+    Mutant("adamw_moments_not_stored", "adamw", _N,
+           "the moments can be local variables (they restart from 0 at every step)",
+           "store the moments back in self.m[i] and self.v[i]: they are kept from step to step",
+           _ADAMW_MOMENTS,
+           _ADAMW_MOMENTS.replace("self.m[i] = ", "m = ").replace("self.v[i] = ", "v = ")
+           .replace("m_hat = self.m[i]", "m_hat = m").replace("v_hat = self.v[i]", "v_hat = v")),
+    Mutant("adamw_moments_shared", "adamw", _N,
+           "one first and one second moment serve every parameter",
+           "keep one m and one v per parameter: self.m[i], self.v[i]",
+           _ADAMW_MOMENTS, _ADAMW_MOMENTS.replace("[i]", "[0]")),
+]
+
 # The phrase the failing property's hint must contain to name each mutant's misconception: the
 # method to fix for a wrong rule or value, or the words of the misconception or of its fix
 # (for the nn exercises, whose hints state the fix: "x = layer(x)" answers "layers not chained").
@@ -421,6 +494,20 @@ _FEEDBACK: Dict[str, str] = {
     "zero_grad_resets_data": "p.grad = 0",
     "zero_grad_rebinds_loop_variable": "p.grad = 0",
 }
+_FEEDBACK.update({
+    "ce_no_max_subtraction": "subtract the largest logit",
+    "ce_sign_flipped": "minus the log",
+    "ce_not_normalized": "divided by the sum",
+    "ce_first_class": "target class",
+    "adamw_t_not_incremented": "self.t += 1",
+    "adamw_t_per_parameter": "once per step",
+    "adamw_no_bias_correction": "correct the bias",
+    "adamw_bias_correction_swapped": "its own beta",
+    "adamw_weight_decay_in_gradient": "decouples",
+    "adamw_eps_inside_sqrt": "outside the square root",
+    "adamw_moments_not_stored": "store the moments",
+    "adamw_moments_shared": "one m and one v per parameter",
+})
 
 #: every mutant, by name, in catalogue order
 CATALOGUE: Dict[str, Mutant] = {}

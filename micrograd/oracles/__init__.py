@@ -28,6 +28,15 @@ from typing import Callable, Dict, Optional
 from micrograd.oracles._common import Oracle, check_roots, engine_failure
 from micrograd.oracles._fd import FiniteDifferences
 from micrograd.oracles._jax import JaxOracle
+from micrograd.oracles._optim import (
+    ADAMW_MISTAKES,
+    CROSS_ENTROPY_MISTAKES,
+    cross_entropy_mistake,
+    exact_adamw,
+    exact_cross_entropy,
+    torch_adamw,
+    torch_cross_entropy,
+)
 from micrograd.oracles._torch import TorchOracle
 
 __all__ = [
@@ -40,6 +49,14 @@ __all__ = [
     "oracle_skip_reason",
     "check_roots",
     "engine_failure",
+    # cross-entropy and AdamW requests (micrograd.program._optim)
+    "ADAMW_MISTAKES",
+    "CROSS_ENTROPY_MISTAKES",
+    "cross_entropy_mistake",
+    "exact_adamw",
+    "exact_cross_entropy",
+    "torch_adamw",
+    "torch_cross_entropy",
 ]
 
 #: every oracle's name, in the order of preference

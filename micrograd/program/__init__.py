@@ -18,6 +18,19 @@ from micrograd.program._module_oracles import (
     relu_margin,
     torch_module_outcome,
 )
+from micrograd.program._optim import (
+    AdamWOutcome,
+    AdamWProgram,
+    AdamWStep,
+    CrossEntropyOutcome,
+    CrossEntropyProgram,
+)
+from micrograd.program._optim_check import (
+    ADAMW_HINTS,
+    CROSS_ENTROPY_HINTS,
+    check_adamw_program,
+    check_cross_entropy_program,
+)
 from micrograd.program._outcome import Failure, Outcome
 from micrograd.program._program import BINARY, METHODS, OPS, UNARY, Const, Op, Operand, Program
 
@@ -53,4 +66,14 @@ __all__ = [
     "parameter_name",
     "relu_margin",
     "torch_module_outcome",
+    # the LLM101n exercises: cross-entropy and AdamW requests
+    "ADAMW_HINTS",
+    "CROSS_ENTROPY_HINTS",
+    "AdamWOutcome",
+    "AdamWProgram",
+    "AdamWStep",
+    "CrossEntropyOutcome",
+    "CrossEntropyProgram",
+    "check_adamw_program",
+    "check_cross_entropy_program",
 ]

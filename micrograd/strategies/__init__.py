@@ -6,6 +6,7 @@ checks its arguments when called and shrinks to small graphs and simple numbers.
 
 from micrograd.strategies._build import BOUND, GAP
 from micrograd.strategies._modules import module_programs
+from micrograd.strategies._optim import LARGE_LOGIT, LOGIT_BOUND, adamw_programs, cross_entropy_programs
 from micrograd.strategies._programs import (
     EXPONENTS,
     ChainProgram,
@@ -31,4 +32,9 @@ __all__ = [
     "relu_at_zero_programs",
     "root_scales",
     "value_exponent_programs",
+    # the LLM101n exercises
+    "LARGE_LOGIT",
+    "LOGIT_BOUND",
+    "adamw_programs",
+    "cross_entropy_programs",
 ]

@@ -1,8 +1,12 @@
-"""Training on the bundled two-moons data: upstream micrograd's demo loop, and its fast path.
+"""Training: upstream micrograd's moons demo, and the LLM101n module's yin-yang run.
 
 ``train_moons()`` runs upstream's demo.ipynb loop on the reference MLP;
 ``fast=True`` (the default) builds one graph node per neuron instead of one per
 ``*`` and ``+``, with the same losses (see docs/speed.md).
+
+``train_yinyang()`` replays the LLM101n micrograd module's script (its xorshift
+``RNG``, ``gen_data_yinyang``, a tanh MLP, cross-entropy and AdamW) and prints its
+log digit for digit (see docs/yinyang.md).
 """
 
 from micrograd.training._data import MOONS_FILE, DataError, Moons, load_moons
@@ -20,6 +24,24 @@ from micrograd.training._loop import (
     predict,
     train_moons,
 )
+from micrograd.training._rng import RNG
+from micrograd.training._yinyang import (
+    BETAS,
+    LEARNING_RATE,
+    VAL_EVERY,
+    WEIGHT_DECAY,
+    YINYANG_HIDDEN,
+    YINYANG_POINTS,
+    YINYANG_SEED,
+    YINYANG_STEPS,
+    YinYangMLP,
+    YinYangRun,
+    accuracy,
+    published_cross_entropy,
+    split_loss,
+    train_yinyang,
+)
+from micrograd.training._yinyang_data import Example, gen_data_yinyang, yinyang_class
 
 __all__ = [
     # data
@@ -39,6 +61,25 @@ __all__ = [
     "moons_loss",
     "predict",
     "train_moons",
+    # the LLM101n module's yin-yang run
+    "RNG",
+    "Example",
+    "gen_data_yinyang",
+    "yinyang_class",
+    "BETAS",
+    "LEARNING_RATE",
+    "VAL_EVERY",
+    "WEIGHT_DECAY",
+    "YINYANG_HIDDEN",
+    "YINYANG_POINTS",
+    "YINYANG_SEED",
+    "YINYANG_STEPS",
+    "YinYangMLP",
+    "YinYangRun",
+    "accuracy",
+    "published_cross_entropy",
+    "split_loss",
+    "train_yinyang",
     # fused nodes
     "ModelShapeError",
     "fused_scores",

@@ -41,6 +41,8 @@ EXERCISES: Dict[str, Exercise] = {
         Exercise("parameters", "parameters order", "nn.py", "Neuron/Layer/MLP.parameters"),
         Exercise("zero_grad", "zero_grad", "nn.py", "Module.zero_grad"),
         Exercise("training", "a training step", "nn.py", "the whole MLP, trained with SGD"),
+        Exercise("cross_entropy", "cross-entropy loss", "nn.py", "cross_entropy"),
+        Exercise("adamw", "AdamW optimizer", "nn.py", "AdamW.step"),
     ]
 }
 

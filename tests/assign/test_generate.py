@@ -57,6 +57,8 @@ def _stubbed_callables(impl):
     yield "MLP.__call__", lambda: mlp([1.0, 2.0])
     yield "MLP.parameters", lambda: mlp.parameters()
     yield "Module.zero_grad", lambda: mlp.zero_grad()
+    yield "cross_entropy", lambda: impl.nn.cross_entropy([a, b], 0)
+    yield "AdamW.step", lambda: impl.nn.AdamW([a, b]).step()
 
 
 def test_every_region_is_stubbed_and_every_stub_raises_with_a_hint():

@@ -88,3 +88,81 @@ def test_demo_rejects_steps_that_are_not_a_number(capsys):
         main(["demo", "--steps", "many"])
     assert exit_.value.code == 2
     assert "invalid int value: 'many'" in capsys.readouterr().err
+
+
+# --- micrograd demo yinyang ------------------------------------------------------------------------
+
+#: the LLM101n module's published run (issue 12), independent of this kit
+YINYANG_PUBLISHED = [
+    "step 1/100, val loss 1.053898",
+    "step 1/100, train loss 1.0122152826497561",
+    "step 11/100, val loss 0.781408",
+    "step 11/100, train loss 0.6091342764823507",
+    "step 91/100, val loss 0.078724",
+    "step 91/100, train loss 0.052036315448364734",
+    "step 100/100, train loss 0.03906091113485444",
+]
+
+
+@pytest.fixture(scope="module")
+def yinyang_output():
+    done = subprocess.run(
+        [sys.executable, "-m", "micrograd", "demo", "yinyang"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_demo_yinyang_prints_the_published_lines_digit_for_digit(yinyang_output):
+    lines = yinyang_output.stdout.splitlines()
+    published_steps = ("step 1/100,", "step 11/100,", "step 91/100,", "step 100/100,")
+    assert [line for line in lines if line.startswith(published_steps)] == YINYANG_PUBLISHED
+
+
+def test_demo_yinyang_stdout_is_only_the_modules_log(yinyang_output):
+    lines = yinyang_output.stdout.splitlines()
+    assert yinyang_output.stdout.endswith("\n")
+    assert len(lines) == 110  # 100 train lines, a val line before steps 1, 11, ..., 91
+    expected = []
+    for step in range(1, 101):
+        if step % 10 == 1:
+            expected.append(rf"step {step}/100, val loss \d\.\d{{6}}")
+        expected.append(rf"step {step}/100, train loss \d\.\d+(e-\d+)?")
+    for pattern, line in zip(expected, lines):
+        assert re.fullmatch(pattern, line), (pattern, line)
+    summary = re.fullmatch(r"accuracy: train (\d+\.\d)%, val (\d+\.\d)%, test (\d+\.\d)% \(\d+\.\d s\)\n",
+                           yinyang_output.stderr)
+    assert summary is not None, yinyang_output.stderr
+    assert float(summary[1]) > 90.0
+
+
+def test_demo_yinyang_steps_changes_the_header_and_stops(capsys):
+    assert main(["demo", "yinyang", "--steps", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["step 1/3, val loss 1.053898", "step 1/3, train loss 1.0122152826497561"]
+    assert [line.split(",")[0] for line in lines] == ["step 1/3", "step 1/3", "step 2/3", "step 3/3"]
+
+
+@pytest.mark.parametrize("steps", ["0", "10001"])
+def test_demo_yinyang_rejects_steps_out_of_range(capsys, steps):
+    assert main(["demo", "yinyang", "--steps", steps]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"micrograd demo yinyang: --steps must be from 1 to 10000, not {steps}\n"
+    assert captured.out == ""
+
+
+def test_demo_rejects_an_unknown_demo(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "spirals"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'spirals'" in capsys.readouterr().err
+
+
+def test_demo_yinyang_saves_the_decision_regions(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="matplotlib is optional")
+    target = tmp_path / "regions.png"
+    assert main(["demo", "yinyang", "--steps", "2", "--plot", str(target)]) == 0
+    captured = capsys.readouterr()
+    assert f"saved the decision regions to {target}" in captured.err
+    assert len(captured.out.splitlines()) == 3  # still only the log on stdout
+    assert target.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

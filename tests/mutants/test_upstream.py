@@ -18,6 +18,8 @@ from micrograd.mutants import UpstreamUnavailableError, default_oracle, profile,
 from micrograd.testing import PropertyResult, collect_properties, run_property
 
 MISSING = {"tanh", "exp", "log"}
+#: the LLM101n module's parts, which upstream's nn.py does not have at all
+ABSENT = {"cross_entropy", "adamw"}
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +72,14 @@ def test_missing_methods_are_reported_as_not_implemented(results: Dict[str, Prop
             assert "not implemented" in str(r.failure).lower(), str(r.failure)
 
 
+def test_the_llm101n_parts_fail_as_not_defined_in_nn_py(results: Dict[str, PropertyResult]):
+    mine = [r for r in results.values() if r.prop.exercise in ABSENT and r.status != "skipped"]
+    assert mine and all(r.status == "failed" for r in mine)
+    for r in mine:
+        assert r.failure is not None and r.failure.exercise == r.prop.exercise
+        assert r.raised == "ImplementationError" and "does not define a" in r.failure.summary
+
+
 def test_value_exponent_is_a_wrong_result_of_pow(results: Dict[str, PropertyResult]):
     """Upstream asserts (AssertionError) where the kit's semantics raise TypeError: a wrong result, in pow."""
     r = results["test_pow::test_value_exponent_raises_type_error"]
@@ -91,7 +101,8 @@ def test_every_other_failure_is_attributed_to_a_missing_method(results: Dict[str
     missing method, not the exercise it checks. Nothing else of upstream may fail."""
     wrong = {}
     for pid, r in results.items():
-        if r.prop.exercise in MISSING | {"deep"} or r.status != "failed" or pid.startswith("test_pow::test_value_"):
+        if (r.prop.exercise in MISSING | ABSENT | {"deep"} or r.status != "failed"
+                or pid.startswith("test_pow::test_value_")):
             continue
         assert r.failure is not None
         if not (r.raised == "AttributeError" and r.failure.exercise in MISSING):
@@ -104,7 +115,7 @@ def test_everything_upstream_implements_like_us_passes(results: Dict[str, Proper
     graphs (the recursive sort), or is pow's Value exponent (an assert instead of TypeError)."""
     failing = {pid: r.message for pid, r in results.items()
                if r.status not in ("passed", "skipped")
-               and not (r.failure is not None and r.failure.exercise in MISSING | {"deep"})
+               and not (r.failure is not None and r.failure.exercise in MISSING | ABSENT | {"deep"})
                and not pid.startswith("test_pow::test_value_")}
     assert not failing
     # only properties that need an exact oracle (torch or JAX) may skip, when neither is installed

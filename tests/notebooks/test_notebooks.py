@@ -16,7 +16,7 @@ pytest.importorskip("nbclient", reason="the notebooks extra is not installed")
 from micrograd import _paths  # noqa: E402 (after the importorskip calls)
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-NAMES = ("demo.ipynb", "trace_graph.ipynb", "learn.ipynb")
+NAMES = ("demo.ipynb", "trace_graph.ipynb", "learn.ipynb", "yinyang.ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +91,18 @@ def test_shipped_trace_graph_draws_svg_with_data_and_grad():
     assert all("data " in svg and "grad " in svg for svg in svgs)
     # the neuron o = tanh(x1*w1 + x2*w2 + b): o is 0.7071 and, after backward, its grad is 1
     assert any("data 0.7071" in svg and "grad 1.0000" in svg for svg in svgs)
+
+
+def test_shipped_yinyang_prints_the_published_log_and_draws_three_regions():
+    notebook = shipped("yinyang.ipynb")
+    output = text_outputs(notebook)
+    # lines of the LLM101n module's published run (issue 12)
+    assert "step 91/100, val loss 0.078724" in output
+    assert "step 100/100, train loss 0.03906091113485444" in output
+    assert re.search(r"^train accuracy (9\d|100)%$", output, re.MULTILINE), output
+    last = [c for c in notebook.cells if c.cell_type == "code"][-1]
+    assert "contourf" in last.source and "levels=[-0.5, 0.5, 1.5, 2.5]" in last.source
+    assert any("image/png" in o.get("data", {}) for o in last.outputs)
 
 
 def execute(builder, name):

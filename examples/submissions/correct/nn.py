@@ -80,3 +80,38 @@ class MLP(Module):
 
     def __repr__(self):
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+
+def cross_entropy(logits, target):
+    """-log(softmax(logits)[target]), as log(sum(exp(l - top))) - (l[target] - top)."""
+    top = max(v.data for v in logits)
+    total = sum((v - top).exp() for v in logits)
+    return total.log() - (logits[target] - top)
+
+
+class AdamW:
+    """Adam with decoupled weight decay, as torch.optim.AdamW."""
+
+    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0):
+        self.parameters = list(parameters)
+        self.lr = lr
+        self.beta1, self.beta2 = betas
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.t = 0
+        self.m = [0.0 for _ in self.parameters]
+        self.v = [0.0 for _ in self.parameters]
+
+    def step(self):
+        self.t += 1
+        for i, p in enumerate(self.parameters):
+            p.data *= 1 - self.lr * self.weight_decay
+            self.m[i] = self.beta1 * self.m[i] + (1 - self.beta1) * p.grad
+            self.v[i] = self.beta2 * self.v[i] + (1 - self.beta2) * p.grad * p.grad
+            m_hat = self.m[i] / (1 - self.beta1 ** self.t)
+            v_hat = self.v[i] / (1 - self.beta2 ** self.t)
+            p.data -= self.lr * m_hat / (v_hat ** 0.5 + self.eps)
+
+    def zero_grad(self):
+        for p in self.parameters:
+            p.grad = 0

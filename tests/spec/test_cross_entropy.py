@@ -1,0 +1,54 @@
+"""Exercise cross_entropy: ``nn.cross_entropy(logits, target)``, its value and its gradient.
+
+Judged by the exact formula (always) and by ``torch.nn.functional.cross_entropy`` (float64) where
+torch is installed. Large logits must not overflow: subtract the largest one before exp.
+"""
+
+import pytest
+from hypothesis import example, given
+
+from micrograd.oracles import oracle_skip_reason
+from micrograd.program import CROSS_ENTROPY_HINTS, CrossEntropyProgram, check_cross_entropy_program
+from micrograd.strategies import cross_entropy_programs
+
+_NO_TORCH = oracle_skip_reason("torch")
+
+
+@pytest.mark.exercise("cross_entropy")
+@given(program=cross_entropy_programs())
+@example(program=CrossEntropyProgram((0.0, 0.0), 0))
+@example(program=CrossEntropyProgram((1.0, 2.0, 3.0), 2))
+def test_cross_entropy_is_minus_log_softmax_and_its_gradient_softmax_minus_one_hot(impl, program):
+    check_cross_entropy_program(
+        impl,
+        program,
+        summary="the loss should be -log(softmax(logits)[target]) and logits[i].grad softmax_i - (i == target)",
+        hint="p = exp(l[target]) / sum(exp(l) for l in logits) and the loss is -log(p); build it from Value "
+        "operations (exp, sum, /, log, -) so backward() reaches every logit",
+    )
+
+
+@pytest.mark.exercise("cross_entropy")
+@pytest.mark.skipif(_NO_TORCH is not None, reason=f"oracle torch: {_NO_TORCH}")
+@given(program=cross_entropy_programs(max_classes=8))
+def test_cross_entropy_matches_torch(impl, program):
+    check_cross_entropy_program(
+        impl,
+        program,
+        oracle="torch",
+        summary="the loss and every logit's grad should match torch.nn.functional.cross_entropy",
+        hint="the loss is -log(exp(l[target]) / sum of exp(l)); backward() then gives softmax - one_hot",
+    )
+
+
+@pytest.mark.exercise("cross_entropy")
+@given(program=cross_entropy_programs(large=True))
+@example(program=CrossEntropyProgram((1000.0, 990.0, 1001.0), 0))
+@example(program=CrossEntropyProgram((-1000.0, -990.0), 1))
+def test_cross_entropy_of_large_logits_does_not_overflow(impl, program):
+    check_cross_entropy_program(
+        impl,
+        program,
+        summary="large logits (|l| > 709, where exp overflows) should give the same finite loss and grads",
+        hint=CROSS_ENTROPY_HINTS["overflow"],
+    )
