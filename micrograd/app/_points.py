@@ -1,0 +1,101 @@
+"""The page's two custom Streamlit components (static/*.js, shipped in the package, no CDN).
+
+The data plot draws the decision boundary under the points and sends back what the user did as one
+:class:`PlotEvent` per click or drag.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional, Sequence
+
+from micrograd.app._boundary import Boundary
+from micrograd.app._data import Point
+
+__all__ = ["CLICK_MODES", "PlotEvent", "graph_view", "parse_event", "plot_data", "points_plot"]
+
+#: what a click on the plot does
+CLICK_MODES = ("add", "pick", "delete")
+_STATIC = Path(__file__).resolve().parent / "static"
+_ACTIONS = ("add", "move", "delete", "pick")
+_components: Dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class PlotEvent:
+    """One user action on the plot: ``add`` (x, y, label), ``move`` (index, x, y), ``delete`` or ``pick`` (index)."""
+
+    action: str
+    index: Optional[int] = None
+    x: Optional[float] = None
+    y: Optional[float] = None
+    label: Optional[int] = None
+
+
+def parse_event(event: Any, n_points: int, n_classes: int) -> Optional[PlotEvent]:
+    """The event the browser sent, or None when it is malformed or refers to a point that is gone."""
+    if not isinstance(event, dict) or event.get("action") not in _ACTIONS:
+        return None
+    action = event["action"]
+    index = event.get("index")
+    x, y, label = event.get("x"), event.get("y"), event.get("label")
+    if action in ("move", "delete", "pick"):
+        if type(index) is not int or not 0 <= index < n_points:
+            return None
+    if action in ("add", "move"):
+        if type(x) not in (int, float) or type(y) not in (int, float) or not math.isfinite(x + y):
+            return None
+        x, y = float(x), float(y)
+    if action == "add" and (type(label) is not int or not 0 <= label < n_classes):
+        return None
+    return PlotEvent(action, index if action != "add" else None, x if action in ("add", "move") else None,
+                     y if action in ("add", "move") else None, label if action == "add" else None)
+
+
+def plot_data(points: Sequence[Point], colors: Sequence[str], extent: Sequence[float], boundary: Optional[Boundary],
+              example: Optional[Sequence[float]], mode: str, label: int, px: int = 440) -> Dict[str, Any]:
+    """The JSON the component draws."""
+    if mode not in CLICK_MODES:
+        raise ValueError(f"mode must be one of {', '.join(CLICK_MODES)}, got {mode!r}")
+    data: Dict[str, Any] = {
+        "px": px,
+        "extent": list(extent),
+        "points": [[p.x, p.y, p.label] for p in points],
+        "colors": list(colors),
+        "mode": mode,
+        "label": label,
+        "example": None if example is None else [float(example[0]), float(example[1])],
+        "boundary": None,
+    }
+    if boundary is not None:
+        data["boundary"] = {"size": boundary.size, "classes": boundary.classes, "confidence": boundary.confidence}
+    return data
+
+
+def _mount(name: str) -> Any:
+    """The component static/NAME.js (with NAME.css), registered once per process."""
+    if name not in _components:
+        import streamlit as st
+
+        _components[name] = st.components.v2.component(
+            f"micrograd_{name}",
+            css=(_STATIC / f"{name}.css").read_text(encoding="utf-8"),
+            js=(_STATIC / f"{name}.js").read_text(encoding="utf-8"),
+        )
+    return _components[name]
+
+
+def points_plot(data: Dict[str, Any], key: str, on_event: Callable[[], None]) -> Any:
+    """Show the plot; ``on_event`` runs (before the next run of the page) when the user acts on it,
+    and finds the raw event in ``st.session_state[key].event``."""
+    result = _mount("points")(data=data, key=key, on_event_change=on_event)
+    return getattr(result, "event", None)
+
+
+def graph_view(svg: str, zoom: float = 1.0, height: int = 720, key: str = "graph") -> None:
+    """Show an SVG drawn by graphviz (inline, so its text is part of the page), scaled by ``zoom``."""
+    _mount("graph")(data={"svg": svg, "zoom": float(zoom), "height": int(height)}, key=key)
+
+
