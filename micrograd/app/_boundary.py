@@ -54,4 +54,5 @@ def decision_boundary(layers: Sequence[Tuple[Any, Any]], extent: Tuple[float, fl
     n = logits.shape[1]
     # 1/n (a coin toss) -> 0, certain -> 9
     level = np.clip(np.round((top - 1.0 / n) / (1 - 1.0 / n) * 9), 0, 9).astype(int)
-    return Boundary(size, (x_min, x_max, y_min, y_max), "".join(map(str, classes.tolist())), "".join(map(str, level.tolist())))
+    return Boundary(size, (x_min, x_max, y_min, y_max), "".join(map(str, classes.tolist())),
+                    "".join(map(str, level.tolist())))

@@ -60,10 +60,10 @@ except ImportError:  # TEMPORARY fallback until the yin-yang branch is merged
         return points[:train_end], points[train_end:val_end], points[val_end:]
 
 try:
-    from micrograd.nn import AdamW  # type: ignore[attr-defined]
+    from micrograd.nn import AdamW
 except ImportError:  # TEMPORARY fallback until the yin-yang branch is merged
 
-    class AdamW:
+    class AdamW:  # type: ignore[no-redef]
         """Adam with decoupled weight decay (stand-in for micrograd.nn.AdamW): t, and m, v per parameter."""
 
         def __init__(self, parameters: Sequence[Any], lr: float = 0.1, betas: Tuple[float, float] = (0.9, 0.95),

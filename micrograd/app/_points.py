@@ -39,19 +39,25 @@ def parse_event(event: Any, n_points: int, n_classes: int) -> Optional[PlotEvent
     if not isinstance(event, dict) or event.get("action") not in _ACTIONS:
         return None
     action = event["action"]
-    index = event.get("index")
-    x, y, label = event.get("x"), event.get("y"), event.get("label")
-    if action in ("move", "delete", "pick"):
-        if type(index) is not int or not 0 <= index < n_points:
-            return None
-    if action in ("add", "move"):
-        if type(x) not in (int, float) or type(y) not in (int, float) or not math.isfinite(x + y):
-            return None
-        x, y = float(x), float(y)
+    index: Any = event.get("index")
+    x: Any = event.get("x")
+    y: Any = event.get("y")
+    label: Any = event.get("label")
+    if action in ("move", "delete", "pick") and (type(index) is not int or not 0 <= index < n_points):
+        return None
+    if action in ("add", "move") and not (_finite(x) and _finite(y)):
+        return None
     if action == "add" and (type(label) is not int or not 0 <= label < n_classes):
         return None
-    return PlotEvent(action, index if action != "add" else None, x if action in ("add", "move") else None,
-                     y if action in ("add", "move") else None, label if action == "add" else None)
+    if action == "add":
+        return PlotEvent(action, x=float(x), y=float(y), label=label)
+    if action == "move":
+        return PlotEvent(action, index=index, x=float(x), y=float(y))
+    return PlotEvent(action, index=index)
+
+
+def _finite(v: Any) -> bool:
+    return type(v) in (int, float) and math.isfinite(v)
 
 
 def plot_data(points: Sequence[Point], colors: Sequence[str], extent: Sequence[float], boundary: Optional[Boundary],
