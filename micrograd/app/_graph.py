@@ -10,14 +10,29 @@ each neuron is one box showing its output's op, data and grad.
 
 from __future__ import annotations
 
+import hashlib
+import html
+import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from micrograd.app._wire import GraphNode
 
-__all__ = ["FULL_LIMIT", "MODES", "NEURON_LIMIT", "Drawing", "GraphError", "draw_graph", "neuron_groups", "render_svg"]
+__all__ = [
+    "FULL_LIMIT",
+    "MODES",
+    "NEURON_LIMIT",
+    "Drawing",
+    "GraphError",
+    "GraphRenderer",
+    "Rendered",
+    "draw_graph",
+    "neuron_groups",
+    "render_svg",
+]
 
 #: how the graph is drawn: every node, or one box per neuron
 MODES = ("nodes", "neurons")
@@ -37,12 +52,25 @@ class GraphError(RuntimeError):
 
 @dataclass(frozen=True)
 class Drawing:
-    """The dot source of a drawing, what it shows, and a note for the reader (a limit that applied)."""
+    """The dot source of a drawing, what it shows, and a note for the reader (a limit that applied).
+
+    In ``source`` every number is a token (``N0000012``) of the same width as a number, so
+    that the layout does not depend on the numbers: ``values`` maps each token to its text,
+    and :meth:`filled` puts them in.
+    """
 
     source: str
     mode: str
     boxes: int
     note: str = ""
+    values: Dict[str, str] = field(default_factory=dict)
+
+    def filled(self, text: str) -> str:
+        """``text`` (the source, or the SVG dot made of it) with every token replaced by its number."""
+        return _TOKEN.sub(lambda m: self.values.get(m.group(0), m.group(0)), text)
+
+
+_TOKEN = re.compile(r"N\d{9}")
 
 
 def _neuron_of(sizes: Sequence[int], nin: int = 2) -> List[Neuron]:
@@ -120,9 +148,9 @@ def _head(node: GraphNode, sizes: Sequence[int]) -> Tuple[str, str]:
     return op, ""
 
 
-def _record(name: str, title: str, data: float, grad: float, fill: str) -> str:
+def _record(name: str, title: str, data: str, grad: str, fill: str) -> str:
     # left to right, a record's fields stack vertically: title, data, grad
-    label = f"{_escape(title)} | data {_escape(_number(data))} | grad {_escape(_number(grad))}"
+    label = f"{_escape(title)} | data {data} | grad {grad}"
     style = f', style=filled, fillcolor="{_FILL[fill]}"' if fill else ""
     return f'  {name} [label="{label}"{style}];'
 
@@ -149,6 +177,12 @@ def draw_graph(nodes: Sequence[GraphNode], sizes: Sequence[int], mode: str = "no
              '  edge [arrowsize=0.6, color="#64748b"];']
     rep: List[str] = []
     boxes = 0
+    values: Dict[str, str] = {}
+
+    def token(x: float) -> str:
+        name = f"N{len(values):09d}"
+        values[name] = _number(x)
+        return name
     if mode == "neurons":
         # a neuron's box shows the last of its nodes that another group uses (its output)
         outputs: Dict[Neuron, int] = {}
@@ -168,7 +202,7 @@ def draw_graph(nodes: Sequence[GraphNode], sizes: Sequence[int], mode: str = "no
         for (layer, neuron), i in sorted(outputs.items()):
             node = nodes[i]
             title = f"layers[{layer}].neurons[{neuron}]  {node.op or '?'}"
-            lines.append(_record(f"L{layer}N{neuron}", title, node.data, node.grad, "neuron"))
+            lines.append(_record(f"L{layer}N{neuron}", title, token(node.data), token(node.grad), "neuron"))
         rep = [f"L{g[0]}N{g[1]}" if g is not None else f"n{i}" for i, g in enumerate(groups)]
     else:
         rep = [f"n{i}" for i in range(len(nodes))]
@@ -183,7 +217,7 @@ def draw_graph(nodes: Sequence[GraphNode], sizes: Sequence[int], mode: str = "no
                          'style="rounded"; color="#c4b5fd";')
             for i in members:
                 title, fill = _head(nodes[i], sizes)
-                lines.append("  " + _record(f"n{i}", title, nodes[i].data, nodes[i].grad, fill))
+                lines.append("  " + _record(f"n{i}", title, token(nodes[i].data), token(nodes[i].grad), fill))
             lines.append("  }")
         clustered = {i for members in clusters.values() for i in members}
         groups = [None] * len(nodes)
@@ -193,7 +227,7 @@ def draw_graph(nodes: Sequence[GraphNode], sizes: Sequence[int], mode: str = "no
         if mode == "neurons" and groups[i] is not None:
             continue
         title, fill = _head(node, sizes)
-        lines.append(_record(f"n{i}", title, node.data, node.grad, fill))
+        lines.append(_record(f"n{i}", title, token(node.data), token(node.grad), fill))
     edges = set()
     for i, node in enumerate(nodes):
         for c in node.children:
@@ -201,7 +235,7 @@ def draw_graph(nodes: Sequence[GraphNode], sizes: Sequence[int], mode: str = "no
                 edges.add((rep[c], rep[i]))
                 lines.append(f"  {rep[c]} -> {rep[i]};")
     lines.append("}")
-    return Drawing("\n".join(lines) + "\n", mode, boxes, note)
+    return Drawing("\n".join(lines) + "\n", mode, boxes, note, values)
 
 
 def render_svg(source: str, timeout: float = 30.0) -> str:
@@ -220,3 +254,43 @@ def render_svg(source: str, timeout: float = 30.0) -> str:
     svg = done.stdout.decode()
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A drawing's SVG with its numbers, the key of its layout, and the text of every ``<text>`` in order."""
+
+    svg: str
+    key: str
+    texts: Tuple[str, ...]
+
+
+_TEXT = re.compile(r"<text[^>]*>([^<]*)</text>")
+
+
+class GraphRenderer:
+    """Lays out each graph structure once (with ``dot``) and fills in the numbers at every step.
+
+    A step changes the numbers, not the structure, so the layout is reused: the graph
+    keeps its shape while training, and a step costs a text substitution instead of a
+    layout. Keeps the last ``size`` layouts.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._layouts: OrderedDict[str, str] = OrderedDict()
+        self.layouts_made = 0
+
+    def render(self, drawing: Drawing) -> Rendered:
+        key = hashlib.sha1(drawing.source.encode()).hexdigest()[:16]
+        template = self._layouts.get(key)
+        if template is None:
+            template = render_svg(drawing.source)
+            self.layouts_made += 1
+            self._layouts[key] = template
+            while len(self._layouts) > self.size:
+                self._layouts.popitem(last=False)
+        else:
+            self._layouts.move_to_end(key)
+        svg = drawing.filled(template)
+        return Rendered(svg, key, tuple(html.unescape(text) for text in _TEXT.findall(svg)))

@@ -20,7 +20,7 @@ import streamlit as st
 from micrograd.app._backend import DEFAULT_TIMEOUT, BackendError, open_backend
 from micrograd.app._boundary import decision_boundary
 from micrograd.app._data import DATASETS, load_dataset
-from micrograd.app._graph import GraphError, draw_graph, render_svg
+from micrograd.app._graph import GraphError, GraphRenderer, draw_graph
 from micrograd.app._points import CLICK_MODES, graph_view, parse_event, plot_data, points_plot
 from micrograd.app._trainer import Example, TrainConfig, Trainer
 
@@ -44,6 +44,7 @@ class AppState:
     playing: bool = False
     messages: List[str] = field(default_factory=list)
     timings: List[float] = field(default_factory=list)
+    renderer: GraphRenderer = field(default_factory=GraphRenderer)
 
 
 def _options(argv: Optional[Sequence[str]]) -> argparse.Namespace:
@@ -275,14 +276,14 @@ def _graph(state: AppState) -> None:
         return
     try:
         drawing = draw_graph(outcome.graph, trainer.sizes, mode)
-        svg = render_svg(drawing.source)
+        rendered = state.renderer.render(drawing)
     except GraphError as error:
         st.info(str(error))
         return
     if drawing.note:
         st.caption(drawing.note)
     st.caption(f"{len(outcome.graph)} nodes; blue: parameters, yellow: inputs, green: logits, red: the loss.")
-    graph_view(svg, zoom=st.session_state.get("zoom", 0.75))
+    graph_view(rendered.svg, rendered.key, rendered.texts, zoom=st.session_state.get("zoom", 0.75))
 
 
 def _inspect(state: AppState) -> None:
@@ -290,8 +291,10 @@ def _inspect(state: AppState) -> None:
     if state.playing:
         st.caption("Pause to inspect every parameter.")
         return
-    with st.expander(f"Inspect: {len(trainer.params)} parameters, their gradients and the optimizer's state",
-                     expanded=False):
+    label = f"Inspect: {len(trainer.params)} parameters, their gradients and the optimizer's state"
+    if not st.toggle(label, key="inspect"):
+        return
+    with st.container(border=True):
         optimizer = trainer.config.optimizer
         if optimizer == "adamw":
             st.caption(f"AdamW after t = {trainer.steps} steps (lr {trainer.config.lr:g}, weight decay "

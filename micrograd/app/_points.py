@@ -100,8 +100,14 @@ def points_plot(data: Dict[str, Any], key: str, on_event: Callable[[], None]) ->
     return getattr(result, "event", None)
 
 
-def graph_view(svg: str, zoom: float = 1.0, height: int = 720, key: str = "graph") -> None:
-    """Show an SVG drawn by graphviz (inline, so its text is part of the page), scaled by ``zoom``."""
-    _mount("graph")(data={"svg": svg, "zoom": float(zoom), "height": int(height)}, key=key)
+def graph_view(svg: str, layout: str, texts: Sequence[str], zoom: float = 1.0, height: int = 720,
+               key: str = "graph") -> None:
+    """Show an SVG drawn by graphviz (inline, so its text is part of the page), scaled by ``zoom``.
+
+    While ``layout`` (the key of the SVG's layout) stays the same, the browser only replaces
+    the texts of the SVG it has (``texts``: every ``<text>``, in order) instead of parsing a new one.
+    """
+    data = {"svg": svg, "layout": layout, "texts": list(texts), "zoom": float(zoom), "height": int(height)}
+    _mount("graph")(data=data, key=key)
 
 

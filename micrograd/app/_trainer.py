@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, List, Optional, Sequence, Tuple
 
@@ -289,7 +290,15 @@ class Trainer:
         """Evaluate at the current parameters; record it in the history (replacing a record of the same step)."""
         request = self.request()
         start = time.perf_counter()
-        outcome = self.backend.evaluate(request)
+        reference = None
+        if self.reference is not None:
+            # the student's child process computes while this process computes the reference
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pending = pool.submit(self.backend.evaluate, request)
+                reference = self.reference.evaluate(request)
+                outcome = pending.result()
+        else:
+            outcome = self.backend.evaluate(request)
         seconds = time.perf_counter() - start
         outcome = _checked_shapes(outcome, request)
         accuracy = None
@@ -297,8 +306,8 @@ class Trainer:
             correct = sum(1 for row, label in zip(outcome.logits, request.labels) if _argmax(row) == label)
             accuracy = correct / len(request.labels)
         check = None
-        if self.reference is not None and outcome.ok:
-            check = compare(outcome, self.reference.evaluate(request), self.names)
+        if reference is not None and outcome.ok:
+            check = compare(outcome, reference, self.names)
         for p, g in zip(self.params, outcome.grads):
             p.grad = g
         self.last = Evaluation(outcome, accuracy, seconds, check)

@@ -12,7 +12,7 @@ from app_numpy import layers
 
 from micrograd.app._boundary import decision_boundary, mlp_logits
 from micrograd.app._data import DATASETS, load_dataset
-from micrograd.app._graph import GraphError, draw_graph, neuron_groups, render_svg
+from micrograd.app._graph import GraphError, GraphRenderer, draw_graph, neuron_groups, render_svg
 from micrograd.app._points import PlotEvent, parse_event, plot_data
 from micrograd.app._wire import StepRequest, n_params
 from micrograd.impl import load_implementation, reference_dir
@@ -170,9 +170,27 @@ def test_labels_are_escaped(graph) -> None:
 @needs_dot
 def test_render_svg_shows_every_node_s_data_and_grad(graph) -> None:
     sizes, nodes = graph
-    svg = render_svg(draw_graph(nodes, sizes, "nodes").source)
+    drawing = draw_graph(nodes, sizes, "nodes")
+    svg = drawing.filled(render_svg(drawing.source))
     assert svg.startswith("<svg") and svg.count('class="node"') == len(nodes)
-    assert f"grad {nodes[-1].grad:.4f}" in svg and "data " in svg
+    assert f"grad {nodes[-1].grad:.4f}" in svg and f"data {nodes[0].data:.4f}" in svg
+
+
+@needs_dot
+def test_the_renderer_lays_out_a_structure_once_and_fills_in_new_numbers(graph) -> None:
+    from dataclasses import replace
+
+    sizes, nodes = graph
+    renderer = GraphRenderer()
+    first = renderer.render(draw_graph(nodes, sizes, "nodes"))
+    moved = [replace(n, data=n.data + 1, grad=-n.grad) for n in nodes]
+    second = renderer.render(draw_graph(moved, sizes, "nodes"))
+    assert renderer.layouts_made == 1 and first.key == second.key
+    assert f"data {moved[0].data:.4f}" in second.svg and f"grad {moved[-1].grad:.4f}" in second.texts
+    assert len(first.texts) == len(second.texts) == 3 * len(nodes) + 8  # title, data, grad; 8 cluster labels
+    assert "-" in "".join(second.texts) and "&#45;" not in "".join(second.texts)
+    by_neuron = renderer.render(draw_graph(nodes, sizes, "neurons"))
+    assert renderer.layouts_made == 2 and by_neuron.key != first.key
 
 
 def test_render_svg_without_dot_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -44,7 +44,8 @@ def test_step_reset_and_inspect() -> None:
     _button(app, "Step").click().run()
     assert _metric(app, "Step") == "1" and _metric(app, "Loss") != loss
     _button(app, "Step").click().run()
-    assert _metric(app, "Step") == "2"
+    assert _metric(app, "Step") == "2" and not app.dataframe
+    app.toggle(key="inspect").set_value(True).run()
     table = app.dataframe[0].value
     assert list(table.columns) == ["parameter", "value", "grad", "m", "v"] and len(table) == 8 * 3 + 3 * 9
     _button(app, "Reset").click().run()
@@ -54,6 +55,7 @@ def test_step_reset_and_inspect() -> None:
 
 def test_model_settings_and_their_errors() -> None:
     app = _app()
+    app.toggle(key="inspect").set_value(True).run()
     app.text_input(key="hidden").input("4, 4").run()
     assert app.dataframe[0].value.shape[0] == 4 * 3 + 4 * 5 + 3 * 5
     app.selectbox(key="optimizer").select("sgd").run()
