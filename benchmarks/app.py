@@ -30,32 +30,31 @@ sys.path.insert(0, str(ROOT / "tests" / "app"))
 from app_helpers import app_server, browser_missing, browser_page, metric  # noqa: E402 (after the path)
 
 _CLICK_AND_WAIT = """async (expected) => {
-    const hosts = () => Array.from(document.querySelectorAll('*')).filter(e => e.shadowRoot);
+    // find the elements once; poll cheap properties (no innerText: it forces a layout)
+    let hosts = Array.from(document.querySelectorAll('*')).filter(e => e.shadowRoot);
     const find = (selector) => {
-        for (const host of hosts()) {
+        for (const host of hosts) {
             const found = host.shadowRoot.querySelector(selector);
-            if (found) return found;
+            if (found && found.isConnected) return found;
         }
+        hosts = Array.from(document.querySelectorAll('*')).filter(e => e.shadowRoot);
         return null;
     };
-    const graph = find('.mg-graph');
-    const plot = find('.mg-plot');
-    const svgBefore = graph.__svg;
-    const dataBefore = plot.__mg.data;
-    const stepValue = () => {
-        for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
-            const value = m.querySelector('[data-testid="stMetricValue"]');
-            if (m.innerText.startsWith('Step')) return value.innerText.trim();
-        }
-        return null;
-    };
-    const button = Array.from(document.querySelectorAll('button')).find(b => b.innerText.trim() === 'Step');
+    const graphBefore = (find('.mg-graph') || {}).__version;
+    const dataBefore = find('.mg-plot').__mg.data;
+    const stepMetric = () => Array.from(document.querySelectorAll('[data-testid="stMetric"]'))
+        .find(m => m.textContent.startsWith('Step'));
+    let metric = stepMetric();
+    const button = Array.from(document.querySelectorAll('button')).find(b => b.textContent.trim() === 'Step');
     const start = performance.now();
     button.click();
     while (true) {
         await new Promise(r => requestAnimationFrame(r));
+        if (!metric || !metric.isConnected) metric = stepMetric();
+        const value = metric && metric.querySelector('[data-testid="stMetricValue"]');
         const g = find('.mg-graph'), p = find('.mg-plot');
-        if (stepValue() === String(expected) && g && g.__svg !== svgBefore && p && p.__mg.data !== dataBefore) {
+        const graphDone = graphBefore === undefined || (g && g.__version !== graphBefore);
+        if (value && value.textContent.trim() === String(expected) && graphDone && p && p.__mg.data !== dataBefore) {
             return performance.now() - start;
         }
         if (performance.now() - start > 30000) return -1;
@@ -97,28 +96,61 @@ def _children_cpu(pid: int) -> float:
     return total
 
 
+def _browser_cpu(profile: Path) -> float:
+    """CPU seconds of the chromium started with this profile directory, and of all its descendants."""
+    parents: Dict[int, int] = {}
+    roots = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes()
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if str(profile).encode() in cmd:
+                roots.append(int(entry.name))
+    family = set(roots)
+    changed = True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in family and pid not in family:
+                family.add(pid)
+                changed = True
+    total = 0.0
+    for pid in family:
+        try:
+            total += _cpu_seconds(pid)
+        except (OSError, IndexError):
+            continue
+    return total
+
+
 def browser_run(steps: int, *args: str) -> Dict[str, float]:
     tmp = Path(tempfile.mkdtemp(prefix="mg-app-bench-"))
     try:
         with app_server(tmp / "app.log", *args) as url, browser_page(tmp / "profile", []) as page:
             page.goto(url)
-            page.wait_for_selector(".mg-graph g.node")
+            page.wait_for_selector(".mg-plot")
             time.sleep(1.0)
             pid = _server_pid(url)
             times: List[float] = []
             cpu_before = _cpu_seconds(pid) + _children_cpu(pid) if pid else 0.0
+            browser_before = _browser_cpu(tmp / "profile")
             for k in range(1, steps + 1):
                 elapsed = page.evaluate(_CLICK_AND_WAIT, k)
                 if elapsed < 0:
                     raise RuntimeError(f"step {k} did not update the page within 30 s")
                 times.append(elapsed)
             cpu_after = _cpu_seconds(pid) + _children_cpu(pid) if pid else 0.0
+            browser_after = _browser_cpu(tmp / "profile")
             assert metric(page, "Step") == str(steps)
         return {
             "median_ms": statistics.median(times),
             "p90_ms": sorted(times)[int(0.9 * (len(times) - 1))],
             "min_ms": min(times),
             "server_cpu_ms_per_step": 1000 * (cpu_after - cpu_before) / steps,
+            "browser_cpu_ms_per_step": 1000 * (browser_after - browser_before) / steps,
         }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -171,7 +203,8 @@ def main() -> int:
         result = browser_run(args.steps, *extra)
         print(f"click Step -> page updated, {label}: median {result['median_ms']:.0f} ms, "
               f"p90 {result['p90_ms']:.0f} ms, min {result['min_ms']:.0f} ms; "
-              f"server CPU {result['server_cpu_ms_per_step']:.0f} ms/step")
+              f"CPU per step: server {result['server_cpu_ms_per_step']:.0f} ms, "
+              f"browser {result['browser_cpu_ms_per_step']:.0f} ms")
     shutil.rmtree(student, ignore_errors=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0

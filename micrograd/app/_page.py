@@ -1,9 +1,9 @@
 """The Streamlit page of ``micrograd app`` (run by ``streamlit run micrograd/app/_script.py -- ARGS``).
 
 Actions run in widget callbacks, before the page is drawn, so each run of the script
-draws one consistent state. "Play" steps once at the end of every run and asks for
-another run, so the page updates after every step; "Pause" (any click, in fact)
-interrupts that loop.
+draws one consistent state. "Play" steps once at the end of every run of the live part
+(a fragment) and asks for another run of it, so the page updates after every step;
+"Pause" (any click, in fact) interrupts that loop.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class AppState:
     messages: List[str] = field(default_factory=list)
     timings: List[float] = field(default_factory=list)
     renderer: GraphRenderer = field(default_factory=GraphRenderer)
+    #: the layout of the graph SVG the browser has (None: send the SVG with the next run)
+    sent_layout: Optional[str] = None
 
 
 def _options(argv: Optional[Sequence[str]]) -> argparse.Namespace:
@@ -146,6 +148,11 @@ def _plot_event(state: AppState) -> None:
         _act(state, trainer.choose_example, Example(p.x, p.y, p.label, event.index))
 
 
+def _graph_missing(state: AppState) -> None:
+    """The browser has no SVG of the current layout (the view was redrawn): send it again."""
+    state.sent_layout = None
+
+
 def _typed_example(state: AppState) -> None:
     s = st.session_state
     names = state.trainer.dataset.classes
@@ -237,13 +244,18 @@ def _data_and_curves(state: AppState) -> None:
 
 
 def _curve(trainer: Trainer, column: str, title: str) -> None:
-    import altair as alt
-
+    """A line of ``column`` over the steps (a plain Vega-Lite spec: rendered by the page's own Vega, offline)."""
     rows = [{"step": r.step, column: getattr(r, column)} for r in trainer.history]
-    y = alt.Y(f"{column}:Q", title=title, scale=alt.Scale(domain=[0, 1]) if column == "accuracy" else alt.Undefined)
-    chart = alt.Chart(alt.Data(values=rows)).mark_line(point=len(rows) < 30).encode(
-        x=alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1)), y=y)
-    st.altair_chart(chart.properties(height=190), width="stretch")
+    y: dict = {"field": column, "type": "quantitative", "title": title}
+    if column == "accuracy":
+        y["scale"] = {"domain": [0, 1]}
+    spec = {
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": len(rows) < 30},
+        "encoding": {"x": {"field": "step", "type": "quantitative", "axis": {"tickMinStep": 1}}, "y": y},
+        "height": 190,
+    }
+    st.vega_lite_chart(spec, width="stretch")
 
 
 def _graph(state: AppState) -> None:
@@ -267,6 +279,7 @@ def _graph(state: AppState) -> None:
         cols[2].selectbox("class", names, index=example.label, key="example_label")
         cols[3].button("Use this example", on_click=_typed_example, args=(state,))
     last = trainer.last
+    state.sent_layout, sent = None, state.sent_layout
     if last is None or not last.outcome.ok:
         st.info("No graph: the last evaluation failed.")
         return
@@ -277,13 +290,17 @@ def _graph(state: AppState) -> None:
     try:
         drawing = draw_graph(outcome.graph, trainer.sizes, mode)
         rendered = state.renderer.render(drawing)
+        state.sent_layout = sent
     except GraphError as error:
         st.info(str(error))
         return
     if drawing.note:
         st.caption(drawing.note)
     st.caption(f"{len(outcome.graph)} nodes; blue: parameters, yellow: inputs, green: logits, red: the loss.")
-    graph_view(rendered.svg, rendered.key, rendered.texts, zoom=st.session_state.get("zoom", 0.75))
+    svg = None if rendered.key == sent else rendered.svg
+    graph_view(svg, rendered.key, rendered.texts, zoom=st.session_state.get("zoom", 0.75),
+               on_missing=functools.partial(_graph_missing, state))
+    state.sent_layout = rendered.key
 
 
 def _inspect(state: AppState) -> None:
@@ -314,12 +331,10 @@ def _timing(state: AppState) -> None:
         st.caption(f"Last evaluation: {last.seconds * 1000:.0f} ms {where}.")
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Draw the page once; while playing, step and ask for the next run."""
-    st.set_page_config(page_title="micrograd: watch it train", layout="wide")
-    state = _state(_options(argv))
-    _sidebar(state)
-    st.title("micrograd: watch a network train")
+@st.fragment
+def _live(state: AppState) -> None:
+    """Everything a step changes. A fragment: a step, a click on the plot or "Play" redraws only
+    this part of the page, not the sidebar (less work for the server and the browser)."""
     _controls(state)
     _problems(state)
     _data_and_curves(state)
@@ -329,4 +344,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if state.playing:
         time.sleep(PLAY_INTERVAL)
         _step(state)
-        st.rerun()
+        st.rerun(scope="fragment")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Draw the page; while playing, each run of the fragment steps and asks for the next one."""
+    st.set_page_config(page_title="micrograd: watch it train", layout="wide")
+    state = _state(_options(argv))
+    _sidebar(state)
+    st.title("micrograd: watch a network train")
+    _live(state)

@@ -100,14 +100,13 @@ def points_plot(data: Dict[str, Any], key: str, on_event: Callable[[], None]) ->
     return getattr(result, "event", None)
 
 
-def graph_view(svg: str, layout: str, texts: Sequence[str], zoom: float = 1.0, height: int = 720,
-               key: str = "graph") -> None:
+def graph_view(svg: Optional[str], layout: str, texts: Sequence[str], on_missing: Callable[[], None],
+               zoom: float = 1.0, height: int = 720, key: str = "graph") -> None:
     """Show an SVG drawn by graphviz (inline, so its text is part of the page), scaled by ``zoom``.
 
-    While ``layout`` (the key of the SVG's layout) stays the same, the browser only replaces
-    the texts of the SVG it has (``texts``: every ``<text>``, in order) instead of parsing a new one.
+    A step changes the numbers, not the layout: with ``svg=None`` the browser keeps the SVG
+    of ``layout`` it has and only replaces its texts (``texts``: every ``<text>``, in order).
+    If it has no SVG of that layout, it says so and ``on_missing`` runs: send the SVG again.
     """
     data = {"svg": svg, "layout": layout, "texts": list(texts), "zoom": float(zoom), "height": int(height)}
-    _mount("graph")(data=data, key=key)
-
-
+    _mount("graph")(data=data, key=key, on_missing_change=on_missing)
