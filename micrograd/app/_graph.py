@@ -3,8 +3,8 @@
 Nodes are grouped by neuron from the graph itself: a node belongs to neuron (layer l,
 neuron n) when, of all the parameters it depends on, those of the highest layer are that
 one neuron's (a parameter belongs to its own neuron). So ``w*x``, the running sum and
-the relu of a neuron are its own, whatever order the implementation builds them in,
-and the loss (which depends on every output neuron) belongs to none. Drawn "by neuron",
+the relu of a neuron are its own, whatever order the implementation builds them in;
+what is computed from the logits (the loss) belongs to no neuron. Drawn "by neuron",
 each neuron is one box showing its output's op, data and grad.
 """
 
@@ -101,8 +101,13 @@ def neuron_groups(nodes: Sequence[GraphNode], sizes: Sequence[int]) -> List[Opti
             elif t[0] == best[0]:
                 best[1].update(t[1])
         top.append(best)
+    # what is computed from the model's outputs (the logits) is the loss's, even when it reads one logit only
+    after_output = [False] * len(nodes)
+    for i, node in enumerate(nodes):
+        after_output[i] = any(nodes[c].role.startswith("out") or after_output[c] for c in node.children)
     groups: List[Optional[Neuron]] = [
-        (t[0], next(iter(t[1]))) if t is not None and len(t[1]) == 1 else None for t in top
+        (t[0], next(iter(t[1]))) if t is not None and len(t[1]) == 1 and not after else None
+        for t, after in zip(top, after_output)
     ]
     # a constant leaf (such as the 0 a sum starts from) joins the neuron that alone uses it
     users: Dict[int, Set[Optional[Neuron]]] = {}
@@ -202,6 +207,8 @@ def draw_graph(nodes: Sequence[GraphNode], sizes: Sequence[int], mode: str = "no
         for (layer, neuron), i in sorted(outputs.items()):
             node = nodes[i]
             title = f"layers[{layer}].neurons[{neuron}]  {node.op or '?'}"
+            if node.role.startswith("out"):
+                title += f"  logit {node.role[3:]}"
             lines.append(_record(f"L{layer}N{neuron}", title, token(node.data), token(node.grad), "neuron"))
         rep = [f"L{g[0]}N{g[1]}" if g is not None else f"n{i}" for i, g in enumerate(groups)]
     else:

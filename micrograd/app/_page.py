@@ -28,6 +28,8 @@ __all__ = ["COLORS", "main"]
 
 #: the colour of each class (blue, orange, green)
 COLORS = ("#2563eb", "#f97316", "#16a34a")
+#: the decision boundary is computed on a grid of this many cells a side
+BOUNDARY_CELLS = 88
 #: the least time between two steps while playing (seconds), so the browser keeps up
 PLAY_INTERVAL = 0.05
 _LOSS_NAMES = {"cross_entropy": "cross-entropy", "svm": "SVM (multiclass hinge)"}
@@ -232,7 +234,7 @@ def _data_and_curves(state: AppState) -> None:
         mode = st.session_state.get("click_mode", "add")
         names = trainer.dataset.classes
         label = names.index(st.session_state["add_label"]) if st.session_state.get("add_label") in names else 0
-        boundary = decision_boundary(trainer.weights(), trainer.dataset.extent)
+        boundary = decision_boundary(trainer.weights(), trainer.dataset.extent, size=BOUNDARY_CELLS)
         example = trainer.current_example()
         points_plot(plot_data(trainer.points, COLORS, trainer.dataset.extent, boundary, (example.x, example.y),
                               mode, label), key="points", on_event=functools.partial(_plot_event, state))

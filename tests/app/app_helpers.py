@@ -149,3 +149,16 @@ def wait_for(condition: Any, what: str, timeout: float = 60.0) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def plot_mode(page: Any) -> str:
+    """What a click on the data plot does now (the mode the plot last received from the server)."""
+    return str(page.evaluate(
+        """() => {
+            for (const host of document.querySelectorAll('*')) {
+                const plot = host.shadowRoot && host.shadowRoot.querySelector('.mg-plot');
+                if (plot) return plot.__mg.data.mode;
+            }
+            return '';
+        }"""
+    ))

@@ -131,6 +131,13 @@ def test_every_node_of_a_neuron_is_grouped_with_it(graph) -> None:
             assert group == (2, int(node.role[3:]))
         if node.role in ("x0", "x1", "loss"):
             assert group is None
+    # nothing computed from a logit belongs to a neuron: the loss is the loss's
+    outputs = {i for i, n in enumerate(nodes) if n.role.startswith("out")}
+    downstream = set()
+    for i, node in enumerate(nodes):
+        if any(c in outputs or c in downstream for c in node.children):
+            downstream.add(i)
+    assert downstream and all(groups[i] is None for i in downstream)
     # a hidden neuron's relu belongs to it, and feeds the next layer
     relus = [i for i, n in enumerate(nodes) if n.op == "ReLU"]
     assert sorted({groups[i] for i in relus}) == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)]
@@ -146,6 +153,7 @@ def test_drawing_every_node_or_one_box_per_neuron(graph) -> None:
     free = sum(1 for g in neuron_groups(nodes, sizes) if g is None)
     assert by_neuron.boxes == 8 + free < len(nodes)
     assert "layers[1].neurons[0]  ReLU" in by_neuron.source
+    assert "layers[2].neurons[1]  +  logit 1" in by_neuron.source
 
 
 def test_a_large_graph_is_drawn_by_neuron_with_a_note_and_a_huge_one_not_at_all(graph) -> None:

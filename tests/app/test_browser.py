@@ -14,6 +14,7 @@ from app_helpers import (
     browser_page,
     graph_grads,
     metric,
+    plot_mode,
     wait_for,
     wait_for_metric,
 )
@@ -68,6 +69,25 @@ def test_step_add_point_play_pause_offline(tmp_path: Path) -> None:
         wait_for_metric(page, "Points", lambda v: int(v) == points + 1)
         wait_for(lambda: page.locator("circle.mg-point:not(.mg-pending)").count() == points + 1,
                  "the plot to show the new point")
+
+        # drag a point: it moves and stays (the server has it); in delete mode a click deletes one
+        dot = page.locator("circle.mg-point").nth(5)
+        box = dot.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 40, y + 30, steps=8)
+        page.mouse.up()
+        time.sleep(1.0)  # the server's reply redraws the plot
+        moved = page.locator("circle.mg-point").nth(5).bounding_box()
+        assert abs(moved["x"] - (box["x"] + 40)) < 3 and abs(moved["y"] - (box["y"] + 30)) < 3
+        assert page.locator("circle.mg-point").count() == points + 1
+        page.get_by_text("deletes a point").click()
+        wait_for(lambda: plot_mode(page) == "delete", "the plot to switch to deleting")
+        page.locator("svg.mg-points").click(position={"x": 8, "y": 8})  # the point added above
+        wait_for_metric(page, "Points", lambda v: int(v) == points)
+        page.get_by_text("adds a point").click()
+        wait_for(lambda: plot_mode(page) == "add", "the plot to switch back to adding")
 
         # play, then pause: the step counter advances, then stops
         page.get_by_role("button", name="Play").click()
