@@ -116,7 +116,11 @@ class Evaluation:
             error = self.outcome.error
             phase = getattr(error, "phase", "")
             during = f" (while {_PHASES.get(phase, phase)})" if phase else ""
-            return f"{error}{during}"
+            todo = ""
+            if getattr(error, "type", "") == "NotImplementedError":
+                todo = (". This part is not written yet: finish that exercise (micrograd check says which), "
+                        "or choose the SVM loss if it is the cross-entropy")
+            return f"{error}{during}{todo}"
         return None
 
 

@@ -173,3 +173,18 @@ def test_compare_names_the_worst_gradient(reference) -> None:
     worse = compare(replace(good, loss=good.loss + 1), good, names)
     assert not worse.ok and "the loss is" in worse.message
     assert math.isfinite(good.loss)
+
+
+def test_an_exercise_not_written_yet_says_so() -> None:
+    from micrograd.app._wire import StepFailure
+
+    stub = _Scripted(StepOutcome(error=StepFailure("NotImplementedError", "Value.__add__: ...", "forward")))
+    assert "not written yet: finish that exercise" in Trainer(stub, load_dataset("moons")).last.error
+
+
+def test_the_exercises_run_and_say_what_is_missing() -> None:
+    from micrograd.app._backend import InProcessBackend
+    from micrograd.impl import exercises_dir, load_implementation
+
+    trainer = Trainer(InProcessBackend(load_implementation(exercises_dir())), load_dataset("moons"))
+    assert "NotImplementedError" in trainer.last.error and "not written yet" in trainer.last.error
