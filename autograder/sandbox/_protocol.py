@@ -28,6 +28,9 @@ def kinds() -> Dict[str, Tuple[Any, Any]]:
         pass
     else:
         table["module"] = (ModuleProgram, ModuleOutcome)
+    from micrograd.app._wire import StepOutcome, StepRequest  # micrograd app --impl DIR: a training step
+
+    table["app_step"] = (StepRequest, StepOutcome)
     return table
 
 

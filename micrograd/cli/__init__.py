@@ -21,6 +21,8 @@ COMMANDS = {
     "grade": "autograder.grade",
     "gradescope": "autograder.gradescope",
     "demo": "micrograd.demo",
+    "app": "micrograd.app",
+    "notebooks": "micrograd.cli._notebooks",
 }
 
 

@@ -1,0 +1,65 @@
+"""The ``micrograd notebooks`` command: JupyterLab on the kit's notebooks/ (the ``notebooks`` extra)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from micrograd._paths import repo_dir
+
+__all__ = ["HELP", "configure", "jupyter_command", "notebooks_dir", "run"]
+
+HELP = "open the kit's notebooks in JupyterLab"
+_INSTALL = "python -m pip install -e '.[notebooks]'"
+
+
+def notebooks_dir() -> Optional[Path]:
+    """``notebooks/`` of the source checkout this package runs from, if any."""
+    root = repo_dir()
+    return root / "notebooks" if root is not None and (root / "notebooks").is_dir() else None
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", nargs="?", type=Path, default=None,
+                        help="the directory to open (default: the checkout's notebooks/)")
+    parser.add_argument("--ip", default=None, help="the address JupyterLab listens on (0.0.0.0 for a remote machine "
+                                                   "or a container)")
+    parser.add_argument("--port", type=int, default=None, help="the port JupyterLab listens on (default: 8888)")
+    parser.add_argument("--no-browser", dest="browser", action="store_false", help="do not open a browser")
+
+
+def jupyter_command(args: argparse.Namespace, directory: Path, python: Optional[str] = None) -> List[str]:
+    """The JupyterLab command line, with --ip, --port and --no-browser passed on."""
+    command = [python or sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={directory}"]
+    if args.ip is not None:
+        command.append(f"--ip={args.ip}")
+    if args.port is not None:
+        command.append(f"--port={args.port}")
+    if not args.browser:
+        command.append("--no-browser")
+    return command
+
+
+def run(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("jupyterlab") is None:
+        print(f"micrograd notebooks: needs JupyterLab, which is not installed: {_INSTALL}", file=sys.stderr)
+        return 2
+    directory = args.directory if args.directory is not None else notebooks_dir()
+    if directory is None:
+        print("micrograd notebooks: this installation has no notebooks/ (they live in the source checkout): "
+              "clone the repository and run it there, or give a directory", file=sys.stderr)
+        return 2
+    if not Path(directory).is_dir():
+        print(f"micrograd notebooks: {directory} is not a directory", file=sys.stderr)
+        return 2
+    if args.port is not None and not 1 <= args.port <= 65535:
+        print(f"micrograd notebooks: --port must be from 1 to 65535, not {args.port}", file=sys.stderr)
+        return 2
+    try:
+        return subprocess.call(jupyter_command(args, Path(directory).resolve()))
+    except KeyboardInterrupt:
+        return 130
