@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Tuple
 
-from micrograd.app._compat import RNG, gen_data_yinyang
-from micrograd.training import load_moons
+from micrograd.training import RNG, gen_data_yinyang, load_moons
 
 __all__ = ["DATASETS", "Dataset", "Point", "load_dataset"]
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, List, Optional, Sequence, Tuple
 
 from micrograd.app._backend import Backend
-from micrograd.app._compat import AdamW
 from micrograd.app._data import Dataset, Point, load_dataset
 from micrograd.app._wire import LOSSES, StepOutcome, StepRequest
+from micrograd.nn import AdamW
 
 __all__ = [
     "OPTIMIZERS",
