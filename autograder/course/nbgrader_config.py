@@ -32,9 +32,10 @@ c.Autograde.exclude_overwriting = {}
 # a hidden test cell runs the spec for one exercise: allow a slow machine plenty of time
 c.Execute.timeout = 600
 
-# the feedback's index names each test cell after its exercise (nbgrader's own says "Test cell");
-# the template extends nbgrader's, so nbgrader's template folder stays on the path
-c.HTMLExporter.template_name = "micrograd_feedback"
+# the feedback's index names each test cell after its exercise (nbgrader's own says "Test cell"):
+# templates/feedback/micrograd_feedback.html.j2 extends nbgrader's feedback template, so both
+# folders are on the path, the course's first
+c.HTMLExporter.template_file = "micrograd_feedback.html.j2"
 c.HTMLExporter.extra_template_basedirs = [
     str(autograder.course.FEEDBACK_TEMPLATES),
     os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
