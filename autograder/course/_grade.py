@@ -16,6 +16,7 @@ Hypothesis settings and oracle, so the same points); every call then reports one
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Optional, Tuple, Union
@@ -53,13 +54,23 @@ def course_points(rubric: Union[str, Path] = RUBRIC) -> Dict[str, int]:
     return points
 
 
-def course_rubric(rubric: Union[str, Path] = RUBRIC) -> Rubric:
-    """The course's rubric (loaded once per process)."""
-    from autograder.rubric import load_rubric
+def course_rubric(rubric: Union[str, Path, None] = None) -> Rubric:
+    """The course's rubric (loaded once per process): ``rubric``, else the file named by
+    $MICROGRAD_COURSE_RUBRIC, else :data:`RUBRIC`. Another file must give every exercise the
+    points of the notebook's test cells (it may change ``max_examples``, say); a RubricError
+    says which exercise differs."""
+    from autograder.rubric import RubricError, load_rubric
 
-    key = str(Path(rubric).resolve())
+    path = Path(rubric if rubric is not None else os.environ.get("MICROGRAD_COURSE_RUBRIC") or RUBRIC)
+    key = str(path.resolve())
     if key not in _RUBRICS:
-        _RUBRICS[key] = load_rubric(rubric)
+        loaded = load_rubric(path)
+        given = {rule.exercise: rule.points for rule in loaded.rules}
+        for name, points in course_points().items():
+            if given.get(name) != points:
+                raise RubricError(f"rubric {path}: exercise {name!r} must be worth {points} point(s), as the "
+                                  f"notebook's test cell (got {given.get(name, 'nothing')})")
+        _RUBRICS[key] = loaded
     return _RUBRICS[key]
 
 
@@ -74,11 +85,13 @@ def _graded(directory: Path, rubric: Rubric) -> SubmissionResult:
     """The whole submission graded once per content of its .py files (the test cells share it)."""
     from autograder.grade import Identity, with_identity
     from autograder.grade._batch import grade_one
+    from autograder.grade._profile import grading_hypothesis
     from autograder.sandbox import Limits
 
     key = (str(directory), rubric.source, _fingerprint(directory))
     if key not in _GRADED:
-        result = grade_one(directory, rubric, Limits())
+        with grading_hypothesis():  # the kernel's Hypothesis is as it was once the grade is known
+            result = grade_one(directory, rubric, Limits())
         identity = Identity(directory.name, directory.name, str(directory), "notebook")
         _GRADED[key] = with_identity(result, identity)  # counterexamples run in a cell of the notebook
     return _GRADED[key]
@@ -88,7 +101,7 @@ def grade_exercise(name: str, directory: Union[str, Path] = ".", *, rubric: Opti
     """Grade exercise ``name`` of the engine.py/nn.py in ``directory``; returns the points earned.
 
     Raises ExerciseFailedError when it earns none (an unknown ``name`` is a ValueError naming the
-    valid exercises). ``rubric`` defaults to the course's (:data:`RUBRIC`).
+    valid exercises). ``rubric`` defaults to :func:`course_rubric`'s.
     """
     from autograder.report import exercise_feedback
 

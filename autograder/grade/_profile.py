@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import contextlib
+from typing import Any, Iterator, Optional
 
 from autograder.rubric import grading_profile
 
-__all__ = ["graded_settings", "grading_profile", "prepare_hypothesis", "without_local_constants"]
+__all__ = ["graded_settings", "grading_hypothesis", "grading_profile", "prepare_hypothesis", "without_local_constants"]
 
 
 def prepare_hypothesis() -> None:
@@ -43,6 +44,28 @@ def without_local_constants() -> None:
     no_local_constants._micrograd_none = True  # type: ignore[attr-defined]
     providers._get_local_constants = no_local_constants
     providers.CONSTANTS_CACHE.cache.clear()  # answers computed with the local constants
+
+
+@contextlib.contextmanager
+def grading_hypothesis() -> Iterator[None]:
+    """Hypothesis as grading needs it (:func:`prepare_hypothesis`) inside the block, and as it was
+    after: for grading in a process that goes on with other work (a notebook kernel, a test run)."""
+    from hypothesis import settings
+
+    before = settings.get_current_profile_name()
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover (a Hypothesis without local constants)
+        providers = None
+    saved = getattr(providers, "_get_local_constants", None)
+    prepare_hypothesis()
+    try:
+        yield
+    finally:
+        settings.load_profile(before)
+        if providers is not None and saved is not None:
+            providers._get_local_constants = saved
+            providers.CONSTANTS_CACHE.cache.clear()
 
 
 def graded_settings(func: Any, max_examples: Optional[int]) -> Any:

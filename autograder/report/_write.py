@@ -145,11 +145,21 @@ NO_PLOTS = "Plots need matplotlib: <code>pip install matplotlib</code>, then gra
 
 
 def misconceptions(results: Sequence[SubmissionResult], top: int = 10) -> List[Tuple[Tuple[str, str], int]]:
-    """The most common ((exercise, hint), students) among real verdicts: each student counts once per
-    hint, and only checks that ran and failed with a hint (not timeouts, crashes or checks not run)."""
+    """The most common ((exercise, hint), students) in a class.
+
+    Each student counts once per hint, for the first exercise (in course order) whose checks failed
+    with a hint: later exercises build on earlier ones (an MLP that cannot add fails too), so their
+    failures are mostly consequences, not other misconceptions. Timeouts, crashes and checks that
+    did not run are not misconceptions (the students table shows them).
+    """
+    order = {name: i for i, name in enumerate(EXERCISES)}
     counter: collections.Counter = collections.Counter()
     for r in results:
-        counter.update({(p.exercise, p.hint) for p in r.properties if p.status == "failed" and p.hint})
+        failed = [p for p in r.properties if p.status == "failed" and p.hint]
+        if not failed:
+            continue
+        first = min(failed, key=lambda p: order.get(p.exercise, len(order))).exercise
+        counter.update({(p.exercise, p.hint) for p in failed if p.exercise == first})
     return counter.most_common(top)
 
 
@@ -234,12 +244,13 @@ def _html(results: Sequence[SubmissionResult], path: Path) -> None:
         "<style>body{font-family:sans-serif;max-width:60em;margin:auto}td,th{padding:2px 8px;text-align:left;"
         "vertical-align:top}</style></head><body>"
         f"<h1>micrograd grades</h1><p>{len(results)} submissions: {html.escape(summary)}</p>{images}"
-        "<h2>Pass rate per exercise</h2><table><tr><th>exercise</th><th>checks passed</th></tr>"
-        f"{pass_rates}</table>"
-        "<h2>Most common misconceptions</h2><p>Students whose failing checks got each hint (timeouts, crashes and "
-        "checks that did not run are in the table below).</p>"
+        "<h2>Most common misconceptions</h2><p>The hints of each student's first failing exercise, counted once "
+        "per student (later exercises build on it; timeouts, crashes and checks that did not run are in the "
+        "table below).</p>"
         "<table><tr><th>exercise</th><th>hint</th><th>students</th></tr>"
         f"{misconception_rows}</table>"
+        "<h2>Pass rate per exercise</h2><table><tr><th>exercise</th><th>checks passed</th></tr>"
+        f"{pass_rates}</table>"
         "<h2>Students</h2><p>Each name links to the student's feedback.</p>"
         f"<table><tr><th>student</th><th>score</th><th>status</th><th>reason</th></tr>{rows}</table>"
         "</body></html>\n",

@@ -61,21 +61,24 @@ def test_without_matplotlib_the_report_has_tables_and_says_how_to_get_plots(
 
 
 def _class() -> List[SubmissionResult]:
-    """Three students with the tanh misconception (one of them fails three tanh checks), one with
-    another, and the usual noise of a real class: a hung submission and one that never loaded."""
+    """Three students with the tanh misconception (one of them fails three tanh checks, one also
+    fails training because of it), one whose add bug also fails tanh, and the usual noise of a real
+    class: a hung submission and one that never loaded."""
     def failing(pid: str, exercise: str, hint: str) -> PropertyResult:
         return PropertyResult(pid, exercise, "failed", "wrong gradient", "a = Value(1.0)", (("a.grad", "1", "2"),),
                               hint)
 
     tanh = [failing(f"test_tanh::t{i}", "tanh", HINT) for i in range(3)]
     add = failing("test_add::t", "add", "accumulate with +=")
+    training = failing("test_training::t", "training", "each round: compute the loss, call backward")
     not_run = tuple(PropertyResult(f"test_x::t{i}", "add", "failed", "not run: engine.py is missing")
                     for i in range(30))
     timeouts = tuple(PropertyResult(f"test_y::t{i}", "deep", "timeout", "Timeout: 5 s") for i in range(3))
     return [
         SubmissionResult("ann", "graded", "", 0, 3, (), tuple(tanh)),
-        SubmissionResult("ben", "graded", "", 0, 3, (), (tanh[0], add)),
+        SubmissionResult("ben", "graded", "", 0, 3, (), (tanh[0], training)),
         SubmissionResult("cat", "graded", "", 0, 3, (), (tanh[1],)),
+        SubmissionResult("eve", "graded", "", 0, 3, (), (tanh[2], add, training)),
         SubmissionResult("José_María_García", "invalid", "no engine.py", 0, 3, (), not_run, name="José María García"),
         SubmissionResult("dan", "timeout", "deep: Timeout", 0, 3, (), timeouts),
     ]
