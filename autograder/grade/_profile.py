@@ -53,10 +53,11 @@ def grading_hypothesis() -> Iterator[None]:
     from hypothesis import settings
 
     before = settings.get_current_profile_name()
+    providers: Any = None
     try:
         from hypothesis.internal.conjecture import providers
     except ImportError:  # pragma: no cover (a Hypothesis without local constants)
-        providers = None
+        pass
     saved = getattr(providers, "_get_local_constants", None)
     prepare_hypothesis()
     try:
