@@ -115,7 +115,8 @@ def grade_exercise(name: str, directory: Union[str, Path] = ".", *, rubric: Opti
     if verdict.passed == verdict.total and verdict.total:
         print(f"exercise {spec.name} ({spec.functions}): all {verdict.total} checks pass")
         return verdict.score
-    if result.status == "invalid":
+    ran = [p for p in result.properties if p.exercise == spec.name and not p.summary.startswith("not run")]
+    if result.status == "invalid" or not ran:
         raise ExerciseFailedError(f"exercise {spec.name} could not be checked: {result.reason}")
     report = exercise_feedback(result, spec.name)
     if result.status != "graded" and result.reason:

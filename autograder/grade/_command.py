@@ -68,9 +68,8 @@ def grade(submissions: List[Path], out: Path, *, rubric: Optional[Rubric] = None
     limits = limits or Limits()
     check_out(out)
     identities, _ = identify_all(submissions)
-    by_path = {identity.submission: identity for identity in identities}
-    results = grade_batch(submissions, rubric, limits, jobs=jobs, on_done=progress)
-    results = [with_identity(r, by_path[str(Path(p))]) for r, p in zip(results, submissions)]
+    results = grade_batch(submissions, rubric, limits, jobs=jobs, on_done=progress)  # in the order given
+    results = [with_identity(r, identity) for r, identity in zip(results, identities)]
     write_outputs(results, out, html_report=html, rubric=rubric)
     return results
 

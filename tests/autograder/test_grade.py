@@ -162,3 +162,17 @@ def test_an_untouched_stub_passes_no_check() -> None:
 def test_untouched_stubs_score_zero(tmp_path: Path) -> None:
     (result,) = grade([exercises_dir()], tmp_path / "out", limits=LIMITS, html=False)
     assert (result.status, result.score, result.max_score) == ("graded", 0, load_rubric().max_score)
+
+
+def test_the_same_name_twice_gets_two_folders_and_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def graded(paths: Any, *args: Any, **kwargs: Any) -> List[SubmissionResult]:
+        return [SubmissionResult("correct", "graded", "", float(i), 1.0) for i, _ in enumerate(paths)]
+
+    monkeypatch.setattr(_command, "grade_batch", graded)
+    twice = [str(EXAMPLES / "correct"), str(EXAMPLES / "correct")]
+    assert main(["grade", *twice, "--out", str(tmp_path / "out"), "--no-html"]) == 0
+    assert "are both 'correct'" in capsys.readouterr().err
+    with (tmp_path / "out" / "grades.csv").open() as f:
+        assert [(r["student"], r["score"]) for r in csv.DictReader(f)] == [("correct", "0"), ("correct-2", "1")]
