@@ -10,7 +10,7 @@ from gradescope_root import GradescopeRoot, unavailable
 
 from autograder.gradescope import build_bundle
 
-collect_ignore = ["mini_spec", "gradescope_root.py"]
+collect_ignore = ["mini_spec"]
 
 REPO = Path(__file__).parents[2]
 
