@@ -187,7 +187,7 @@ def test_the_bundled_kit_builds_a_wheel_with_both_packages(bundle: Path, tmp_pat
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"micrograd/engine.py", "autograder/sandbox/_child.py", "micrograd/_data/spec/test_add.py",
             "autograder/course/rubric.toml",
-            "autograder/course/templates/micrograd_feedback/index.html.j2"} <= names
+            "autograder/course/templates/feedback/micrograd_feedback.html.j2"} <= names
 
 
 def test_a_failing_grader_still_writes_results(bundle: Path, tmp_path: Path) -> None:
