@@ -120,3 +120,32 @@ def test_micrograd_grade_gradescope_and_nbgrader_give_the_same_points(
     assert totals["nb_correct"] == totals["folder_correct"] == rubric.max_score
     assert totals["nb_stub"] == 0 and totals["syntax_error"] == 0
     assert any(score % 1 for scores in here.values() for score in scores.values())  # partial credit
+
+
+@pytest.mark.xfail(strict=True, reason="without torch or JAX the relu'(0) checks are skipped and leave relu's count, "
+                                       "so relu is graded on fewer checks; passes once the exact oracle (issue 11) "
+                                       "judges every check everywhere: then remove this mark")
+def test_the_oracle_installed_does_not_change_the_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("torch", reason="compares an environment with torch and one without")
+    from autograder.grade import grade_directory, make_oracle
+    from autograder.grade._profile import grading_hypothesis
+    from autograder.rubric import load_rubric
+    from autograder.sandbox import Limits
+    from micrograd.mutants import CATALOGUE, write_mutant
+
+    rubric_file = tmp_path / "rubric.toml"
+    rubric_file.write_text("[settings]\nmax_examples = 10\n[exercises]\nrelu = 1\ntanh = 1\n", encoding="utf-8")
+    rubric = load_rubric(rubric_file)
+    students = [write_mutant(CATALOGUE[bug], tmp_path / bug)
+                for bug in ("relu_grad_one_at_zero", "relu_backward_passes_everything", "tanh_derivative_not_squared")]
+
+    def points() -> Scores:
+        oracle = make_oracle()  # what this environment has
+        with grading_hypothesis():
+            graded = [grade_directory(s, s.name, rubric, Limits(), oracle) for s in students]
+        return {r.student: {ex.exercise: ex.score for ex in r.exercises} for r in graded}
+
+    with_torch = points()
+    monkeypatch.setitem(sys.modules, "torch", None)  # an environment without torch (nor JAX)
+    monkeypatch.setitem(sys.modules, "jax", None)
+    assert points() == with_torch
