@@ -1,76 +1,134 @@
-"""Grade one exercise of the course notebook with the kit's checker (``micrograd.check``).
+"""Grade one exercise of the course notebook with the kit's grader (``micrograd grade``'s).
 
-The hidden test cells of ``source/micrograd/micrograd.ipynb`` call
-:func:`grade_exercise`. The notebook's ``%%writefile`` cells have just written the
-student's ``engine.py`` and ``nn.py`` into the notebook's directory, so the check runs
-the spec's properties for that one exercise on those files. On success the cell prints
-one line and nbgrader gives the cell's points; on failure it raises
-:class:`ExerciseFailedError` with the spec's student-facing report (counterexample, expected
-vs got, hint), so the cell errors and nbgrader gives it 0.
+The hidden test cells of ``source/micrograd/micrograd.ipynb`` call :func:`grade_exercise`.
+The notebook's ``%%writefile`` cells have just written the student's ``engine.py`` and
+``nn.py`` into the notebook's folder. The first call grades those files exactly as
+``micrograd grade --rubric autograder/course/rubric.toml`` does (the same sandbox, properties,
+Hypothesis settings and oracle, so the same points); every call then reports one exercise:
+
+- all its checks pass: one line, and the cell's value is the exercise's points;
+- some pass: the report of the failing checks (a counterexample to run in a new cell at the end
+  of the notebook, expected vs got, a hint) on stdout, and the cell's value is the points earned,
+  which nbgrader takes as partial credit;
+- none pass: :class:`ExerciseFailedError` with that report, so the cell errors and gets 0.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Dict, Optional, Tuple, Union
 
 from micrograd.verdict import exercise as _exercise
 
 if TYPE_CHECKING:
-    from micrograd.check import ExerciseResult
+    from autograder.report import SubmissionResult
+    from autograder.rubric import Rubric
 
-__all__ = ["DEFAULT_ORACLE", "DEFAULT_PROFILE", "ExerciseFailedError", "grade_exercise"]
+__all__ = ["RUBRIC", "ExerciseFailedError", "course_points", "course_rubric", "grade_exercise"]
 
-#: None: the best oracle installed (torch, else jax, else finite differences), as ``micrograd check``
-DEFAULT_ORACLE: Optional[str] = None
-#: derandomized, so regrading the same notebook gives the same score
-DEFAULT_PROFILE = "ci"
+#: the course's rubric: points per exercise (the notebook's test cells carry the same points)
+RUBRIC = Path(__file__).resolve().parent / "rubric.toml"
+
+_GRADED: Dict[Tuple[str, str, str], SubmissionResult] = {}
+_RUBRICS: Dict[str, Rubric] = {}
 
 
 class ExerciseFailedError(AssertionError):
-    """The student's code fails (or has not started) one exercise; ``str()`` says why."""
+    """The student's code fails every check of (or has not started) one exercise; ``str()`` says why."""
 
 
-def grade_exercise(
-    name: str,
-    directory: Union[str, Path] = ".",
-    *,
-    profile: Optional[str] = None,
-    oracle: Optional[str] = None,
-) -> None:
-    """Check exercise ``name`` on the engine.py/nn.py in ``directory``; raise ExerciseFailedError unless it passes.
+def course_points(rubric: Union[str, Path] = RUBRIC) -> Dict[str, int]:
+    """``{exercise: points}`` from the course's rubric file, read without collecting the spec."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover (Python < 3.11)
+        import tomli as tomllib
+    table = tomllib.loads(Path(rubric).read_text(encoding="utf-8"))["exercises"]
+    points: Dict[str, int] = {}
+    for name, value in table.items():
+        value = value["points"] if isinstance(value, dict) else value
+        points[name] = int(value) if float(value).is_integer() else value
+    return points
 
-    ``profile`` is a Hypothesis profile of ``micrograd.testing`` (default: $MICROGRAD_COURSE_PROFILE,
-    else ``ci``); ``oracle`` an oracle name (default: $MICROGRAD_COURSE_ORACLE, else the best installed).
+
+def course_rubric(rubric: Union[str, Path, None] = None) -> Rubric:
+    """The course's rubric (loaded once per process): ``rubric``, else the file named by
+    $MICROGRAD_COURSE_RUBRIC, else :data:`RUBRIC`. Another file must give every exercise the
+    points of the notebook's test cells (it may change ``max_examples``, say); a RubricError
+    says which exercise differs."""
+    from autograder.rubric import RubricError, load_rubric
+
+    path = Path(rubric if rubric is not None else os.environ.get("MICROGRAD_COURSE_RUBRIC") or RUBRIC)
+    key = str(path.resolve())
+    if key not in _RUBRICS:
+        loaded = load_rubric(path)
+        given = {rule.exercise: rule.points for rule in loaded.rules}
+        for name, points in course_points().items():
+            if given.get(name) != points:
+                raise RubricError(f"rubric {path}: exercise {name!r} must be worth {points} point(s), as the "
+                                  f"notebook's test cell (got {given.get(name, 'nothing')})")
+        _RUBRICS[key] = loaded
+    return _RUBRICS[key]
+
+
+def _fingerprint(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(directory.glob("*.py")):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _graded(directory: Path, rubric: Rubric) -> SubmissionResult:
+    """The whole submission graded once per content of its .py files (the test cells share it)."""
+    from autograder.grade import Identity, with_identity
+    from autograder.grade._batch import grade_one
+    from autograder.grade._profile import grading_hypothesis
+    from autograder.sandbox import Limits
+
+    key = (str(directory), rubric.source, _fingerprint(directory))
+    if key not in _GRADED:
+        with grading_hypothesis():  # the kernel's Hypothesis is as it was once the grade is known
+            result = grade_one(directory, rubric, Limits())
+        identity = Identity(directory.name, directory.name, str(directory), "notebook")
+        _GRADED[key] = with_identity(result, identity)  # counterexamples run in a cell of the notebook
+    return _GRADED[key]
+
+
+def grade_exercise(name: str, directory: Union[str, Path] = ".", *, rubric: Optional[Rubric] = None) -> float:
+    """Grade exercise ``name`` of the engine.py/nn.py in ``directory``; returns the points earned.
+
+    Raises ExerciseFailedError when it earns none (an unknown ``name`` is a ValueError naming the
+    valid exercises). ``rubric`` defaults to :func:`course_rubric`'s.
     """
-    from micrograd.check import CheckError, run_check
+    from autograder.report import exercise_feedback
 
     spec = _exercise(name)  # a typo in a test cell is a ValueError naming the valid exercises
-    chosen_profile = profile or os.environ.get("MICROGRAD_COURSE_PROFILE") or DEFAULT_PROFILE
-    chosen_oracle = oracle or os.environ.get("MICROGRAD_COURSE_ORACLE") or DEFAULT_ORACLE
-    try:
-        report = run_check(directory, exercises=[spec.name], oracle=chosen_oracle, profile=chosen_profile)
-    except CheckError as error:
-        raise ExerciseFailedError(f"exercise {spec.name} could not be checked: {error}") from None
-    if not report.exercises:
-        raise ExerciseFailedError(f"exercise {spec.name} could not be checked: the spec has no property for it")
-    verdict = report.exercises[0]
-    if verdict.status == "passing":
-        print(f"exercise {spec.name} ({spec.functions}): all {verdict.total} properties pass")
-        return
-    if verdict.status == "skipped":
-        raise ExerciseFailedError(f"exercise {spec.name} could not be checked: every property was skipped")
-    raise ExerciseFailedError(_explain(verdict))
-
-
-def _explain(verdict: ExerciseResult) -> str:
-    name, functions = verdict.exercise.name, verdict.exercise.functions
-    if verdict.status == "not started":
-        return f"exercise {name} is not started: {verdict.stub or functions} still raises NotImplementedError"
-    head = f"exercise {name} ({functions}) fails"
-    problem = verdict.first_problem
-    if problem is None:
-        return head
-    detail = str(problem.failure) if problem.failure is not None else f"{problem.status}: {problem.message}"
-    return f"{head}:\n{detail}"
+    rubric = rubric if rubric is not None else course_rubric()
+    if spec.name not in [rule.exercise for rule in rubric.rules]:
+        raise ValueError(f"exercise {spec.name!r} is not in the rubric {rubric.source}")
+    folder = Path(directory).resolve()
+    result = _graded(folder, rubric)
+    verdict = next(ex for ex in result.exercises if ex.exercise == spec.name)
+    if verdict.passed == verdict.total and verdict.total:
+        print(f"exercise {spec.name} ({spec.functions}): all {verdict.total} checks pass")
+        return verdict.score
+    ran = [p for p in result.properties if p.exercise == spec.name and not p.summary.startswith("not run")]
+    if result.status == "invalid" or not ran:
+        raise ExerciseFailedError(f"exercise {spec.name} could not be checked: {result.reason}")
+    report = exercise_feedback(result, spec.name)
+    if result.status != "graded" and result.reason:
+        report = f"grading stopped early ({result.status}: {result.reason})\n\n{report}"
+    failing = [p for p in result.properties if p.exercise == spec.name and not p.passed]
+    if failing and all("NotImplementedError" in p.summary for p in failing):
+        head = (f"exercise {spec.name} is not started: {spec.functions} (or a function it needs) still raises "
+                "NotImplementedError")
+    else:
+        failed = verdict.total - verdict.passed
+        head = f"exercise {spec.name} ({spec.functions}) fails {failed} of {verdict.total} checks"
+    if verdict.score <= 0:
+        raise ExerciseFailedError(f"{head}:\n\n{report}")
+    print(f"{head}: {verdict.score:g} of {verdict.points:g} points\n\n{report}")
+    return verdict.score

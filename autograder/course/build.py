@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from autograder.course._grade import course_points
 from micrograd import _paths
 from micrograd.verdict import EXERCISES
 
@@ -33,6 +34,7 @@ __all__ = [
     "check_source",
     "main",
     "source_notebook",
+    "cell_title",
     "write_source",
 ]
 
@@ -40,8 +42,8 @@ COURSE_DIR = Path(__file__).resolve().parent
 #: the assignment's name in nbgrader (source/<ASSIGNMENT>/, release/<ASSIGNMENT>/, ...)
 ASSIGNMENT = "micrograd"
 NOTEBOOK = "micrograd.ipynb"
-#: points per exercise; every exercise not listed is worth 1
-POINTS: Dict[str, int] = {"backward": 2, "deep": 2, "mlp": 2, "training": 2}
+#: points per exercise, from the course's rubric (autograder/course/rubric.toml)
+POINTS: Dict[str, int] = course_points()
 
 _INTRO = """# micrograd: build a scalar autograd engine and a neural network
 
@@ -55,10 +57,11 @@ gradients with `backward()`) and `nn.py` (`Neuron`, `Layer` and `MLP` on top of 
   cell as a file instead of running it; the cell after it loads your classes from that
   file. Run both after every change.
 * Each exercise below has a test cell worth some points. Its hidden tests run the
-  course's property-based specification on your files, exercise by exercise: thousands
-  of random expressions compared with a trusted engine. To see which exercises pass
-  before you submit, run `micrograd check .` in a terminal in this folder: it runs the
-  same specification and shows a counterexample and a hint for each failure.
+  course's property-based specification on your files, exercise by exercise: many
+  random expressions compared with a trusted engine, with partial credit for the
+  checks that pass. To see which exercises pass before you submit, run
+  `micrograd check .` in a terminal in this folder: it runs the same specification and
+  shows a counterexample and a hint for each failure.
 * Before submitting, restart the kernel and run all cells."""
 
 _LOAD = {
@@ -112,13 +115,21 @@ def _meta(grade_id: str, *, solution: bool = False, grade: bool = False, points:
     return {"nbgrader": meta}
 
 
+def cell_title(name: str) -> str:
+    """The first line of exercise ``name``'s test cell, which the feedback's index shows as its name."""
+    exercise = EXERCISES[name]
+    points = POINTS[name]
+    return f"# Exercise {name!r}: {exercise.title} ({exercise.functions}), {points} point{'s' if points != 1 else ''}."
+
+
 def _test_cell(name: str) -> Any:
     exercise = EXERCISES[name]
-    points = POINTS.get(name, 1)
+    points = POINTS[name]
     source = (
-        f"# Exercise {name!r}: {exercise.title} ({exercise.functions}), {points} point{'s' if points > 1 else ''}.\n"
-        f"# Hidden tests run the specification's properties for {name!r} on your {exercise.file};\n"
-        f"# `micrograd check . --exercise {name}` runs them in a terminal.\n"
+        f"{cell_title(name)}\n"
+        f"# Hidden tests run the specification's properties for {name!r} on your {exercise.file}\n"
+        "# (the cell's value is the points earned); `micrograd check . --exercise "
+        f"{name}` runs them in a terminal.\n"
         "### BEGIN HIDDEN TESTS\n"
         "from autograder.course import grade_exercise\n"
         "\n"
@@ -141,7 +152,8 @@ def build_notebook(reference: Optional[Path] = None) -> nbformat.NotebookNode:
         cells.append(new_markdown_cell(_PART[file]))
         cells.append(new_code_cell(f"%%writefile {file}\n{code}", metadata=_meta(f"{stem}_code", solution=True)))
         cells.append(new_code_cell(_LOAD[file], metadata=_meta(f"load_{stem}")))
-        cells.extend(_test_cell(name) for name, exercise in EXERCISES.items() if exercise.file == file)
+        cells.extend(_test_cell(name) for name, exercise in EXERCISES.items()
+                     if exercise.file == file and name in POINTS)
     cells.append(new_markdown_cell(_OUTRO))
     for index, cell in enumerate(cells):
         cell["id"] = f"cell-{index}"

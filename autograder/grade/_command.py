@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any, List, Optional
 
 from autograder.grade._batch import grade_batch
-from autograder.report import SubmissionResult, write_outputs
+from autograder.grade._identity import Identity, IdentityError, identify_all
+from autograder.report import OutputError, SubmissionResult, write_outputs
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric, RubricError, load_rubric
 from autograder.sandbox import Limits
 
-__all__ = ["HELP", "configure", "grade", "run"]
+__all__ = ["HELP", "check_out", "configure", "grade", "run", "with_identity"]
 
 HELP = "grade submissions (directories, .zip or .ipynb) in sandboxes: grades.csv, feedback, Gradescope JSON"
 
@@ -36,13 +39,38 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-html", action="store_true", help="skip report.html (its plots need matplotlib)")
 
 
+def check_out(out: Path) -> None:
+    """Raise OutputError, naming the path, unless ``out`` is (or can become) a writable folder.
+    Checked before grading, so a typo never costs a whole batch."""
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file, not a folder: give a folder for the grades")
+    if existing is not None and existing != out and not existing.is_dir():
+        raise OutputError(f"--out {out}: {existing} is a file, not a folder")
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"--out {out}: cannot write into {existing} (permission denied)")
+
+
+def with_identity(result: SubmissionResult, identity: Identity) -> SubmissionResult:
+    """``result`` under the student's id, with their name, the path graded and how they run snippets."""
+    return dataclasses.replace(result, student=identity.student, name=identity.name,
+                               submission=identity.submission, layout=identity.layout)
+
+
 def grade(submissions: List[Path], out: Path, *, rubric: Optional[Rubric] = None, limits: Optional[Limits] = None,
           jobs: int = 1, progress: Any = None, html: bool = True) -> List[SubmissionResult]:
-    """Grade ``submissions`` and write the outputs into ``out``; returns the results in input order."""
+    """Grade ``submissions`` and write the outputs into ``out``; returns the results in input order.
+
+    Each result is named after its student (:func:`identify_all`: nbgrader layout, Gradescope export,
+    or the file name); raises OutputError before grading when ``out`` cannot be written.
+    """
     rubric = rubric or load_rubric()
     limits = limits or Limits()
-    results = grade_batch(submissions, rubric, limits, jobs=jobs, on_done=progress)
-    write_outputs(results, out, html_report=html)
+    check_out(out)
+    identities, _ = identify_all(submissions)
+    results = grade_batch(submissions, rubric, limits, jobs=jobs, on_done=progress)  # in the order given
+    results = [with_identity(r, identity) for r, identity in zip(results, identities)]
+    write_outputs(results, out, html_report=html, rubric=rubric)
     return results
 
 
@@ -53,6 +81,7 @@ def _error(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -73,20 +102,33 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(error))
     if args.max_examples is not None:
         rubric = dataclasses.replace(rubric, max_examples=args.max_examples)
+    try:
+        check_out(args.out)
+        _, notes = identify_all(args.submissions)
+    except (OutputError, IdentityError) as error:
+        return _error(str(error))
     console = Console(stderr=True)
+    for note in notes:  # two submissions would have had the same folder: say how they were told apart
+        console.print(f"[yellow]note:[/] {escape(note)}")
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=console) as bar:
         task = bar.add_task("", total=len(args.submissions))
 
-        def done(result: SubmissionResult) -> None:
-            bar.update(task, advance=1, description=f"{result.student}: {result.status}")
+        counts: Counter = Counter()
 
-        results = grade(args.submissions, args.out, rubric=rubric, limits=limits, jobs=args.jobs, progress=done,
-                        html=not args.no_html)
+        def done(result: SubmissionResult) -> None:
+            counts[result.status] += 1
+            bar.update(task, advance=1, description=", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+        try:
+            results = grade(args.submissions, args.out, rubric=rubric, limits=limits, jobs=args.jobs,
+                            progress=done, html=not args.no_html)
+        except OutputError as error:
+            return _error(str(error))
     table = Table(title=f"Grades ({args.out / 'grades.csv'})")
     for column in ("student", "score", "status", "reason"):
         table.add_column(column)
     for r in results:
-        table.add_row(r.student, f"{r.score:g}/{r.max_score:g}", r.status, r.reason[:80])
+        table.add_row(escape(r.display_name), f"{r.score:g}/{r.max_score:g}", r.status, escape(r.reason[:80]))
     Console().print(table)
     return 0

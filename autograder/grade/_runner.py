@@ -11,14 +11,14 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple
 
-from autograder.grade._profile import graded_settings, grading_profile, prepare_hypothesis
+from autograder.grade._profile import graded_settings, prepare_hypothesis
 from autograder.report._results import ExerciseResult, PropertyResult, SubmissionResult
-from autograder.rubric import Rubric, policy_violations
+from autograder.rubric import Rubric, policy_violations, spec_properties
 from autograder.sandbox import Limits, SandboxEvaluator
 from micrograd.program import Failure, Program, to_python
-from micrograd.testing import Property, collect_properties
+from micrograd.testing import Property
 from micrograd.testing import run_property as run_spec_property
 from micrograd.verdict import EXERCISES, SpecFailure
 
@@ -26,22 +26,6 @@ __all__ = ["MAX_TIMEOUTS", "grade_directory", "make_oracle", "prepare_hypothesis
 
 #: after this many timed-out properties, the remaining ones are not run
 MAX_TIMEOUTS = 3
-
-_SPECS: Dict[Optional[str], List[Property]] = {}
-
-
-def spec_properties(spec: Optional[Union[str, Path]] = None) -> List[Property]:
-    """The properties of ``spec`` (default: the kit's), collected once per process under the
-    ``grading`` profile (properties keep the settings active when they are defined).
-
-    Raises :class:`micrograd.testing.SpecCollectionError` for a spec that cannot be collected.
-    """
-    key = str(Path(spec).resolve()) if spec else None
-    if key not in _SPECS:
-        with grading_profile():
-            _SPECS[key] = collect_properties(key)
-    return _SPECS[key]
-
 
 class _Abort(BaseException):
     """Stops a property at once (Hypothesis does not catch BaseException): the child hung or died."""

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import List, Optional
 
+from autograder.grade._identity import student_id
+
 __all__ = ["Prepared", "SubmissionError", "prepare", "student_id"]
 
 _MAX_UNZIPPED = 20 * 1024 * 1024
@@ -24,15 +26,6 @@ class Prepared:
     student: str
     directory: Optional[Path]
     error: str = ""
-
-
-def student_id(path: Path) -> str:
-    """The file or directory name without .zip/.ipynb, made safe as a directory name."""
-    name = path.name
-    for suffix in (".zip", ".ipynb"):
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "student"
 
 
 def _find_root(directory: Path, scratch: Path) -> Path:

@@ -22,17 +22,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from autograder.rubric import RubricError, load_rubric
+    from autograder.rubric import RubricError
 
-    if args.rubric is not None:
-        try:
-            load_rubric(args.rubric)
-        except RubricError as error:
-            print(f"micrograd gradescope: error: {error}", file=sys.stderr)
-            return 2
+    if args.out.is_dir():
+        print(f"micrograd gradescope: error: --out {args.out} is a folder: give the .zip file to write",
+              file=sys.stderr)
+        return 2
     try:
         out = build_bundle(args.out, rubric=args.rubric, timeout=args.timeout, memory_mb=args.memory)
-    except FileNotFoundError as error:
+    except (RubricError, OSError) as error:
         print(f"micrograd gradescope: error: {error}", file=sys.stderr)
         return 2
     print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment")

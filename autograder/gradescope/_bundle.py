@@ -10,28 +10,40 @@ from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
 import autograder
+from autograder.rubric import load_rubric
 from micrograd import __version__
 from micrograd._paths import exercises_dir, package_dir, spec_dir
 
-__all__ = ["RUN_AUTOGRADER", "SETUP_SH", "build_bundle"]
+__all__ = ["RUBRIC", "RUN_AUTOGRADER", "SETUP_SH", "SPEC", "build_bundle"]
 
 SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once, as root, when the autograder image is built.
+# Gradescope runs this once, as root, when it builds the autograder image (Ubuntu).
 set -euo pipefail
 cd /autograder/source
-apt-get update && apt-get install -y python3 python3-pip python3-venv
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# bubblewrap: the sandbox puts each submission in a bwrap container when bwrap is there
+apt-get install -y python3 python3-pip python3-venv bubblewrap
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --upgrade pip
-/autograder/venv/bin/pip install --extra-index-url https://download.pytorch.org/whl/cpu "./kit[oracles]"
+# The kit with what grading uses: torch (its CPU build, from PyTorch's index) as the oracle, and
+# nbformat to read notebook submissions. Not JAX: the grader judges with one oracle, and JAX
+# (with jaxlib, about 1.5 GB) only serves `pytest tests/spec`, which Gradescope never runs.
+TORCH_INDEX="${MICROGRAD_TORCH_INDEX-https://download.pytorch.org/whl/cpu}"
+/autograder/venv/bin/pip install ${TORCH_INDEX:+--extra-index-url "$TORCH_INDEX"} "./kit[gradescope]"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for every submission. It always leaves a results.json behind.
-# For local tests, MICROGRAD_SUBMISSION, MICROGRAD_RESULTS and MICROGRAD_PYTHON override the paths.
-SOURCE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
+# Gradescope copies this file to /autograder/run_autograder and runs it from /autograder, as root,
+# for every submission. It always leaves a results.json behind.
+# For local tests, MICROGRAD_SOURCE, MICROGRAD_SUBMISSION, MICROGRAD_RESULTS and MICROGRAD_PYTHON
+# override the paths.
+SOURCE="${{MICROGRAD_SOURCE:-/autograder/source}}"
 SUBMISSION="${{MICROGRAD_SUBMISSION:-/autograder/submission}}"
 RESULTS="${{MICROGRAD_RESULTS:-/autograder/results}}"
 PYTHON="${{MICROGRAD_PYTHON:-/autograder/venv/bin/python}}"
+# how the sandbox isolates each submission (auto: the strongest available)
+export MICROGRAD_ISOLATION="${{MICROGRAD_ISOLATION:-{isolation}}}"
 mkdir -p "$RESULTS"
 rm -f "$RESULTS/results.json"
 cd "$SOURCE"
@@ -45,29 +57,35 @@ fi
 exit 0
 """
 
+#: the rubric's name in the bundle (a JSON rubric, every exercise spelled out) and its spec's folder
+RUBRIC = "rubric.json"
+SPEC = "spec"
+
+
 def _requirements() -> Tuple[List[str], List[str]]:
-    """The kit's own requirements, as installed: (core, the ``oracles`` extra)."""
+    """The kit's own requirements, as installed: (core, what grading on Gradescope adds: torch as the
+    oracle and nbformat for notebooks)."""
     from packaging.requirements import Requirement
 
     core: List[str] = []
-    oracles: List[str] = []
+    extra: List[str] = []
     for text in metadata.requires("micrograd-kit") or []:
         req = Requirement(text)
         if req.marker is None or req.marker.evaluate({"extra": ""}):
             core.append(text)
-        elif req.marker.evaluate({"extra": "oracles"}):
-            oracles.append(str(req).split(";")[0].strip())
-    return core, oracles
+        elif req.name in ("torch", "nbformat") and req.name not in [Requirement(e).name for e in extra]:
+            extra.append(str(req).split(";")[0].strip())
+    return core, extra
 
 
 def _pyproject() -> str:
     """A minimal pyproject.toml that installs the bundled ``micrograd`` and ``autograder`` packages."""
-    core, oracles = _requirements()
+    core, extra = _requirements()
     return (
         '[build-system]\nrequires = ["hatchling>=1.18"]\nbuild-backend = "hatchling.build"\n\n'
         f'[project]\nname = "micrograd-kit"\nversion = "{__version__}"\nrequires-python = ">=3.9"\n'
         f"dependencies = {json.dumps(core)}\n\n"
-        f"[project.optional-dependencies]\noracles = {json.dumps(oracles)}\n\n"
+        f"[project.optional-dependencies]\ngradescope = {json.dumps(extra)}\n\n"
         '[tool.hatch.build.targets.wheel]\npackages = ["micrograd", "autograder"]\n'
     )
 
@@ -76,7 +94,8 @@ def _tree(directory: Path, prefix: str, *, skip: Tuple[str, ...] = ()) -> Iterat
     """(file, name in the bundle) for every file below ``directory``, symlinks followed."""
     for file in sorted(directory.rglob("*")):
         parts = file.relative_to(directory).parts
-        if file.is_file() and "__pycache__" not in parts and file.suffix != ".pyc" and parts[0] not in skip:
+        if (file.is_file() and "__pycache__" not in parts and ".hypothesis" not in parts and file.suffix != ".pyc"
+                and parts[0] not in skip):
             yield file, prefix + "/".join(parts)
 
 
@@ -89,22 +108,36 @@ def _kit_entries() -> Iterator[Tuple[Path, str]]:
 
 
 def build_bundle(out: Path, *, rubric: Optional[Path] = None, timeout: Optional[float] = None,
-                 memory_mb: Optional[int] = None) -> Path:
-    """Write the bundle to ``out`` (a .zip); returns its path. Works from a checkout or an installed kit."""
+                 memory_mb: Optional[int] = None, isolation: str = "auto") -> Path:
+    """Write the bundle to ``out`` (a .zip); returns its path. Works from a checkout or an installed kit.
+
+    ``rubric`` is checked (RubricError) and shipped as rubric.json, with its spec when it names one;
+    ``isolation`` is how the sandbox isolates submissions (exported as MICROGRAD_ISOLATION).
+    """
     options: List[str] = []
+    entries: List[Tuple[Path, str]] = []
+    rubric_text = None
     if rubric is not None:
-        options += ["--rubric", "rubric" + (rubric.suffix or ".toml")]
+        loaded = load_rubric(rubric)
+        if loaded.spec is not None:
+            entries += list(_tree(Path(loaded.spec), SPEC + "/", skip=(".hypothesis",)))
+        rubric_text = json.dumps(loaded.to_dict(spec=SPEC if loaded.spec is not None else None), indent=2) + "\n"
+        options.append(f'--rubric "$SOURCE/{RUBRIC}"')
     if timeout is not None:
-        options += ["--timeout", str(timeout)]
+        options += ["--timeout", shlex.quote(str(timeout))]
     if memory_mb is not None:
-        options += ["--memory", str(memory_mb)]
+        options += ["--memory", shlex.quote(str(memory_mb))]
+    if not isolation or not isolation.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"isolation must be a mode name such as auto, got {isolation!r}")
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in (("setup.sh", SETUP_SH),
-                           ("run_autograder", RUN_AUTOGRADER.format(options=" ".join(map(shlex.quote, options))))):
+        run_autograder = RUN_AUTOGRADER.format(options=" ".join(options), isolation=isolation)
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", run_autograder)):
             z.writestr(_entry(name, 0o755), text)
-        if rubric is not None:
-            z.write(rubric, "rubric" + (rubric.suffix or ".toml"))
+        if rubric_text is not None:
+            z.writestr(_entry(RUBRIC, 0o644), rubric_text)
+        for file, name in entries:
+            z.write(file, name)
         z.writestr(_entry("kit/pyproject.toml", 0o644), _pyproject())
         for file, name in _kit_entries():
             z.write(file, name)

@@ -20,6 +20,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--memory", type=int, default=None)
     args = parser.parse_args(argv)
 
+    from autograder.grade import identify, with_identity
     from autograder.grade._batch import _init_worker, grade_one
     from autograder.report import gradescope_results, write_json
     from autograder.rubric import load_rubric
@@ -36,9 +37,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         shutil.copytree(args.submission, copy, symlinks=False, ignore_dangling_symlinks=True)
         result = grade_one(copy, rubric, limits)
+    result = with_identity(result, identify(args.submission))  # snippets as the student runs them
     # every sandboxed process is dead by now: whatever the submission wrote is overwritten here
     args.results.mkdir(parents=True, exist_ok=True)
-    write_json(gradescope_results(result), args.results / "results.json")
+    write_json(gradescope_results(result, rubric), args.results / "results.json")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from autograder.report._results import (
     STATUSES,
+    VISIBILITIES,
     ExerciseResult,
     GradescopeResults,
     GradescopeTest,
@@ -10,18 +11,35 @@ from autograder.report._results import (
     to_json,
     write_json,
 )
-from autograder.report._write import feedback_markdown, gradescope_results, write_outputs
+from autograder.report._write import (
+    NO_PLOTS,
+    OutputError,
+    exercise_feedback,
+    feedback_markdown,
+    gradescope_results,
+    misconceptions,
+    pass_rate_figure,
+    unique_names,
+    write_outputs,
+)
 
 __all__ = [
     "STATUSES",
+    "VISIBILITIES",
     "ExerciseResult",
     "GradescopeResults",
     "GradescopeTest",
     "PropertyResult",
     "SubmissionResult",
+    "exercise_feedback",
     "feedback_markdown",
     "gradescope_results",
+    "misconceptions",
+    "pass_rate_figure",
+    "unique_names",
+    "write_outputs",
+    "OutputError",
+    "NO_PLOTS",
     "to_json",
     "write_json",
-    "write_outputs",
 ]

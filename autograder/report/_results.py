@@ -10,6 +10,7 @@ from typing import Any, List, Optional, Tuple
 
 __all__ = [
     "STATUSES",
+    "VISIBILITIES",
     "ExerciseResult",
     "GradescopeResults",
     "GradescopeTest",
@@ -21,6 +22,8 @@ __all__ = [
 
 #: a submission's status in grades.csv
 STATUSES = ("graded", "timeout", "crashed", "invalid")
+#: who sees a Gradescope test (https://gradescope-autograders.readthedocs.io/en/latest/specs/)
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,12 @@ class ExerciseResult:
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    """A student's grade: status (graded/timeout/crashed/invalid) with a reason, and the details."""
+    """A student's grade: status (graded/timeout/crashed/invalid) with a reason, and the details.
+
+    ``student`` is the id (the student's folder in the outputs); ``name`` who it is, as handed in;
+    ``submission`` the path graded; ``layout`` how the student runs a counterexample: ``folder``
+    (next to their engine.py) or ``notebook`` (in a new cell of their notebook).
+    """
 
     student: str
     status: str
@@ -67,6 +75,13 @@ class SubmissionResult:
     exercises: Tuple[ExerciseResult, ...] = ()
     properties: Tuple[PropertyResult, ...] = ()
     seconds: float = 0.0
+    name: str = ""
+    submission: str = ""
+    layout: str = "folder"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.student
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from autograder.rubric._rubric import (
     load_rubric,
     policy_violations,
 )
+from autograder.rubric._spec import grading_profile, spec_properties
 
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",
@@ -20,4 +21,6 @@ __all__ = [
     "default_rubric",
     "load_rubric",
     "policy_violations",
+    "grading_profile",
+    "spec_properties",
 ]

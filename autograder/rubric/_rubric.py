@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import difflib
 import json
 import sys
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from autograder.report._results import VISIBILITIES
+from autograder.rubric._spec import spec_properties
 from micrograd.verdict import EXERCISES
 
 __all__ = [
@@ -28,8 +31,8 @@ __all__ = [
 DEFAULT_MAX_EXAMPLES = 25
 
 _TOP_KEYS = ("settings", "exercises")
-_SETTINGS_KEYS = ("max_examples", "forbid_imports", "spec", "default_points")
-_EXERCISE_KEYS = ("points", "properties")
+_SETTINGS_KEYS = ("max_examples", "forbid_imports", "spec", "default_points", "visibility")
+_EXERCISE_KEYS = ("points", "properties", "visibility")
 
 
 class RubricError(ValueError):
@@ -38,11 +41,14 @@ class RubricError(ValueError):
 
 @dataclass(frozen=True)
 class ExerciseRule:
-    """``points`` for ``exercise``, earned in proportion to how many of ``properties`` (ids) pass."""
+    """``points`` for ``exercise``, earned in proportion to how many of ``properties`` (ids) pass;
+    ``visibility``: who sees its Gradescope test (``visible``, ``hidden``, ``after_due_date`` or
+    ``after_published``)."""
 
     exercise: str
     points: float
     properties: Tuple[str, ...]
+    visibility: str = "visible"
 
 
 @dataclass(frozen=True)
@@ -68,9 +74,24 @@ class Rubric:
             ids += [p for p in rule.properties if p not in ids]
         return ids
 
+    def visibility_of(self, exercise: str) -> str:
+        """Who sees the exercise's Gradescope test (``visible`` for an exercise the rubric does not grade)."""
+        return next((rule.visibility for rule in self.rules if rule.exercise == exercise), "visible")
+
+    def to_dict(self, spec: Optional[str] = None) -> Dict[str, Any]:
+        """The rubric as a JSON rubric file that :func:`load_rubric` reads back as the same rubric,
+        every exercise spelled out; ``spec`` replaces the spec path (e.g. a path relative to the file)."""
+        settings: Dict[str, Any] = {"forbid_imports": list(self.forbid_imports)}
+        if self.max_examples is not None:
+            settings["max_examples"] = self.max_examples
+        if spec is not None or self.spec is not None:
+            settings["spec"] = spec if spec is not None else self.spec
+        exercises = {rule.exercise: {"points": rule.points, "properties": list(rule.properties),
+                                     "visibility": rule.visibility} for rule in self.rules}
+        return {"settings": settings, "exercises": exercises}
+
 
 def _spec_properties(spec: Optional[str]) -> List[Any]:
-    from autograder.grade._runner import spec_properties
     from micrograd.testing import SpecCollectionError
 
     try:
@@ -124,9 +145,10 @@ def load_rubric(path: Optional[str | Path] = None, *, spec: Optional[str] = None
     """The rubric in ``path`` (TOML, or JSON by suffix), or the default rubric when None.
 
     ``[exercises.NAME]`` tables give ``points`` and optionally ``properties`` (function names or
-    ``file::function`` ids; default: all the exercise's properties). Exercises left out are
-    not graded. ``[settings]``: ``max_examples``, ``forbid_imports``, ``spec`` (relative to the
-    rubric), ``default_points``. Any typo is a RubricError naming it.
+    ``file::function`` ids; default: all the exercise's properties) and ``visibility`` (of the
+    Gradescope test). Exercises left out are not graded. ``[settings]``: ``max_examples``,
+    ``forbid_imports``, ``spec`` (relative to the rubric), ``default_points``, ``visibility`` (the
+    default of every exercise). Any typo is a RubricError naming it.
     """
     if path is None:
         return default_rubric(spec)
@@ -156,10 +178,12 @@ def load_rubric(path: Optional[str | Path] = None, *, spec: Optional[str] = None
     default_points = settings.get("default_points", 1.0)
     if not _is_points(default_points):
         raise RubricError(f"rubric {path}: settings.default_points must be a number >= 0")
+    visibility = _visibility(path, "settings.visibility", settings.get("visibility", "visible"))
     exercises = data.get("exercises")
     if exercises is None:
         base = default_rubric(spec, float(default_points))
-        return Rubric(base.rules, spec, max_examples, tuple(forbid), str(path))
+        every = tuple(dataclasses.replace(rule, visibility=visibility) for rule in base.rules)
+        return Rubric(every, spec, max_examples, tuple(forbid), str(path))
     if not isinstance(exercises, dict) or not exercises:
         raise RubricError(f"rubric {path}: [exercises] must hold one table per exercise, e.g. [exercises.add]")
     properties = _spec_properties(spec)
@@ -171,7 +195,7 @@ def load_rubric(path: Optional[str | Path] = None, *, spec: Optional[str] = None
     for name in EXERCISES:  # rubric order follows the course, whatever the file's order
         if name not in exercises:
             continue
-        rules.append(_rule(path, name, exercises[name], default_points, properties, by_id, by_name))
+        rules.append(_rule(path, name, exercises[name], default_points, visibility, properties, by_id, by_name))
     for name in exercises:
         if name not in EXERCISES:
             raise _unknown(path, "exercise", name, list(EXERCISES))
@@ -182,7 +206,15 @@ def _is_points(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0
 
 
-def _rule(path: Path, name: str, table: Any, default_points: float, properties: List[Any],
+def _visibility(path: Path, key: str, value: Any) -> str:
+    if value not in VISIBILITIES:
+        close = difflib.get_close_matches(str(value), VISIBILITIES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise RubricError(f"rubric {path}: {key} must be one of {', '.join(VISIBILITIES)}, got {value!r}{hint}")
+    return str(value)
+
+
+def _rule(path: Path, name: str, table: Any, default_points: float, default_visibility: str, properties: List[Any],
           by_id: Dict[str, Any], by_name: Dict[str, List[Any]]) -> ExerciseRule:
     if isinstance(table, (int, float)) and not isinstance(table, bool):
         table = {"points": table}
@@ -194,13 +226,14 @@ def _rule(path: Path, name: str, table: Any, default_points: float, properties: 
     points = table.get("points", default_points)
     if not _is_points(points):
         raise RubricError(f"rubric {path}: exercises.{name}.points must be a number >= 0, got {points!r}")
+    visibility = _visibility(path, f"exercises.{name}.visibility", table.get("visibility", default_visibility))
     wanted = table.get("properties")
     if wanted is None:
         ids = tuple(p.id for p in properties if p.exercise == name)
         if not ids:
             raise RubricError(f"rubric {path}: exercise {name!r} has no property in the spec; list some in "
                               f"exercises.{name}.properties or remove it")
-        return ExerciseRule(name, float(points), ids)
+        return ExerciseRule(name, float(points), ids, visibility)
     if not isinstance(wanted, list) or not wanted or not all(isinstance(w, str) for w in wanted):
         raise RubricError(f"rubric {path}: exercises.{name}.properties must be a non-empty list of property names")
     ids_list: List[str] = []
@@ -214,7 +247,7 @@ def _rule(path: Path, name: str, table: Any, default_points: float, properties: 
                               f"{', '.join(p.id for p in by_name[item])}")
         else:
             raise _unknown(path, f"property in exercises.{name}:", item, sorted(by_name))
-    return ExerciseRule(name, float(points), tuple(ids_list))
+    return ExerciseRule(name, float(points), tuple(ids_list), visibility)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -15,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from micrograd.check._run import CheckReport, ExerciseResult
+from micrograd.impl import student_snippet
 from micrograd.testing import PropertyResult
 from micrograd.verdict import SpecFailure
 
@@ -28,31 +28,21 @@ _STYLE = {
     "not run": ("not run", "dim"),
     "skipped": ("skipped", "dim"),
 }
-_KIT_IMPORT = re.compile(r"^from micrograd\.(engine|nn) import (.+)$", re.MULTILINE)
 
 
 def runnable_code(code: str, path: Path) -> str:
     """``code`` with ``from micrograd.engine import Value`` (the reference) rewritten to load
     the classes from ``path``, so running it shows what the checked implementation does."""
-    if not _KIT_IMPORT.search(code):
-        return code
-    loader = f"from micrograd.impl import load_implementation\n\nimpl = load_implementation({str(path)!r})"
-    first = True
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal first
-        names = [n.strip() for n in match.group(2).split(",") if n.strip()]
-        lines = [f"{n} = impl.{n}" for n in names]
-        if first:
-            first = False
-            lines.insert(0, loader)
-        return "\n".join(lines)
-
-    return _KIT_IMPORT.sub(replace, code)
+    return student_snippet(code, str(path))
 
 
 def render_json(report: CheckReport) -> str:
-    return json.dumps(report.to_dict(), indent=2)
+    data = report.to_dict()
+    for exercise in data["exercises"]:  # snippets load the checked code, as in the text report
+        for prop in exercise["properties"]:
+            if (prop.get("failure") or {}).get("code"):
+                prop["failure"]["code"] = runnable_code(prop["failure"]["code"], report.path)
+    return json.dumps(data, indent=2)
 
 
 def render_report(report: CheckReport, console: Console) -> None:

@@ -8,6 +8,7 @@ from micrograd.impl._loader import (
     load_implementation,
     reference_dir,
 )
+from micrograd.impl._snippet import IN_NOTEBOOK, student_snippet
 
 __all__ = [
     "Evaluator",
@@ -18,4 +19,6 @@ __all__ = [
     "load_implementation",
     "reference_dir",
     "run_request",
+    "IN_NOTEBOOK",
+    "student_snippet",
 ]

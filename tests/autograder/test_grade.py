@@ -6,12 +6,16 @@ import csv
 import json
 import zipfile
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import pytest
 
 from autograder import Limits, grade, load_rubric
+from autograder.grade import _command, make_oracle, run_property, spec_properties
+from autograder.report import SubmissionResult
+from micrograd._paths import exercises_dir
 from micrograd.cli import main
+from micrograd.impl import LocalEvaluator
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "submissions"
 RUBRIC = Path(__file__).parent / "mini_rubric.toml"
@@ -80,8 +84,8 @@ def test_outputs_follow_the_gradescope_format(batch: Dict[str, Any]) -> None:
     out: Path = batch["out"]
     with (out / "grades.csv").open() as f:
         reader = csv.DictReader(f)
-        assert reader.fieldnames == ["student", "score", "max_score", "add", "mul", "tanh", "accumulation",
-                                     "status", "reason"]
+        assert reader.fieldnames == ["student", "name", "score", "max_score", "add", "mul", "tanh", "accumulation",
+                                     "status", "reason", "submission"]
         rows = list(reader)
     assert [row["student"] for row in rows] == [r.student for r in batch["order"]]
     for r in batch["order"]:
@@ -93,7 +97,10 @@ def test_outputs_follow_the_gradescope_format(batch: Dict[str, Any]) -> None:
             assert 0 <= test["score"] <= test["max_score"]
         assert sum(t["score"] for t in data["tests"]) == pytest.approx(r.score)
     feedback = (out / "buggy" / "feedback.md").read_text()
-    assert "```python\nfrom micrograd.engine import Value" in feedback  # a runnable counterexample
+    # a runnable counterexample that loads the student's own code, not the kit's reference
+    assert "```python\n# run this next to your engine.py and nn.py\nfrom micrograd.impl import load_implementation" \
+        in feedback
+    assert "micrograd.engine" not in feedback
     assert "| | expected | got |" in feedback
     report = (out / "report.html").read_text()
     assert report.count("data:image/png;base64,") == 3
@@ -108,3 +115,64 @@ def test_the_command_line_explains_bad_arguments(tmp_path: Path, capsys: pytest.
     assert "unknown exercise 'nope'" in capsys.readouterr().err
     assert main(["grade", str(EXAMPLES / "correct"), "--out", str(tmp_path / "o"), "--timeout", "0"]) == 2
     assert "timeout" in capsys.readouterr().err
+
+
+def _no_grading(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("the batch was graded before the outputs were checked")
+
+
+@pytest.mark.parametrize("where", ["a file", "inside a file"])
+def test_an_out_that_cannot_be_written_is_an_error_before_grading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    monkeypatch.setattr(_command, "grade_batch", _no_grading)
+    existing = tmp_path / "grades.csv"
+    existing.write_text("keep me\n")
+    out = existing if where == "a file" else existing / "out"
+    assert main(["grade", str(EXAMPLES / "correct"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "micrograd grade: error:" in err and str(existing) in err and "Traceback" not in err
+    assert existing.read_text() == "keep me\n"
+
+
+def test_a_failure_to_write_the_outputs_is_an_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def graded(paths: Any, *args: Any, **kwargs: Any) -> List[SubmissionResult]:
+        return [SubmissionResult("x", "graded", "", 1.0, 1.0) for _ in paths]
+
+    monkeypatch.setattr(_command, "grade_batch", graded)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "correct").write_text("a file where the student's folder goes\n")
+    assert main(["grade", str(EXAMPLES / "correct"), "--out", str(out), "--no-html"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the grades into" in err and "correct" in err and "Traceback" not in err
+
+
+def test_an_untouched_stub_passes_no_check() -> None:
+    """Item 10: the stubs of exercises/ scored 0.5/19 (a property passed while the code raised)."""
+    stubs, oracle = LocalEvaluator(exercises_dir()), make_oracle()
+    properties = spec_properties()
+    passing = [p.id for p in properties if run_property(p, stubs, oracle, max_examples=5).passed]
+    assert properties and passing == []
+
+
+@pytest.mark.slow
+def test_untouched_stubs_score_zero(tmp_path: Path) -> None:
+    (result,) = grade([exercises_dir()], tmp_path / "out", limits=LIMITS, html=False)
+    assert (result.status, result.score, result.max_score) == ("graded", 0, load_rubric().max_score)
+
+
+def test_the_same_name_twice_gets_two_folders_and_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def graded(paths: Any, *args: Any, **kwargs: Any) -> List[SubmissionResult]:
+        return [SubmissionResult("correct", "graded", "", float(i), 1.0) for i, _ in enumerate(paths)]
+
+    monkeypatch.setattr(_command, "grade_batch", graded)
+    twice = [str(EXAMPLES / "correct"), str(EXAMPLES / "correct")]
+    assert main(["grade", *twice, "--out", str(tmp_path / "out"), "--no-html"]) == 0
+    assert "are both 'correct'" in capsys.readouterr().err
+    with (tmp_path / "out" / "grades.csv").open() as f:
+        assert [(r["student"], r["score"]) for r in csv.DictReader(f)] == [("correct", "0"), ("correct-2", "1")]

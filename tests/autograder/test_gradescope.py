@@ -1,9 +1,14 @@
-"""The Gradescope bundle: run_autograder always leaves a valid results.json behind."""
+"""The Gradescope bundle: what it ships, and run_autograder always leaves a valid results.json behind.
+
+The dry run in a Gradescope-identical root (setup.sh, then run_autograder from /autograder) is in
+test_gradescope_dry_run.py; these run the bundle's scripts directly.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -14,20 +19,16 @@ from typing import Dict
 import pytest
 
 from autograder.gradescope import build_bundle
+from autograder.report import ExerciseResult, SubmissionResult, gradescope_results
+from autograder.rubric import RubricError, load_rubric
 from micrograd._paths import reference_dir, spec_dir
+from micrograd.cli import main
 
 HERE = Path(__file__).parent
 EXAMPLES = HERE.parents[1] / "examples" / "submissions"
 
 
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("bundle")
-    rubric = root / "rubric.toml"
-    text = (HERE / "mini_rubric.toml").read_text()
-    rubric.write_text(text.replace('spec = "mini_spec"', f'spec = "{(HERE / "mini_spec").as_posix()}"'))
-    archive = build_bundle(root / "autograder.zip", rubric=rubric, timeout=1.0)
-    source = root / "source"
+def _unzip(archive: Path, source: Path) -> Path:
     with zipfile.ZipFile(archive) as z:
         z.extractall(source)
         modes = {info.filename: info.external_attr >> 16 for info in z.infolist()}
@@ -37,15 +38,25 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return source
 
 
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("bundle")
+    rubric = root / "rubric.toml"  # a rubric elsewhere than its spec: the spec is found and shipped
+    text = (HERE / "mini_rubric.toml").read_text()
+    rubric.write_text(text.replace('spec = "mini_spec"', f'spec = "{(HERE / "mini_spec").as_posix()}"'))
+    archive = build_bundle(root / "autograder.zip", rubric=rubric, timeout=1.0)
+    return _unzip(archive, root / "source")
+
+
 def _run(bundle: Path, submission: Path, results: Path, python: str = sys.executable) -> Dict[str, object]:
-    env = dict(os.environ, MICROGRAD_SUBMISSION=str(submission), MICROGRAD_RESULTS=str(results),
-               MICROGRAD_PYTHON=python)
+    env = dict(os.environ, MICROGRAD_SOURCE=str(bundle), MICROGRAD_SUBMISSION=str(submission),
+               MICROGRAD_RESULTS=str(results), MICROGRAD_PYTHON=python)
     done = subprocess.run([str(bundle / "run_autograder")], env=env, capture_output=True, timeout=300)
     assert done.returncode == 0
     return json.loads((results / "results.json").read_text())
 
 
-def test_the_bundle_holds_the_kit_and_the_rubric(bundle: Path) -> None:
+def test_the_bundle_holds_the_kit_and_a_self_contained_rubric(bundle: Path) -> None:
     assert (bundle / "kit" / "pyproject.toml").is_file()
     assert (bundle / "kit" / "autograder" / "sandbox" / "_child.py").is_file()
     assert (bundle / "kit" / "micrograd" / "engine.py").read_text() == (reference_dir() / "engine.py").read_text()
@@ -53,8 +64,87 @@ def test_the_bundle_holds_the_kit_and_the_rubric(bundle: Path) -> None:
         p.name for p in spec_dir().glob("test_*.py")
     }
     assert (bundle / "kit" / "micrograd" / "_data" / "exercises" / "nn.py").is_file()
-    assert "--rubric rubric.toml" in (bundle / "run_autograder").read_text()
-    assert "/autograder/submission" in (bundle / "run_autograder").read_text()
+    # the rubric's own spec travels with it, and the rubric names it relative to itself
+    assert (bundle / "spec" / "test_mini.py").read_text() == (HERE / "mini_spec" / "test_mini.py").read_text()
+    data = json.loads((bundle / "rubric.json").read_text())
+    assert data["settings"]["spec"] == "spec"
+    shipped, original = load_rubric(bundle / "rubric.json"), load_rubric(HERE / "mini_rubric.toml")
+    assert shipped.rules == original.rules and shipped.max_examples == original.max_examples == 15
+    assert shipped.forbid_imports == original.forbid_imports
+    # run_autograder finds it wherever Gradescope runs the script from (it runs a copy in /autograder)
+    script = (bundle / "run_autograder").read_text()
+    assert '--rubric "$SOURCE/rubric.json"' in script and 'SOURCE="${MICROGRAD_SOURCE:-/autograder/source}"' in script
+    assert "dirname" not in script
+
+
+def test_setup_installs_what_grading_uses_and_says_why_not_jax(bundle: Path) -> None:
+    setup = (bundle / "setup.sh").read_text()
+    assert "bubblewrap" in setup  # the sandbox's bwrap layer
+    assert '"./kit[gradescope]"' in setup and "download.pytorch.org/whl/cpu" in setup
+    assert "Not JAX" in setup and "jax" not in (bundle / "kit" / "pyproject.toml").read_text().lower()
+    pyproject = (bundle / "kit" / "pyproject.toml").read_text()
+    extra = [line for line in pyproject.splitlines() if line.startswith("gradescope = ")]
+    assert len(extra) == 1 and "torch" in extra[0] and "nbformat" in extra[0]
+
+
+def test_run_autograder_works_as_gradescope_runs_it(tmp_path: Path) -> None:
+    """A copy of run_autograder in /autograder, run from /autograder, with nothing overridden: the
+    rubric is found (item 1: a relative rubric.toml gave every student 0) and the isolation mode passed."""
+    if os.geteuid() != 0 or shutil.which("bwrap") is None:
+        pytest.skip("needs root and bwrap to put a folder on /autograder")
+    archive = build_bundle(tmp_path / "autograder.zip", rubric=HERE / "mini_rubric.toml")
+    autograder = tmp_path / "autograder"
+    _unzip(archive, autograder / "source")
+    shutil.copy2(autograder / "source" / "run_autograder", autograder / "run_autograder")
+    (autograder / "submission").mkdir()
+    venv = autograder / "venv" / "bin"
+    venv.mkdir(parents=True)
+    # a stand-in for the venv's python: records what it was given, as the grader would see it
+    (venv / "python").write_text(
+        "#!/bin/sh\n"
+        'rubric=""; prev=""\n'
+        'for a in "$@"; do [ "$prev" = "--rubric" ] && rubric="$a"; prev="$a"; done\n'
+        'printf "%s\\n" "cwd=$(pwd)" "rubric=$rubric" "isolation=$MICROGRAD_ISOLATION" > /autograder/seen.txt\n'
+        '[ -f "$rubric" ] || exit 1\n'
+        'printf \'{"score": 1, "tests": []}\' > /autograder/results/results.json\n')
+    (venv / "python").chmod(0o755)
+    done = subprocess.run(["bwrap", "--dev-bind", "/", "/", "--bind", str(autograder), "/autograder",
+                           "--chdir", "/autograder", "/autograder/run_autograder"],
+                          capture_output=True, text=True, timeout=60, env={"PATH": os.environ["PATH"]})
+    assert done.returncode == 0, done.stderr
+    seen = dict(line.split("=", 1) for line in (autograder / "seen.txt").read_text().splitlines())
+    assert seen == {"cwd": "/autograder/source", "rubric": "/autograder/source/rubric.json", "isolation": "auto"}
+    assert json.loads((autograder / "results" / "results.json").read_text())["score"] == 1
+
+
+def test_a_rubric_sets_who_sees_each_test(tmp_path: Path) -> None:
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text(f'[settings]\nspec = "{(HERE / "mini_spec").as_posix()}"\nvisibility = "after_due_date"\n'
+                      '[exercises.add]\npoints = 1\n[exercises.tanh]\npoints = 1\nvisibility = "hidden"\n')
+    loaded = load_rubric(rubric)
+    result = SubmissionResult("s", "graded", "", 1, 2, (ExerciseResult("add", "addition", 1, 1, 1, 1),
+                                                        ExerciseResult("tanh", "tanh", 1, 0, 0, 1)))
+    tests = gradescope_results(result, loaded).tests
+    assert [(t.name.split(":")[0], t.visibility) for t in tests] == [("add", "after_due_date"), ("tanh", "hidden")]
+    assert [t.visibility for t in gradescope_results(result).tests] == ["visible", "visible"]
+    # the bundle keeps them
+    archive = build_bundle(tmp_path / "a.zip", rubric=rubric)
+    shipped = json.loads(zipfile.ZipFile(archive).read("rubric.json"))
+    assert shipped["exercises"]["tanh"]["visibility"] == "hidden"
+    assert shipped["exercises"]["add"]["visibility"] == "after_due_date"
+    rubric.write_text(rubric.read_text().replace('"hidden"', '"hiden"'))
+    with pytest.raises(RubricError, match="did you mean 'hidden'"):
+        load_rubric(rubric)
+
+
+def test_the_command_line_checks_the_rubric_and_the_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "r.toml"
+    bad.write_text("[exercises.nope]\n")
+    assert main(["gradescope", "--out", str(tmp_path / "a.zip"), "--rubric", str(bad)]) == 2
+    assert "unknown exercise 'nope'" in capsys.readouterr().err
+    assert main(["gradescope", "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert not (tmp_path / "a.zip").exists()
 
 
 @pytest.mark.slow
@@ -95,7 +185,9 @@ def test_the_bundled_kit_builds_a_wheel_with_both_packages(bundle: Path, tmp_pat
     assert done.returncode == 0, done.stderr
     (wheel,) = tmp_path.glob("micrograd_kit-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"micrograd/engine.py", "autograder/sandbox/_child.py", "micrograd/_data/spec/test_add.py"} <= names
+    assert {"micrograd/engine.py", "autograder/sandbox/_child.py", "micrograd/_data/spec/test_add.py",
+            "autograder/course/rubric.toml",
+            "autograder/course/templates/feedback/micrograd_feedback.html.j2"} <= names
 
 
 def test_a_failing_grader_still_writes_results(bundle: Path, tmp_path: Path) -> None:

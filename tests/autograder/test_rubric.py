@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import List
 
 import pytest
 
@@ -81,3 +82,44 @@ def test_policy_finds_every_way_of_importing_a_forbidden_module(tmp_path: Path) 
     assert [(v.module, v.line) for v in found] == [("numpy", 2), ("torch", 3), ("jax", 4), ("numpy.linalg", 6)]
     assert "engine.py imports numpy (line 2)" in str(found[0])
     assert policy_violations(tmp_path, []) == []
+
+
+def _imports(path: Path) -> List[str]:
+    """Every module a file imports, at any depth (function-level imports too)."""
+    import ast
+
+    found: List[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.append(node.module)
+    return found
+
+
+def test_the_rubric_and_the_report_never_import_the_grader() -> None:
+    """rubric -> grade._runner -> rubric was a cycle: the grader uses rubrics, never the reverse."""
+    package = Path(__file__).parents[2] / "autograder"
+    for folder in ("rubric", "report"):
+        for file in sorted((package / folder).glob("*.py")):
+            grader = [m for m in _imports(file) if m == "autograder.grade" or m.startswith("autograder.grade.")]
+            assert grader == [], f"{file.relative_to(package)} imports {grader}"
+
+
+def test_visibility_defaults_to_visible_and_a_setting_applies_to_every_exercise(tmp_path: Path) -> None:
+    assert {rule.visibility for rule in default_rubric().rules} == {"visible"}
+    path = _write(tmp_path, 'visibility = "after_published"\n')
+    rubric = load_rubric(path)
+    assert rubric.rules and {rule.visibility for rule in rubric.rules} == {"after_published"}
+    assert rubric.visibility_of("add") == "after_published" and rubric.visibility_of("training") == "visible"
+    with pytest.raises(RubricError, match=r"settings\.visibility must be one of hidden, after_due_date"):
+        load_rubric(_write(tmp_path, 'visibility = "later"\n'))
+
+
+def test_a_rubric_written_as_json_reads_back_the_same(tmp_path: Path) -> None:
+    original = load_rubric(MINI)
+    path = tmp_path / "again.json"
+    path.write_text(json.dumps(original.to_dict()))
+    again = load_rubric(path)
+    assert (again.rules, again.spec, again.max_examples, again.forbid_imports) == (
+        original.rules, original.spec, original.max_examples, original.forbid_imports)

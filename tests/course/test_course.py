@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ nbformat = pytest.importorskip("nbformat", reason="the notebooks extra is not in
 from autograder.course import (  # noqa: E402 (after importorskip)
     ExerciseFailedError,
     NotebookFilesError,
+    course_rubric,
     grade_exercise,
     notebook_files,
     write_notebook_files,
@@ -89,30 +91,53 @@ def test_build_command_writes_the_notebook(tmp_path, monkeypatch, capsys):
 # --- grade_exercise, the hidden tests' call -------------------------------------------------
 
 
+def small_rubric(tmp_path, **points):
+    """A rubric for a few exercises, few examples: fast, and graded exactly as the course's."""
+    from autograder.rubric import load_rubric
+
+    path = tmp_path / "small_rubric.toml"
+    path.write_text("[settings]\nmax_examples = 10\n[exercises]\n" + "".join(f"{e} = {n}\n" for e, n in points.items()))
+    return load_rubric(path)
+
+
 @pytest.fixture
 def student(tmp_path):
     """A copy of the reference, as the notebook's %%writefile cells leave it."""
+    folder = tmp_path / "student"
+    folder.mkdir()
     for file in ("engine.py", "nn.py"):
-        shutil.copy(_paths.reference_dir() / file, tmp_path / file)
-    return tmp_path
+        shutil.copy(_paths.reference_dir() / file, folder / file)
+    return folder
 
 
-def test_grade_exercise_passes_a_correct_exercise(student, capsys):
-    assert grade_exercise("add", student) is None
-    assert re.search(r"exercise add \(Value.__add__\): all \d+ properties pass", capsys.readouterr().out)
+def test_grade_exercise_gives_a_correct_exercise_its_points(student, tmp_path, capsys):
+    assert grade_exercise("add", student, rubric=small_rubric(tmp_path, add=2)) == 2
+    assert re.search(r"exercise add \(Value.__add__\): all \d+ checks pass", capsys.readouterr().out)
+    assert not (student / ".hypothesis").exists()
 
 
-def test_grade_exercise_fails_a_broken_exercise_with_the_counterexample(student):
+def test_grade_exercise_gives_partial_credit_with_the_report(student, tmp_path, capsys):
     engine = student / "engine.py"
-    engine.write_text(engine.read_text().replace("self.grad += out.grad\n", "self.grad = out.grad\n", 1))
-    with pytest.raises(ExerciseFailedError, match=r"exercise add \(Value.__add__\) fails") as error:
-        grade_exercise("add", student)
-    assert "Value(" in str(error.value)  # the runnable counterexample
+    engine.write_text(mutate(mutant("add_assigns_grad"), engine.read_text()))
+    # one of add's two checks fails: half the points, as micrograd grade gives, and the report on stdout
+    assert grade_exercise("add", student, rubric=small_rubric(tmp_path, add=2)) == 1
+    out = capsys.readouterr().out
+    assert "exercise add (Value.__add__) fails 1 of 2 checks: 1 of 2 points" in out
+    assert "Counterexample (runnable):" in out and "new cell at the end of your notebook" in out
+    assert "micrograd.engine" not in out
 
 
-def test_grade_exercise_says_a_stub_is_not_started():
+def test_grade_exercise_fails_a_broken_exercise_with_the_counterexample(student, tmp_path):
+    engine = student / "engine.py"
+    engine.write_text(mutate(mutant("tanh_derivative_not_squared"), engine.read_text()))
+    with pytest.raises(ExerciseFailedError, match=r"exercise tanh \(Value.tanh\) fails 2 of 2 checks") as error:
+        grade_exercise("tanh", student, rubric=small_rubric(tmp_path, tanh=1))
+    assert "a = Value(" in str(error.value) and "Hint:" in str(error.value)  # the runnable counterexample
+
+
+def test_grade_exercise_says_a_stub_is_not_started(tmp_path):
     with pytest.raises(ExerciseFailedError, match=r"exercise mul is not started: Value.__mul__"):
-        grade_exercise("mul", _paths.exercises_dir())
+        grade_exercise("mul", _paths.exercises_dir(), rubric=small_rubric(tmp_path, mul=1))
 
 
 def test_grade_exercise_rejects_an_unknown_exercise(student):
@@ -122,7 +147,52 @@ def test_grade_exercise_rejects_an_unknown_exercise(student):
 
 def test_grade_exercise_reports_a_missing_file(tmp_path):
     with pytest.raises(ExerciseFailedError, match=r"could not be checked: .*engine\.py"):
-        grade_exercise("add", tmp_path)
+        grade_exercise("add", tmp_path, rubric=small_rubric(tmp_path, add=1))
+
+
+def test_the_course_rubric_grades_every_exercise_with_the_notebook_points():
+    rubric = course_rubric()
+    assert [rule.exercise for rule in rubric.rules] == list(EXERCISES)
+    assert {rule.exercise: rule.points for rule in rubric.rules} == course_build.POINTS
+    cells = nbgrader_cells(course_build.build_notebook())
+    assert {name: cells[f"test_{name}"].metadata["nbgrader"]["points"] for name in EXERCISES} == course_build.POINTS
+    assert sum(course_build.POINTS.values()) == 23
+
+
+def test_test_cells_end_with_the_points_earned_for_nbgrader_partial_credit():
+    import ast
+
+    for name, cell in nbgrader_cells(course_build.build_notebook()).items():
+        if name.startswith("test_"):
+            last = ast.parse(cell.source).body[-1]
+            assert isinstance(last, ast.Expr) and ast.unparse(last) == f"grade_exercise({name[5:]!r})"
+            assert cell.source.splitlines()[0] == course_build.cell_title(name[5:])
+
+
+def test_the_nbgrader_config_sets_only_options_nbgrader_knows():
+    """Item 9: db_assignments is not an option of nbgrader 0.9 (it warned and ignored it)."""
+    pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install nbgrader)")
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_build.COURSE_DIR)).load_config()
+    classes = _nbgrader_classes()
+    assert set(config) <= set(classes), set(config) - set(classes)
+    for section, values in config.items():
+        traits = classes[section].class_traits(config=True)
+        assert set(values) <= set(traits), f"{section}: {set(values) - set(traits)} unknown to nbgrader"
+    assert (course_build.COURSE_DIR / "templates" / "feedback" / config.HTMLExporter.template_file).is_file()
+
+
+def _nbgrader_classes():
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.apps import NbGraderApp
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.preprocessors import ClearSolutions, Execute
+
+    classes = {cls.__name__: cls for cls in (CourseDirectory, ClearSolutions, Execute, HTMLExporter)}
+    for cls in NbGraderApp().all_configurable_classes():
+        classes.setdefault(cls.__name__, cls)
+    return classes
 
 
 # --- nbgrader itself ------------------------------------------------------------------------
@@ -202,23 +272,41 @@ def submit(course: Path, student: str, edit=lambda source: source) -> None:
 
 @needs_nbgrader
 @pytest.mark.slow
-def test_autograde_and_export_score_a_correct_and_a_buggy_submission(course):
+def test_autograde_export_and_feedback(course):
     submit(course, "correct")
     recursive = mutant("recursive_build_topo")  # upstream's recursive topological sort
     submit(course, "recursive", lambda source: mutate(recursive, source) if "class Value" in source else source)
     # a student who ships a .py file next to the notebook: the notebook rewrites it
     (course / "submitted" / "recursive" / "micrograd" / "engine.py").write_text("raise SystemExit('not run')\n")
-    done = nbgrader(course, "autograde", "micrograd")
-    assert done.returncode == 0, done.stderr
-    done = nbgrader(course, "export")
-    assert done.returncode == 0, done.stderr
+    assigns = mutant("add_assigns_grad")  # `=` for `+=` in __add__: fails one of add's two checks
+    submit(course, "assigns", lambda source: mutate(assigns, source) if "class Value" in source else source)
+    for command in ("autograde", "export", "generate_feedback"):
+        done = nbgrader(course, command, "micrograd") if command != "export" else nbgrader(course, "export")
+        assert done.returncode == 0, done.stderr
+        assert "not recognized" not in done.stderr, done.stderr  # every config option is one nbgrader knows
     with open(course / "grades.csv", newline="") as file:
         rows = {row["student_id"]: row for row in csv.DictReader(file)}
-    total = sum(course_build.POINTS.get(name, 1) for name in EXERCISES)
+    total = sum(course_build.POINTS.values())
     assert float(rows["correct"]["max_score"]) == total
     assert float(rows["correct"]["score"]) == total, _failures(course, "correct")
     # upstream's recursive topological sort fails the deep-graph exercise, and only it
     assert float(rows["recursive"]["score"]) == total - course_build.POINTS["deep"], _failures(course, "recursive")
+    # partial credit: half of add's point (one of its two checks fails), as micrograd grade gives
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        grades = gradebook.find_submission_notebook("micrograd", "micrograd", "assigns").grades
+        cells = {g.name: (g.score, g.max_score) for g in grades}
+    assert cells["test_add"] == (0.5, 1), _failures(course, "assigns")
+    assert float(rows["assigns"]["score"]) == sum(score for score, _ in cells.values())
+    # the feedback names each exercise, carries no Hypothesis files, and shows snippets for the notebook
+    feedback = course / "feedback" / "assigns" / "micrograd"
+    html = unescape((feedback / "micrograd.html").read_text())
+    assert ">Test cell<" not in html
+    for name in EXERCISES:
+        assert f"{course_build.cell_title(name)[2:].rstrip('.')}</a> (Score: " in html
+    assert "new cell at the end of your notebook" in html and "micrograd.engine import" not in html
+    assert [p for p in course.rglob(".hypothesis")] == []
 
 
 def _failures(course: Path, student: str) -> str:
@@ -227,8 +315,12 @@ def _failures(course: Path, student: str) -> str:
     lost = []
     for grade_id, cell in nbgrader_cells(notebook).items():
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+        partial = [o for o in cell.get("outputs", []) if o.output_type == "execute_result"]
+        points = cell.metadata["nbgrader"].get("points")
         if cell.metadata["nbgrader"]["grade"] and errors:
             lost.append(f"{grade_id}: {errors[0].evalue[:300]}")
+        elif partial and float(partial[0]["data"]["text/plain"]) != points:
+            lost.append(f"{grade_id}: {partial[0]['data']['text/plain']} of {points}")
     return "; ".join(lost) or "no cell failed"
 
 
