@@ -156,7 +156,7 @@ def test_the_course_rubric_grades_every_exercise_with_the_notebook_points():
     assert {rule.exercise: rule.points for rule in rubric.rules} == course_build.POINTS
     cells = nbgrader_cells(course_build.build_notebook())
     assert {name: cells[f"test_{name}"].metadata["nbgrader"]["points"] for name in EXERCISES} == course_build.POINTS
-    assert sum(course_build.POINTS.values()) == 23
+    assert sum(course_build.POINTS.values()) == 26
 
 
 def test_test_cells_end_with_the_points_earned_for_nbgrader_partial_credit():
