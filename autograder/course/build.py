@@ -49,7 +49,8 @@ _INTRO = """# micrograd: build a scalar autograd engine and a neural network
 
 You will write the two files of [micrograd](https://github.com/karpathy/micrograd):
 `engine.py` (a `Value` that records the operations applied to it and computes their
-gradients with `backward()`) and `nn.py` (`Neuron`, `Layer` and `MLP` on top of it, with LLM101n's `cross_entropy` and `AdamW`).
+gradients with `backward()`) and `nn.py` (`Neuron`, `Layer` and `MLP` on top of it, and
+LLM101n's `cross_entropy` and `AdamW`).
 
 * Replace every `raise NotImplementedError()` (under `# YOUR CODE HERE`) with your code.
   Keep the rest of each cell as it is.

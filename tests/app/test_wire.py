@@ -176,9 +176,8 @@ def test_a_missing_file_is_a_load_failure(tmp_path: Path) -> None:
 
 def test_the_implementation_s_own_cross_entropy_is_used(tmp_path: Path) -> None:
     # replaces the reference's own cross_entropy, which the app must call instead of its own
-    impl = _broken(tmp_path, "def cross_entropy(logits, target):",
-                   "def cross_entropy(logits, target):\n    return logits[target] * 0 + 42\n\n\ndef _unused(logits, target):",
-                   "nn.py")
+    own = "def cross_entropy(logits, target):\n    return logits[target] * 0 + 42\n\n\ndef _unused(logits, target):"
+    impl = _broken(tmp_path, "def cross_entropy(logits, target):", own, "nn.py")
     outcome = _request().run_on_implementation(impl)
     assert outcome.ok and outcome.loss == pytest.approx(42)
     assert math.isfinite(outcome.loss)
