@@ -28,6 +28,13 @@ from typing import Callable, Dict, Optional
 from micrograd.oracles._common import Oracle, check_roots, engine_failure
 from micrograd.oracles._fd import FiniteDifferences
 from micrograd.oracles._jax import JaxOracle
+from micrograd.oracles._module import (
+    expected_module_outcome,
+    graph_module_outcome,
+    numpy_module_outcome,
+    relu_margin,
+    torch_module_outcome,
+)
 from micrograd.oracles._torch import TorchOracle
 
 __all__ = [
@@ -40,6 +47,12 @@ __all__ = [
     "oracle_skip_reason",
     "check_roots",
     "engine_failure",
+    # module programs (Neuron, Layer, MLP)
+    "expected_module_outcome",
+    "graph_module_outcome",
+    "numpy_module_outcome",
+    "relu_margin",
+    "torch_module_outcome",
 ]
 
 #: every oracle's name, in the order of preference

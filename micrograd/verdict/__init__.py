@@ -16,6 +16,7 @@ from micrograd.verdict._compare import (
 )
 from micrograd.verdict._exercises import EXERCISES, Exercise, exercise
 from micrograd.verdict._failure import Row, SpecFailure
+from micrograd.verdict._module_check import Mismatch, check_module_program, compare_module_outcomes, parameter_name
 
 __all__ = [
     "EXERCISES",
@@ -35,4 +36,9 @@ __all__ = [
     "method_name",
     "refine_finite_differences",
     "tolerance_for",
+    # module programs
+    "Mismatch",
+    "check_module_program",
+    "compare_module_outcomes",
+    "parameter_name",
 ]

@@ -13,20 +13,17 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from micrograd.impl import LocalEvaluator, exercises_dir, reference_dir
-from micrograd.oracles import get_oracle, oracle_skip_reason
-from micrograd.program import (
-    ModuleOutcome,
-    ModuleProgram,
-    check_module_program,
-    compare_module_outcomes,
+from micrograd.oracles import (
+    get_oracle,
     graph_module_outcome,
     numpy_module_outcome,
-    parameter_name,
+    oracle_skip_reason,
     relu_margin,
     torch_module_outcome,
 )
+from micrograd.program import ModuleOutcome, ModuleProgram
 from micrograd.strategies import module_programs
-from micrograd.verdict import SpecFailure
+from micrograd.verdict import SpecFailure, check_module_program, compare_module_outcomes, parameter_name
 
 REFERENCE = LocalEvaluator(reference_dir())
 

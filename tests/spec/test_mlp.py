@@ -3,8 +3,9 @@
 import pytest
 from hypothesis import assume, given
 
-from micrograd.program import check_module_program, expected_module_outcome, graph_module_outcome
+from micrograd.oracles import expected_module_outcome, graph_module_outcome
 from micrograd.strategies import module_programs
+from micrograd.verdict import check_module_program
 
 
 @pytest.mark.exercise("mlp")

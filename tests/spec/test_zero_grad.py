@@ -5,8 +5,9 @@ from dataclasses import replace
 import pytest
 from hypothesis import given
 
-from micrograd.program import ModuleOutcome, check_module_program
+from micrograd.program import ModuleOutcome
 from micrograd.strategies import module_programs
+from micrograd.verdict import check_module_program
 
 
 @pytest.mark.exercise("zero_grad")
