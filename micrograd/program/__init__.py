@@ -8,23 +8,30 @@ Neuron, Layer or MLP and train it. This package imports nothing else of ``microg
 """
 
 from micrograd.program._codegen import node_name, op_expression, to_python
-from micrograd.program._evaluate import float_forward, run_on_value_class
+from micrograd.program._deep import DeepChain
+from micrograd.program._evaluate import MAX_NODES, float_forward, kit_node, run_backward, run_on_value_class
 from micrograd.program._module import ACTIONS, LOSSES, MODULES, ModuleOutcome, ModuleProgram, ModuleStep
 from micrograd.program._outcome import Failure, Outcome
-from micrograd.program._program import BINARY, METHODS, OPS, UNARY, Const, Op, Operand, Program
+from micrograd.program._program import BACKWARDS, BINARY, BUILDS, METHODS, OPS, UNARY, Const, Op, Operand, Program
 
 __all__ = [
+    "BACKWARDS",
     "BINARY",
+    "BUILDS",
+    "MAX_NODES",
     "METHODS",
     "OPS",
     "UNARY",
     "Const",
+    "DeepChain",
     "Failure",
     "Op",
     "Operand",
     "Outcome",
     "Program",
     "float_forward",
+    "kit_node",
+    "run_backward",
     "node_name",
     "op_expression",
     "run_on_value_class",
