@@ -4,6 +4,7 @@ from micrograd.verdict._compare import (
     EXACT,
     FINITE_DIFFERENCES,
     HINTS,
+    ORACLE_TITLES,
     REFINE_AGREEMENT,
     RULES,
     TOLERANCES,
@@ -14,9 +15,26 @@ from micrograd.verdict._compare import (
     refine_finite_differences,
     tolerance_for,
 )
-from micrograd.verdict._exercises import EXERCISES, Exercise, exercise
+from micrograd.verdict._exercises import (
+    EXERCISES,
+    Exercise,
+    exercise,
+    exercise_of_method,
+    prerequisites,
+    stub_method,
+)
 from micrograd.verdict._failure import Row, SpecFailure
 from micrograd.verdict._module_check import Mismatch, check_module_program, compare_module_outcomes, parameter_name
+from micrograd.verdict._probes import (
+    ACCUMULATION_PROBES,
+    BACKWARD_PROBES,
+    DEEP_PROBE,
+    check_accumulation,
+    check_backward_probes,
+    check_deep_chain,
+    check_value_class,
+    check_value_exponent,
+)
 
 __all__ = [
     "EXERCISES",
@@ -24,9 +42,13 @@ __all__ = [
     "Row",
     "SpecFailure",
     "exercise",
+    "exercise_of_method",
+    "prerequisites",
+    "stub_method",
     "EXACT",
     "FINITE_DIFFERENCES",
     "HINTS",
+    "ORACLE_TITLES",
     "REFINE_AGREEMENT",
     "RULES",
     "TOLERANCES",
@@ -41,4 +63,13 @@ __all__ = [
     "check_module_program",
     "compare_module_outcomes",
     "parameter_name",
+    # checks of one part on its own
+    "ACCUMULATION_PROBES",
+    "BACKWARD_PROBES",
+    "DEEP_PROBE",
+    "check_accumulation",
+    "check_backward_probes",
+    "check_deep_chain",
+    "check_value_class",
+    "check_value_exponent",
 ]

@@ -9,6 +9,7 @@ from typing import Any, Callable, List, Optional, Sequence, Union
 
 from micrograd.oracles import expected_module_outcome
 from micrograd.program import ModuleOutcome, ModuleProgram
+from micrograd.verdict._compare import _against
 from micrograd.verdict._exercises import exercise as lookup
 from micrograd.verdict._failure import SpecFailure
 
@@ -27,6 +28,7 @@ def check_module_program(
     steps: Optional[Sequence[int]] = None,
     rel: float = 1e-6,
     abs_: float = 1e-9,
+    oracle_name: str = "numpy",
 ) -> ModuleOutcome:
     """Evaluate ``program`` with ``impl`` (an Evaluator) and compare ``fields`` with the oracle.
 
@@ -37,7 +39,8 @@ def check_module_program(
     ``expected`` defaults to the oracle's outcome (:func:`expected_module_outcome`); a
     callable receives the implementation's own outcome (to check it against itself).
     ``steps`` limits the comparison to those action indices; ``rel`` and ``abs_`` are the
-    tolerances (see :func:`compare_module_outcomes`).
+    tolerances (see :func:`compare_module_outcomes`). ``oracle_name`` is what computed the
+    expected outcome (``numpy`` by default; the report names it: "checked against the NumPy model").
     """
     got = impl.evaluate(program)
     if not isinstance(got, ModuleOutcome):
@@ -62,7 +65,7 @@ def check_module_program(
             failure=failure,
         )
     if expected is None:
-        expected = expected_module_outcome(program)
+        expected = expected_module_outcome(program, oracle_name)
     elif callable(expected):
         expected = expected(got)
     if expected.error is not None:
@@ -73,7 +76,7 @@ def check_module_program(
     if mismatches:
         raise SpecFailure(
             exercise,
-            f"{program.describe()}: {summary}, but it does not",
+            f"{program.describe()}: {summary}, but it does not{_against(oracle_name)}",
             code=program.to_python(),
             rows=[(m.what, m.expected, m.got) for m in mismatches],
             hint=hint,

@@ -310,7 +310,7 @@ def test_check_reports_a_wrong_module_with_code_rows_and_hint(tmp_path: Path):
                              hint="no relu at the end")
     failure = info.value
     assert failure.exercise == "mlp" and failure.failure is None
-    assert failure.summary == "MLP(2, [2, 1]): it is linear, but it does not"
+    assert failure.summary == "MLP(2, [2, 1]): it is linear, but it does not (checked against the NumPy model)"
     # the second forward pass (action 3) follows one SGD step
     assert failure.rows == [
         ("after action 0 (forward): output 0 for x0", "-1", "0"),
