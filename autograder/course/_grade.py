@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_ORACLE", "DEFAULT_PROFILE", "ExerciseFailedError", "grade_exercise"]
 
-#: None: the best oracle installed (torch, else jax, else finite differences), as ``micrograd check``
+#: None: the best oracle installed (the exact oracle, always), as ``micrograd check``
 DEFAULT_ORACLE: Optional[str] = None
 #: derandomized, so regrading the same notebook gives the same score
 DEFAULT_PROFILE = "ci"
@@ -68,6 +68,8 @@ def _explain(verdict: ExerciseResult) -> str:
     name, functions = verdict.exercise.name, verdict.exercise.functions
     if verdict.status == "not started":
         return f"exercise {name} is not started: {verdict.stub or functions} still raises NotImplementedError"
+    if verdict.status == "blocked":
+        return f"exercise {name} ({functions}) is blocked by exercise {verdict.blocked_by}: make it pass first"
     head = f"exercise {name} ({functions}) fails"
     problem = verdict.first_problem
     if problem is None:

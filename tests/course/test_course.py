@@ -104,7 +104,7 @@ def test_grade_exercise_passes_a_correct_exercise(student, capsys):
 
 def test_grade_exercise_fails_a_broken_exercise_with_the_counterexample(student):
     engine = student / "engine.py"
-    engine.write_text(engine.read_text().replace("self.grad += out.grad\n", "self.grad = out.grad\n", 1))
+    engine.write_text(engine.read_text().replace("self.grad += out.grad\n", "self.grad += out.data\n", 1))
     with pytest.raises(ExerciseFailedError, match=r"exercise add \(Value.__add__\) fails") as error:
         grade_exercise("add", student)
     assert "Value(" in str(error.value)  # the runnable counterexample
@@ -113,6 +113,11 @@ def test_grade_exercise_fails_a_broken_exercise_with_the_counterexample(student)
 def test_grade_exercise_says_a_stub_is_not_started():
     with pytest.raises(ExerciseFailedError, match=r"exercise mul is not started: Value.__mul__"):
         grade_exercise("mul", _paths.exercises_dir())
+
+
+def test_grade_exercise_says_which_exercise_blocks_it():
+    with pytest.raises(ExerciseFailedError, match=r"exercise neg_sub .* is blocked by exercise add"):
+        grade_exercise("neg_sub", _paths.exercises_dir())
 
 
 def test_grade_exercise_rejects_an_unknown_exercise(student):
