@@ -20,7 +20,7 @@ __all__ = ["draw_dot", "trace"]
 _RANKDIRS = ("LR", "TB", "RL", "BT")
 _INSTALL_HINT = (
     "micrograd.viz needs the graphviz Python package: pip install graphviz "
-    "(or pip install 'micrograd-kit[notebooks]'); rendering also needs the dot program "
+    "(or pip install -e '.[notebooks]' in a clone of the kit); rendering also needs the dot program "
     "(Debian/Ubuntu: apt-get install graphviz, macOS: brew install graphviz)"
 )
 

@@ -17,7 +17,7 @@ from micrograd.viz import draw_dot, trace
 SVG = "{http://www.w3.org/2000/svg}"
 needs_graphviz = pytest.mark.skipif(
     importlib.util.find_spec("graphviz") is None,
-    reason="the graphviz package is not installed (pip install 'micrograd-kit[notebooks]')",
+    reason="the graphviz package is not installed (pip install graphviz)",
 )
 # CI installs graphviz (.ci/run), so there a missing dot fails instead of skipping
 needs_dot = pytest.mark.skipif(
