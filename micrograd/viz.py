@@ -1,7 +1,8 @@
 """Draw the expression graph behind a Value, as upstream micrograd's ``trace_graph`` notebook does.
 
 ``draw_dot(root)`` returns a :class:`graphviz.Digraph` with one record node per Value
-(showing its ``data`` and ``grad``) and one small node per operation, wired from the
+(showing its ``label``, if it has one as in the lecture, its ``data`` and its ``grad``) and one
+small node per operation, wired from the
 inputs to the operation to its result. In Jupyter the Digraph displays itself; elsewhere
 call ``.render()`` or ``.pipe()`` (which need graphviz's ``dot`` program, Debian package
 ``graphviz``).
@@ -19,7 +20,7 @@ __all__ = ["draw_dot", "trace"]
 _RANKDIRS = ("LR", "TB", "RL", "BT")
 _INSTALL_HINT = (
     "micrograd.viz needs the graphviz Python package: pip install graphviz "
-    "(or pip install 'micrograd-kit[notebooks]'); rendering also needs the dot program "
+    "(or pip install -e '.[notebooks]' in a clone of the kit); rendering also needs the dot program "
     "(Debian/Ubuntu: apt-get install graphviz, macOS: brew install graphviz)"
 )
 
@@ -67,7 +68,9 @@ def draw_dot(root: Any, format: str = "svg", rankdir: str = "LR") -> Any:
     dot = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir})
     for node in nodes:
         name = names[id(node)]
-        label = f"{{ data {_number(node.data)} | grad {_number(node.grad)} }}"
+        given = getattr(node, "label", "")
+        shown = f"{_escape(given)} | " if isinstance(given, str) and given else ""
+        label = f"{{ {shown}data {_number(node.data)} | grad {_number(node.grad)} }}"
         dot.node(name, label=label, shape="record")
         op = _op(node)
         if op:

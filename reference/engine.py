@@ -22,14 +22,15 @@ import math
 class Value:
     """A scalar that remembers the operation and the inputs that produced it."""
 
-    __slots__ = ('data', 'grad', '_backward', '_prev', '_op')
+    __slots__ = ('data', 'grad', '_backward', '_prev', '_op', 'label')  # to add an attribute, name it here
 
-    def __init__(self, data, _children=(), _op=''):
+    def __init__(self, data, _children=(), _op='', label=''):
         self.data = data
         self.grad = 0
         self._backward = lambda: None  # how to send out.grad to the inputs
         self._prev = tuple(_children)  # the inputs, in a fixed order
         self._op = _op  # the operation that produced this node, for drawing
+        self.label = label  # a name for drawing, as in the lecture
 
     def __add__(self, other):
         """self + other: both inputs receive out.grad unchanged."""
@@ -83,7 +84,8 @@ class Value:
         ### END SOLUTION
 
     def tanh(self):
-        """tanh(self): the input receives (1 - tanh(self)**2) * out.grad."""
+        """tanh(self): the input receives (1 - tanh(self)**2) * out.grad; large inputs
+        must work too (tanh(400) is 1.0, but math.exp(800) overflows)."""
         ### BEGIN SOLUTION
         out = Value(math.tanh(self.data), (self,), 'tanh')
 

@@ -126,14 +126,27 @@ def _def_comment(lines: List[str], region: Region) -> str:
     return ""
 
 
-def write_exercises(reference: Path, exercises: Path) -> List[Path]:
-    """Regenerate every exercise file; returns the files written."""
+def write_exercises(reference: Path, exercises: Path, *, force: bool = False) -> List[Path]:
+    """Write every exercise file that is missing or out of date; returns the files written.
+
+    A file that exists and differs from what the reference generates may hold a student's work:
+    unless ``force``, nothing is written and AssignError names those files.
+    """
+    generated = {name: generate(_read(reference / name), name) for name in FILES}
+    changed = [exercises / name for name, text in generated.items()
+               if (exercises / name).is_file() and (exercises / name).read_text() != text]
+    if changed and not force:
+        names = ", ".join(str(path) for path in changed)
+        raise AssignError(f"{names} differ{'s' if len(changed) == 1 else ''} from what {reference} generates "
+                          "(your work?): nothing written. `micrograd assign --check` shows the difference; "
+                          "--force replaces the file(s)")
     exercises.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in FILES:
+    for name, text in generated.items():
         target = exercises / name
-        target.write_text(generate(_read(reference / name), name))
-        written.append(target)
+        if not target.is_file() or target.read_text() != text:
+            target.write_text(text)
+            written.append(target)
     return written
 
 

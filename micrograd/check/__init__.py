@@ -1,13 +1,15 @@
 """``micrograd check``: run the spec on an implementation and report per exercise.
 
-A student runs ``micrograd check`` (default: ``exercises/``) and sees, per
-exercise, passing / failing / not started, the runnable counterexample,
-expected vs got and the hint of each failing exercise's first failure, and a
-summary line. :func:`run_check` returns the same report as data.
+A student runs ``micrograd check`` (default: ``./exercises``) and sees the failure of
+each failing exercise (root causes first: exercises are checked in dependency order,
+and one that needs a failing exercise is *blocked* by it, with no hint of its own) with
+a runnable counterexample, expected vs got and a hint; then one line per exercise and
+a summary line. :func:`run_check` returns the same report as data; :func:`make_evaluator`
+is the one place that says what runs the student's code.
 """
 
 from micrograd.check._command import HELP, configure, run
-from micrograd.check._render import render_json, render_report, runnable_code
+from micrograd.check._render import Renderer, render_json, render_report, runnable_code
 from micrograd.check._run import (
     DEFAULT_PROFILE,
     DEFAULT_TIMEOUT,
@@ -16,12 +18,17 @@ from micrograd.check._run import (
     CheckReport,
     ExerciseResult,
     choose_oracle,
+    make_evaluator,
+    resolve_path,
     run_check,
 )
 
 __all__ = [
     "run_check",
     "choose_oracle",
+    "make_evaluator",
+    "resolve_path",
+    "Renderer",
     "CheckReport",
     "ExerciseResult",
     "CheckError",

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import List, Optional
 
 from rich.console import Console
 
-from micrograd.check._render import render_json, render_report
-from micrograd.check._run import DEFAULT_PROFILE, DEFAULT_TIMEOUT, CheckError, run_check
+from micrograd.check._render import Renderer, render_json
+from micrograd.check._run import DEFAULT_PROFILE, DEFAULT_TIMEOUT, CheckError, ExerciseResult, resolve_path, run_check
 from micrograd.oracles import ORACLE_NAMES
 from micrograd.testing import PROFILES, Property
 from micrograd.verdict import EXERCISES
 
 __all__ = ["HELP", "configure", "run"]
 
-HELP = "check an implementation against the spec, exercise by exercise (default: exercises/)"
+HELP = "check an implementation against the spec, exercise by exercise (default: ./exercises)"
 
 
 def _seconds(text: str) -> float:
@@ -32,6 +34,7 @@ def _seconds(text: str) -> float:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
         "Exit status: 0 if every exercise passes, 1 if one does not, 2 if the check cannot run. "
+        "Exercises are checked in dependency order; one that needs a failing exercise is blocked by it. "
         "A stubbed exercise stops at its first property; a property that times out stops the check."
     )
     parser.add_argument(
@@ -40,29 +43,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="PATH",
-        help="directory holding your engine.py and nn.py (default: exercises/)",
+        help="directory holding your engine.py and nn.py (default: ./exercises, or . if it holds engine.py)",
     )
     parser.add_argument("--json", action="store_true", help="print a machine-readable JSON report instead")
     parser.add_argument(
         "--exercise",
         action="extend",
         nargs="+",
-        choices=list(EXERCISES),
         metavar="NAME",
         default=None,
-        help=f"check only these exercises ({', '.join(EXERCISES)})",
+        help=f"check only these exercises, and what they need ({', '.join(EXERCISES)})",
     )
     parser.add_argument(
         "--oracle",
         choices=ORACLE_NAMES,
         default=None,
-        help="what computes the expected values (default: the first installed of torch, jax, fd)",
+        help="what computes the expected values (default: exact, in pure Python; torch, jax and fd cross-check it)",
     )
     parser.add_argument(
         "--profile",
         choices=list(PROFILES),
-        default=DEFAULT_PROFILE,
-        help=f"Hypothesis profile (default: {DEFAULT_PROFILE}, derandomized so two runs agree)",
+        default=None,
+        help=f"Hypothesis profile (default: $HYPOTHESIS_PROFILE, else {DEFAULT_PROFILE}: 30 examples per property, "
+        "derandomized so two runs agree; ci: 100; grading: 300)",
     )
     parser.add_argument(
         "--timeout",
@@ -76,9 +79,49 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _split_exercises(args: argparse.Namespace) -> Optional[str]:
+    """``--exercise add mywork``: a value that is not an exercise but a directory is the PATH
+    (argparse gives ``--exercise`` every word after it). An error message, or None."""
+    if args.exercise is None:
+        return None
+    names: List[str] = []
+    for value in args.exercise:
+        if value in EXERCISES:
+            names.append(value)
+        elif args.path is None and Path(value).exists():
+            args.path = Path(value)
+        else:
+            return f"unknown exercise {value!r}; expected one of {', '.join(EXERCISES)}"
+    args.exercise = names
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    problem = _split_exercises(args)
+    if problem is not None:
+        print(f"micrograd check: {problem}", file=sys.stderr)
+        return 2
     progress = _Progress(Console(stderr=True)) if not args.json else None
+    renderer: Optional[Renderer] = None
     try:
+        if not args.json:  # the header is printed once the check has started (a bad path is one error line)
+            path, why = resolve_path(args.path)
+            renderer = Renderer(_stdout_console(), path)
+            renderer.pending_header(path, why, args.oracle or "exact",
+                                    args.profile or os.environ.get("HYPOTHESIS_PROFILE") or DEFAULT_PROFILE)
+
+        def before(prop: Property) -> None:
+            if renderer is not None:
+                renderer.print_header()
+            if progress is not None:
+                progress.before(prop)
+
+        def after(verdict: ExerciseResult) -> None:
+            if renderer is not None:
+                if progress is not None:
+                    progress.pause()
+                renderer.exercise_done(verdict)
+
         report = run_check(
             args.path,
             spec_dir=args.spec,
@@ -86,9 +129,12 @@ def run(args: argparse.Namespace) -> int:
             oracle=args.oracle,
             profile=args.profile,
             timeout=args.timeout,
-            before=progress.before if progress else None,
+            before=before,
+            after=after,
         )
     except CheckError as error:
+        if progress is not None:
+            progress.stop()
         print(f"micrograd check: {error}", file=sys.stderr)
         return 2
     finally:
@@ -96,8 +142,8 @@ def run(args: argparse.Namespace) -> int:
             progress.stop()
     if args.json:
         print(render_json(report))
-    else:
-        render_report(report, _stdout_console())
+    elif renderer is not None:
+        renderer.finish(report)
     return 0 if report.ok else 1
 
 
@@ -120,6 +166,12 @@ class _Progress:
     def before(self, prop: Property) -> None:
         if self.status is not None:
             self.status.update(f"checking {prop.exercise}: {prop.name}")
+            self.status.start()
+
+    def pause(self) -> None:
+        """Stop the spinner while a failure is printed (``before`` starts it again)."""
+        if self.status is not None:
+            self.status.stop()
 
     def stop(self) -> None:
         if self.status is not None:

@@ -1,13 +1,18 @@
-"""Show a CheckReport: a rich table for students, or JSON for tools."""
+"""Show a CheckReport: rich text for students (root causes first), or JSON for tools.
+
+The student's view, top to bottom: what is checked and against what; the failure of each
+failing exercise as soon as it is known (in dependency order, so the root cause leads); the
+table of every exercise; what to fix first; the summary line. Text from the spec and from the
+student's code is never read as rich markup (``[n(x) for n in self.neurons]`` stays as it is).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from rich.console import Console
-from rich.markup import escape
 from rich.padding import Padding
 from rich.syntax import Syntax
 from rich.table import Table
@@ -16,14 +21,15 @@ from rich.text import Text
 from micrograd.check._run import CheckReport, ExerciseResult
 from micrograd.impl import student_snippet
 from micrograd.testing import PropertyResult
-from micrograd.verdict import SpecFailure
+from micrograd.verdict import ORACLE_TITLES, SpecFailure
 
-__all__ = ["render_json", "render_report", "runnable_code"]
+__all__ = ["Renderer", "render_json", "render_report", "runnable_code"]
 
 _STYLE = {
     "passing": ("passing", "green"),
     "failing": ("failing", "bold red"),
     "not started": ("not started", "yellow"),
+    "blocked": ("blocked", "dim yellow"),
     "error": ("spec error", "bold magenta"),
     "not run": ("not run", "dim"),
     "skipped": ("skipped", "dim"),
@@ -46,19 +52,97 @@ def render_json(report: CheckReport) -> str:
 
 
 def render_report(report: CheckReport, console: Console) -> None:
-    """The table of exercises, the first failure of each failing one, and a summary line."""
-    oracle = f"the {report.oracle} oracle" if report.oracle else "no oracle"
-    console.print(
-        f"Checking [bold]{escape(str(report.path))}[/] against {escape(oracle)} "
-        f"(Hypothesis profile {escape(report.profile)})"
-    )
-    console.print(_table(report))
-    shown: Dict[Tuple[str, str, str], str] = {}  # what a failure showed -> the exercise that showed it
+    """The whole report at once: header, failures (root causes first), table, next step, summary."""
+    renderer = Renderer(console, report.path)
+    renderer.header(report.path, report.why, report.oracle, report.profile)
     for verdict in report.exercises:
+        renderer.exercise_done(verdict)
+    renderer.finish(report)
+
+
+def oracle_title(name: Optional[str]) -> str:
+    return ORACLE_TITLES.get(name or "", name or "no oracle")
+
+
+class Renderer:
+    """Prints a check as it runs: ``header``, then ``exercise_done`` for each exercise (a failing
+    one's failure is printed at once), then ``finish`` (the table and the summary)."""
+
+    def __init__(self, console: Console, path: Path) -> None:
+        self.console = console
+        self.path = path
+        #: what a failure showed -> the exercise that showed it, so a repeated one is only named
+        self.shown: Dict[Tuple[str, str, str], str] = {}
+        self._header: Optional[Text] = None
+
+    def pending_header(self, path: Path, why: str, oracle: Optional[str], profile: str) -> None:
+        """Keep the header to print once the check has started (:meth:`print_header`)."""
+        self._header = self._header_line(path, why, oracle, profile)
+
+    def print_header(self) -> None:
+        if self._header is not None:
+            self.console.print(self._header)
+            self._header = None
+
+    def header(self, path: Path, why: str, oracle: Optional[str], profile: str) -> None:
+        self.console.print(self._header_line(path, why, oracle, profile))
+
+    @staticmethod
+    def _header_line(path: Path, why: str, oracle: Optional[str], profile: str) -> Text:
+        line = Text("Checking ")
+        line.append(str(path), style="bold")
+        if why:
+            line.append(f" ({why})")
+        line.append(f" against {oracle_title(oracle)} (nn.py: {ORACLE_TITLES['numpy']}), Hypothesis profile {profile}")
+        return line
+
+    def exercise_done(self, verdict: ExerciseResult) -> None:
+        self.print_header()
         if verdict.status in ("failing", "error"):
-            _print_failure(verdict, report.path, console, shown)
-    _print_next_step(report, console)
-    console.print(_summary(report))
+            self._print_failure(verdict)
+
+    def finish(self, report: CheckReport) -> None:
+        self.print_header()
+        if report.load_failure is not None:
+            self._print_load_failure(report.load_failure, "engine.py")
+            self.console.print(_summary(report))
+            return
+        if report.nn_failure is not None:
+            self._print_load_failure(report.nn_failure, "nn.py")
+        self.console.print(_table(report))
+        _print_next_step(report, self.console)
+        self.console.print(_summary(report))
+
+    def _print_load_failure(self, failure: SpecFailure, which: str) -> None:
+        self.console.rule(Text(f"{which} cannot be used", style="bold red"), align="left")
+        raised = failure.failure
+        if raised is not None and raised.type == "ImplementationError":
+            self.console.print(Text("Your code cannot be loaded: ") + Text(raised.message, style="bold"))
+        else:
+            _print_spec_failure(failure, self.path, self.console)
+        needs = "every exercise needs it" if which == "engine.py" else "the nn exercises need it"
+        self.console.print(Text(f"Fix this first: {needs}.\n"))
+
+    def _print_failure(self, verdict: ExerciseResult) -> None:
+        """The first problem of a failing (or spec error) exercise; a failure already shown is only named."""
+        problem = verdict.first_problem
+        if problem is None:  # pragma: no cover (failing and error exercises always have one)
+            return
+        name = verdict.exercise.name
+        title = Text(f"{name}", style="bold red") + Text(f": {verdict.exercise.title}")
+        self.console.rule(title, align="left")
+        self.console.print(Text(f"property {problem.prop.id}", style="dim"))
+        failure = problem.failure
+        if problem.status == "error" or failure is None:
+            _print_not_a_verdict(problem, self.console)
+            return
+        key = (failure.code, repr(failure.rows), failure.hint)
+        if key in self.shown:  # one bug often fails several exercises the same way: say it once
+            self.console.print(Text(f"{failure.summary}: the same counterexample and hint as {self.shown[key]} "
+                                    "above.\n"))
+            return
+        self.shown[key] = name
+        _print_spec_failure(failure, self.path, self.console)
 
 
 def _table(report: CheckReport) -> Table:
@@ -67,34 +151,40 @@ def _table(report: CheckReport) -> Table:
     table.add_column("status", no_wrap=True)
     table.add_column("passed", justify="right", no_wrap=True)
     table.add_column("detail", overflow="fold")
+    statuses = {**report.checked, **{v.exercise.name: v.status for v in report.exercises}}
     for verdict in report.exercises:
         label, style = _STYLE[verdict.status]
         table.add_row(
-            verdict.exercise.name,
+            Text(verdict.exercise.name),
             Text(label, style=style),
-            f"{verdict.passed}/{verdict.total}",
-            _detail(verdict),
+            Text(f"{verdict.passed}/{verdict.total}"),
+            Text(_detail(verdict, statuses)),  # Text: spec wording like [n(x) for n in self.neurons] is not markup
         )
     return table
 
 
-def _detail(verdict: ExerciseResult) -> str:
+def _detail(verdict: ExerciseResult, statuses: Optional[Dict[str, str]] = None) -> str:
     problem = verdict.first_problem
     if verdict.status == "skipped":
         return "; ".join(sorted({r.message for r in verdict.results if r.message}))
     if verdict.status == "passing":
-        return verdict.exercise.functions
+        skipped = sorted({r.message for r in verdict.results if r.status == "skipped" and r.message})
+        return verdict.exercise.functions + (f" (not run here: {'; '.join(skipped)})" if skipped else "")
     if verdict.status == "not run":
-        return f"the check stopped after the timeout in {verdict.stopped_by}"
+        stopped = f"the check stopped after the timeout in {verdict.stopped_by}" if verdict.stopped_by else ""
+        return verdict.reason or stopped or "not run"
+    if verdict.status == "blocked":
+        blocker = verdict.blocked_by
+        own = " (what ran of its own passes)" if verdict.passed else ""
+        state = (statuses or {}).get(blocker or "")
+        todo = {"not started": "implement it first", "failing": "fix it first", "error": "a spec error"}.get(
+            state or "", "wait for it")
+        return f"blocked by {blocker}: {todo}{own}"
     if problem is None:  # pragma: no cover (failing and not started always have a problem)
         return ""
     if verdict.status == "not started":
         stub = verdict.stub
-        if stub is None:
-            return f"{verdict.exercise.functions}: raises NotImplementedError"
-        if stub in verdict.exercise.functions:
-            return f"implement {stub}"
-        return f"implement {verdict.exercise.functions}; needs {stub} first"
+        return f"implement {stub}" if stub is not None else f"implement {verdict.exercise.functions}"
     return _one_line(problem)
 
 
@@ -104,55 +194,24 @@ def _one_line(result: PropertyResult) -> str:
     return result.message.splitlines()[0] if result.message else result.status
 
 
-def _print_failure(
-    verdict: ExerciseResult, path: Path, console: Console, shown: Dict[Tuple[str, str, str], str]
-) -> None:
-    """The first problem of a failing (or spec error) exercise; a failure already shown is only named."""
-    problem = verdict.first_problem
-    if problem is None:  # pragma: no cover (failing and error exercises always have one)
-        return
-    name = verdict.exercise.name
-    console.rule(f"[bold red]{escape(name)}[/]: {escape(verdict.exercise.title)}", align="left")
-    console.print(f"[dim]property {escape(problem.prop.id)}[/]")
-    failure = problem.failure
-    if problem.status == "error" or failure is None:
-        _print_not_a_verdict(problem, console)
-        return
-    raised = failure.failure.message if problem.load_error and failure.failure is not None else None
-    key = ("load", raised, "") if raised is not None else (failure.code, repr(failure.rows), failure.hint)
-    if key in shown:  # one bug (or one unloadable file) often fails many exercises the same way: say it once
-        first = escape(shown[key])
-        if raised is not None:
-            console.print(f"Your code cannot be loaded: the same error as {first} above.\n")
-        else:
-            console.print(f"{escape(failure.summary)}: the same counterexample and hint as {first} above.\n")
-        return
-    shown[key] = name
-    if raised is not None:
-        console.print(f"Your code cannot be loaded: [bold]{escape(raised)}[/]")
-        console.print("Fix this first: every exercise that needs this file fails until it loads.\n")
-        return
-    _print_spec_failure(failure, path, console)
-
-
 def _print_not_a_verdict(problem: PropertyResult, console: Console) -> None:
     """A timeout, or a property that broke (a spec bug)."""
     if problem.status == "timeout":
-        console.print(f"timeout: {escape(problem.message)}")
+        console.print(Text(f"timeout: {problem.message}"))
         console.print(
             "The check stopped here: fix the loop, then run it again. "
             "If your code is only slow, not stuck, give it more time with --timeout SECONDS.\n"
         )
     else:
-        console.print(f"The check itself broke, not your code: {escape(problem.message)}")
+        console.print(Text(f"The check itself broke, not your code: {problem.message}"))
         console.print("Please report this to your instructors with the output of --json.\n")
 
 
 def _print_spec_failure(failure: SpecFailure, path: Path, console: Console) -> None:
     """SpecFailure's fields, as its str() lays them out, with the snippet loading the checked code."""
-    console.print(escape(failure.summary))
+    console.print(Text(failure.summary))
     if failure.failure is not None:
-        console.print(f"Your code raised [bold]{escape(str(failure.failure))}[/]")
+        console.print(Text("Your code raised ") + Text(str(failure.failure), style="bold"))
     if failure.code:
         console.print("\nCounterexample (runnable):\n")
         code = runnable_code(failure.code, path).rstrip()
@@ -164,7 +223,7 @@ def _print_spec_failure(failure: SpecFailure, path: Path, console: Console) -> N
         console.print("\nExpected vs got:\n")
         console.print(Padding(_rows_table(failure.rows), (0, 0, 0, 4), expand=False))
     if failure.hint:
-        console.print(f"\n[bold]Hint:[/] {escape(failure.hint)}")
+        console.print(Text("\nHint: ", style="bold") + Text(failure.hint))
     console.print()
 
 
@@ -174,26 +233,42 @@ def _rows_table(rows: List[tuple]) -> Table:
     table.add_column("expected")
     table.add_column("got")
     for what, expected, got in rows:
-        table.add_row(str(what), str(expected), Text(str(got), style="red" if got != expected else ""))
+        table.add_row(Text(str(what)), Text(str(expected)), Text(str(got), style="red" if got != expected else ""))
     return table
 
 
 def _print_next_step(report: CheckReport, console: Console) -> None:
-    if any(e.status in ("failing", "error") for e in report.exercises):
+    causes = report.root_causes
+    if causes:
+        line = Text("\nFix first, in this order: ")
+        for i, cause in enumerate(causes):
+            name = cause.exercise.name
+            blocked = [e.exercise.name for e in report.blocked_by(name)]
+            line.append(", " if i else "")
+            line.append(name, style="bold")
+            if blocked:
+                line.append(f" ({len(blocked)} exercise{'s wait' if len(blocked) > 1 else ' waits'} for it: "
+                            f"{', '.join(blocked)})")
+        console.print(line + Text("."))
         return
-    first = next((e for e in report.exercises if e.status == "not started"), None)
-    if first is None:
+    first_stub = next((e for e in report.exercises if e.status == "not started"), None)
+    if first_stub is None:
         return
-    where = first.stub or first.exercise.functions
+    where = first_stub.stub or first_stub.exercise.functions
     console.print(
-        f"\nNext: implement [bold]{escape(where)}[/] in {escape(first.exercise.file)} "
-        f"(exercise {escape(first.exercise.name)}: {escape(first.exercise.title)})."
+        Text("\nNext: implement ") + Text(where, style="bold")
+        + Text(f" in {first_stub.exercise.file} (exercise {first_stub.exercise.name}: {first_stub.exercise.title}).")
     )
 
 
 def _summary(report: CheckReport) -> Text:
+    if report.load_failure is not None:
+        text = Text(f"0/{len(report.exercises)} exercises checked: your engine.py cannot be used", style="bold")
+        text.append(f" ({report.duration:.1f} s)", style="dim")
+        return text
     counted = report.counted
-    labels = {"failing": "failing", "not started": "not started", "error": "with a spec error", "not run": "not run"}
+    labels = {"failing": "failing", "not started": "not started", "blocked": "blocked",
+              "error": "with a spec error", "not run": "not run"}
     counts = {status: sum(e.status == status for e in counted) for status in labels}
     extra = ", ".join(f"{n} {labels[status]}" for status, n in counts.items() if n)
     skipped = len(report.exercises) - len(counted)

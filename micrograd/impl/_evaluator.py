@@ -7,11 +7,12 @@ child process (the autograder's evaluator), where trusted code judges.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Dict, Protocol, runtime_checkable
 
 from micrograd.impl._loader import Implementation, ImplementationError, load_implementation
-from micrograd.program import Failure, Outcome, Program, run_on_value_class
+from micrograd.program import DeepChain, Failure, Outcome, Program, run_on_value_class
 
 __all__ = ["Evaluator", "LocalEvaluator", "run_request"]
 
@@ -35,6 +36,12 @@ def run_request(request: Any, impl: Implementation) -> Any:
         except ImplementationError as error:
             return Outcome(error=Failure("ImplementationError", str(error), "load"))
         return run_on_value_class(request, value, files=impl.files)
+    if isinstance(request, DeepChain):
+        try:
+            value = impl.Value
+        except ImplementationError as error:
+            return Outcome(error=Failure("ImplementationError", str(error), "load"))
+        return request.run(value, files=impl.files)
     run_module = getattr(request, "run_on_implementation", None)
     if run_module is None:
         raise TypeError(f"cannot evaluate a {type(request).__name__}")
@@ -43,11 +50,40 @@ def run_request(request: Any, impl: Implementation) -> Any:
 
 class LocalEvaluator:
     """Runs requests on an implementation loaded in this process (fast; for trusted code
-    and for students checking their own work)."""
+    and for students checking their own work).
+
+    A :class:`~micrograd.program.DeepChain` runs in a child process instead, where a crash
+    (a recursion past the C stack) is survivable. Python's recursion limit is restored after
+    every request, so an implementation that raises it cannot make this process crash.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.impl = load_implementation(path)
         self.name = str(path)
+        self._started: Dict[Any, Any] = {}
+
+    def prefetch(self, request: Any) -> None:
+        """Start a request that runs in a child process now, so it runs while other checks do;
+        ``evaluate(request)`` then waits for it. Other requests are ignored."""
+        if isinstance(request, DeepChain) and request not in self._started:
+            from micrograd.impl._isolated import Isolated
+
+            self._started[request] = Isolated(self.impl.path, request)
+
+    def cancel_prefetched(self) -> None:
+        """Stop the child processes of prefetched requests that were never evaluated."""
+        while self._started:
+            _, started = self._started.popitem()
+            started.cancel()
 
     def evaluate(self, request: Any) -> Any:
-        return run_request(request, self.impl)
+        if isinstance(request, DeepChain):
+            from micrograd.impl._isolated import Isolated
+
+            started = self._started.pop(request, None) or Isolated(self.impl.path, request)
+            return started.result()
+        limit = sys.getrecursionlimit()
+        try:
+            return run_request(request, self.impl)
+        finally:
+            sys.setrecursionlimit(limit)

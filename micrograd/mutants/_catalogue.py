@@ -62,6 +62,31 @@ _DEPTH_FIRST = """        self.grad = 1
                 visit(child)
         visit(self)
 """
+_PREORDER = """        self.grad = 1
+        visited, stack = set(), [self]
+        while stack:  # root first: each node's _backward as soon as it is reached
+            v = stack.pop()
+            if v not in visited:
+                visited.add(v)
+                v._backward()
+                stack.extend(v._prev)
+"""
+_BREADTH_FIRST = """        self.grad = 1
+        queue, seen = [self], {self}
+        for v in queue:  # breadth first from the root
+            v._backward()
+            for child in v._prev:
+                if child not in seen:
+                    seen.add(child)
+                    queue.append(child)
+"""
+_RECURSION_HACK = """        __import__('sys').setrecursionlimit(100_000)  # deep graphs need a deeper stack
+""" + _RECURSIVE_TOPO
+_REPR = "    def __repr__(self):\n"
+_EQ = """    def __eq__(self, other):  # two Values are equal when their data are
+        return isinstance(other, Value) and self.data == other.data
+
+"""
 _NEURON_SUM = "act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)"
 _NONLIN = "return act.relu() if self.nonlin else act"
 _LAYER_CALL = "        out = [n(x) for n in self.neurons]\n        return out[0] if len(out) == 1 else out\n"
@@ -242,6 +267,27 @@ _ENTRIES = [
            "a new Value's gradient starts at 1",
            "a new Value's grad is 0: nothing has been propagated into it yet",
            "        self.grad = 0\n", "        self.grad = 1\n"),
+    Mutant("backward_preorder", "backward", _E,
+           "calling each node's _backward as the walk from the root reaches it (with a visited set) is enough",
+           "a node's _backward may run only after all its users': build a topological order, run it reversed",
+           _TOPO_AND_LOOP, _PREORDER),
+    Mutant("backward_breadth_first", "backward", _E,
+           "a breadth-first walk from the root is a good order for the _backward calls",
+           "a node's _backward may run only after all its users': build a topological order, run it reversed",
+           _TOPO_AND_LOOP, _BREADTH_FIRST),
+    Mutant("backward_resets_grads", "backward", _E,
+           "backward() should start every node of the graph from grad 0",
+           "backward() adds into the grads: a second backward() on another root must add to shared leaves",
+           "        self.grad = 1\n        for v in reversed(topo):\n",
+           "        for v in topo:\n            v.grad = 0\n        self.grad = 1\n        for v in reversed(topo):\n"),
+    Mutant("value_equality_visited", "backward", _E,
+           "Values with the same data may compare (and hash) equal",
+           "keep identity-based __eq__ and __hash__: backward's visited set must tell any two nodes apart",
+           _REPR, _EQ + "    def __hash__(self):\n        return hash(self.data)\n\n" + _REPR),
+    Mutant("eq_without_hash", "backward", _E,
+           "defining __eq__ is harmless",
+           "a class that defines __eq__ without __hash__ is unhashable: no set of Values, no visited set",
+           _REPR, _EQ + _REPR),
     # --- accumulation ----------------------------------------------------------------------
     Mutant("add_assigns_grad", "accumulation", _E,
            "_backward can assign gradients (=) instead of adding to them (+=)",
@@ -269,6 +315,10 @@ _ENTRIES = [
            "a recursive topological sort is fine (it exceeds Python's recursion limit on deep graphs)",
            "build the topological order with an explicit stack: recursion fails beyond ~1000 nodes",
            _TOPO, _RECURSIVE_TOPO),
+    Mutant("recursion_limit_raised", "deep", _E,
+           "a recursive topological sort is fine once sys.setrecursionlimit is raised",
+           "build the topological order with an explicit stack: a raised limit makes Python crash instead",
+           _TOPO, _RECURSION_HACK),
     # --- neuron ----------------------------------------------------------------------------
     Mutant("neuron_bias_not_added", "neuron", _N,
            "a neuron computes w . x (the bias is forgotten)",
@@ -469,12 +519,18 @@ _FEEDBACK: Dict[str, str] = {
     "no_visited_set": "visited set",
     "no_topological_order": "topological order",
     "grad_starts_at_one": "grad must be 0",
+    "backward_preorder": "as soon as it reaches it",
+    "backward_breadth_first": "as soon as it reaches it",
+    "backward_resets_grads": "must add to the leaves' grads",
+    "value_equality_visited": "compares Values by their data",
+    "eq_without_hash": "unhashable",
     "add_assigns_grad": "accumulate with +=",
     "mul_assigns_grad": "accumulate with +=",
     "pow_assigns_grad": "accumulate with +=",
     "tanh_assigns_grad": "accumulate with +=",
     "log_assigns_grad": "accumulate with +=",
     "recursive_build_topo": "explicit stack",
+    "recursion_limit_raised": "sys.setrecursionlimit",
     "neuron_bias_not_added": "bias",
     "neuron_nonlin_ignored": "nonlin",
     "neuron_tanh_instead_of_relu": "relu",

@@ -4,6 +4,8 @@ Each oracle returns an :class:`~micrograd.program.Outcome` with the data and gra
 every node (``initial_grad`` all 0.0), where the grad of node i is the sum over roots
 r of d r / d node_i (0.0 for nodes no root depends on; a root that is a leaf gets 1.0).
 
+- :class:`ExactOracle` (``"exact"``): reverse mode in plain Python floats, no dependency:
+  the default judge;
 - :class:`TorchOracle` (``"torch"``): PyTorch autograd in float64;
 - :class:`JaxOracle` (``"jax"``): one compiled JAX interpreter, float64 (turns on
   ``jax_enable_x64`` for the process);
@@ -16,7 +18,7 @@ program on which a correct engine raises (``**`` with a node exponent, ``log`` o
 non-positive number, division by zero, ...) gives ``Outcome(error=Failure(...))``.
 
 Importing this package needs only numpy: torch and jax are imported when an oracle is
-created. ``get_oracle(name)`` explains how to install a missing one.
+created. ``get_oracle(name)`` explains how to install a missing one (:data:`INSTALL_HINT`).
 """
 
 from __future__ import annotations
@@ -26,8 +28,17 @@ import sys
 from typing import Callable, Dict, Optional
 
 from micrograd.oracles._common import Oracle, check_roots, engine_failure
+from micrograd.oracles._exact import ExactOracle, exact_outcome
 from micrograd.oracles._fd import FiniteDifferences
 from micrograd.oracles._jax import JaxOracle
+from micrograd.oracles._module import (
+    MODULE_ORACLES,
+    expected_module_outcome,
+    graph_module_outcome,
+    numpy_module_outcome,
+    relu_margin,
+    torch_module_outcome,
+)
 from micrograd.oracles._optim import (
     ADAMW_MISTAKES,
     CROSS_ENTROPY_MISTAKES,
@@ -40,8 +51,10 @@ from micrograd.oracles._optim import (
 from micrograd.oracles._torch import TorchOracle
 
 __all__ = [
+    "INSTALL_HINT",
     "ORACLE_NAMES",
     "Oracle",
+    "ExactOracle",
     "TorchOracle",
     "JaxOracle",
     "FiniteDifferences",
@@ -49,6 +62,14 @@ __all__ = [
     "oracle_skip_reason",
     "check_roots",
     "engine_failure",
+    "exact_outcome",
+    # module programs (Neuron, Layer, MLP)
+    "MODULE_ORACLES",
+    "expected_module_outcome",
+    "graph_module_outcome",
+    "numpy_module_outcome",
+    "relu_margin",
+    "torch_module_outcome",
     # cross-entropy and AdamW requests (micrograd.program._optim)
     "ADAMW_MISTAKES",
     "CROSS_ENTROPY_MISTAKES",
@@ -59,10 +80,13 @@ __all__ = [
     "torch_cross_entropy",
 ]
 
-#: every oracle's name, in the order of preference
-ORACLE_NAMES = ("torch", "jax", "fd")
+#: every oracle's name, in the order of preference: the exact one judges, the others cross-check it
+ORACLE_NAMES = ("exact", "torch", "jax", "fd")
+#: how to install the optional oracles: the kit is installed from a clone (it is not on PyPI)
+INSTALL_HINT = "pip install -e '.[oracles]' in a clone of the kit (or pip install torch jax)"
 
 _FACTORIES: Dict[str, Callable[[], Oracle]] = {
+    "exact": ExactOracle,
     "torch": TorchOracle,
     "jax": JaxOracle,
     "fd": FiniteDifferences,
@@ -75,7 +99,7 @@ def oracle_skip_reason(name: str) -> Optional[str]:
     _check_name(name)
     package = _PACKAGES.get(name)
     if package is not None and not _installed(package):
-        return f"{package} is not installed: pip install 'micrograd-kit[oracles]'"
+        return f"{package} is not installed: {INSTALL_HINT}"
     return None
 
 

@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Protocol, Seq
 
 from micrograd.program import Const, Failure, Op, Outcome, Program, node_name
 
-__all__ = ["Oracle", "ancestors", "check_roots", "engine_failure", "reaches_root"]
+__all__ = ["Oracle", "ancestors", "check_roots", "engine_failure", "reaches_root", "with_preset"]
 
 
 @runtime_checkable
@@ -46,6 +46,15 @@ def reaches_root(program: Program) -> List[bool]:
             for ref in program.ops[node - first_op].refs:
                 reach[ref] = True
     return reach
+
+
+def with_preset(program: Program, grad: Sequence[Optional[float]]) -> Tuple[Optional[float], ...]:
+    """``grad`` with the program's preset leaf grads added (an unknown grad stays unknown)."""
+    if not program.preset:
+        return tuple(grad)
+    return tuple(
+        g if g is None or i >= len(program.preset) else g + float(program.preset[i]) for i, g in enumerate(grad)
+    )
 
 
 def check_roots(program: Program) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from typing import List, Optional, Tuple
 
-from micrograd.oracles._common import check_roots, engine_failure, reaches_root
+from micrograd.oracles._common import check_roots, engine_failure, reaches_root, with_preset
 from micrograd.program import Outcome, Program, float_forward
 
 __all__ = ["FiniteDifferences"]
@@ -82,7 +82,7 @@ class FiniteDifferences:
                 grad.append(self._derivative(program, node, data[node], relu_inputs, kinks))
             else:
                 grad.append(None)
-        return Outcome(data=tuple(data), grad=tuple(grad), initial_grad=(0.0,) * program.size)
+        return Outcome(data=tuple(data), grad=with_preset(program, grad), initial_grad=(0.0,) * program.size)
 
     def _derivative(
         self, program: Program, node: int, value: float, relu_inputs: Tuple[int, ...], kinks: Tuple[bool, ...]
@@ -98,7 +98,7 @@ class FiniteDifferences:
                 raise _UnknownError from error
             if tuple(values[i] > 0 for i in relu_inputs) != kinks:
                 raise _UnknownError
-            result = math.fsum(values[r] for r in program.roots)
+            result = math.fsum(program.seed(k) * values[r] for k, r in enumerate(program.roots))
             if not math.isfinite(result):
                 raise _UnknownError
             return result

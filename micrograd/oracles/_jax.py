@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-import numpy as np
-
-from micrograd.oracles._common import check_roots, engine_failure, reaches_root
+from micrograd.oracles._common import check_roots, engine_failure, reaches_root, with_preset
 from micrograd.program import Const, Outcome, Program
 
 __all__ = ["JaxOracle", "bucket_size"]
@@ -78,17 +76,21 @@ class JaxOracle:
         failure = engine_failure(program)
         if failure is not None:
             return Outcome(error=failure)
+        import numpy as np  # with jax, not before: importing the oracles stays light
+
         arrays = encode(program)
         vals, grads = self._interpreter(*arrays)
         size = program.size
         data = tuple(float(x) for x in np.asarray(vals)[:size])
         grad: Tuple[Optional[float], ...] = tuple(float(g) for g in np.asarray(grads)[:size])
-        return Outcome(data=data, grad=grad, initial_grad=(0.0,) * size)
+        return Outcome(data=data, grad=with_preset(program, grad), initial_grad=(0.0,) * size)
 
 
-def encode(program: Program) -> Tuple[np.ndarray, ...]:
-    """The program as padded arrays: opcodes, operand indices, constants, which operands are constants,
-    which nodes some root depends on, and the root indicator."""
+def encode(program: Program) -> Tuple[Any, ...]:
+    """The program as padded NumPy arrays: opcodes, operand indices, constants, which operands are
+    constants, which nodes some root depends on, and the root indicator."""
+    import numpy as np
+
     n = bucket_size(program.size)
     opcode = np.zeros(n, dtype=np.int32)
     index = np.zeros((n, 2), dtype=np.int32)
@@ -108,7 +110,8 @@ def encode(program: Program) -> Tuple[np.ndarray, ...]:
             else:
                 index[node, k] = arg
                 is_const[node, k] = False
-    weight[list(program.roots)] = 1.0
+    for k, root in enumerate(program.roots):
+        weight[root] = program.seed(k)
     return opcode, index, const, is_const, reach, weight
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Tuple
 
-from micrograd.oracles._common import check_roots, engine_failure
+from micrograd.oracles._common import check_roots, engine_failure, with_preset
 from micrograd.program import Const, Outcome, Program
 
 __all__ = ["TorchOracle"]
@@ -40,10 +40,11 @@ class TorchOracle:
                 out.retain_grad()
                 nodes.append(out)
             if program.roots:
-                torch.stack([nodes[r] for r in program.roots]).sum().backward()
+                seeds = torch.tensor([program.seed(k) for k in range(len(program.roots))], dtype=torch.float64)
+                (torch.stack([nodes[r] for r in program.roots]) * seeds).sum().backward()
         data = tuple(float(v.detach()) for v in nodes)
         grad: Tuple[Optional[float], ...] = tuple(0.0 if v.grad is None else float(v.grad) for v in nodes)
-        return Outcome(data=data, grad=grad, initial_grad=(0.0,) * len(nodes))
+        return Outcome(data=data, grad=with_preset(program, grad), initial_grad=(0.0,) * len(nodes))
 
 
 def _apply(torch: Any, kind: str, args: List[Any]) -> Any:

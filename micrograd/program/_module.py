@@ -216,13 +216,11 @@ class ModuleProgram:
         is not a Value or a number, ends the run and becomes the outcome's ``error``
         (the steps done so far are kept).
         """
-        from micrograd.impl import ImplementationError
-
         try:
             value_class = impl.Value
             module_class = {"neuron": impl.Neuron, "layer": impl.Layer, "mlp": impl.MLP}[self.module]
-        except ImplementationError as error:
-            return ModuleOutcome(error=Failure("ImplementationError", str(error), "load"))
+        except Exception as error:  # noqa: BLE001 (micrograd.impl's ImplementationError: the files do not load)
+            return ModuleOutcome(error=Failure(type(error).__name__, str(error), "load"))
         return _Runner(self, value_class, module_class, tuple(impl.files)).run()
 
     # code

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, Optional, Tuple
 
-from micrograd.program._untrusted import as_float, as_floats, as_list, as_optional_int, as_str
+from micrograd.program._untrusted import as_float, as_floats, as_int, as_list, as_optional_int, as_str
 
 __all__ = ["Failure", "Outcome"]
 
@@ -15,7 +15,10 @@ class Failure:
     """An exception raised while an implementation ran a program.
 
     ``phase`` is ``"build"`` (computing node ``node``), ``"backward"`` (the call on
-    root ``node``) or ``"read"`` (data or grad of node ``node`` is not a number).
+    root ``node``), ``"rule"`` (the ``_backward`` of node ``node``, called by the kit's own
+    traversal; ``None`` for a node the implementation made inside an operation), ``"read"``
+    (data or grad of node ``node`` is not a number), ``"load"`` (the files do not load)
+    or ``"crash"`` (the process running it died).
     ``location`` is ``file:line in function`` of the last frame in the implementation's own files.
     """
 
@@ -36,13 +39,16 @@ class Outcome:
 
     ``initial_grad`` holds each node's grad before any backward() call (0 in a correct
     engine). A gradient of ``None`` means "not known" (a finite-difference estimate
-    that straddled a kink), never "zero".
+    that straddled a kink), never "zero". ``calls`` is set for a program the kit built
+    (``build="kit"``): for each root's backward pass, the nodes whose ``_backward`` ran, in
+    the order they ran (what ``backward()`` did, for diagnosis).
     """
 
     data: Tuple[float, ...] = ()
     grad: Tuple[Optional[float], ...] = ()
     initial_grad: Tuple[float, ...] = ()
     error: Optional[Failure] = None
+    calls: Tuple[Tuple[int, ...], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -69,4 +75,9 @@ class Outcome:
             grad=tuple(None if g is None else as_float(g) for g in as_list(data.get("grad", ()))),
             initial_grad=as_floats(data.get("initial_grad", ())),
             error=failure,
+            calls=tuple(tuple(as_int(i) for i in as_list(c))[:_MAX_CALLS] for c in as_list(data.get("calls", ()))),
         )
+
+
+#: the most ``_backward`` calls an outcome keeps per root (a runaway backward could make millions)
+_MAX_CALLS = 10_000

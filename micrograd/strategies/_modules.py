@@ -8,7 +8,8 @@ from typing import Optional, Sequence, Tuple
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from micrograd.program import ACTIONS, LOSSES, MODULES, ModuleProgram, relu_margin
+from micrograd.oracles import relu_margin
+from micrograd.program import ACTIONS, LOSSES, MODULES, ModuleProgram
 
 __all__ = ["module_programs"]
 

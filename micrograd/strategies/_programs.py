@@ -15,7 +15,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from micrograd.program import BINARY, OPS, UNARY, Const, Op, Program, float_forward, node_name
+from micrograd.program import BINARY, BUILDS, OPS, UNARY, Const, Op, Program, float_forward, node_name
 from micrograd.strategies._build import BOUND, Builder, Recipe
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "constants",
     "deep_programs",
     "leaf_values",
+    "local_programs",
     "programs",
     "relu_at_zero_programs",
     "root_scales",
@@ -74,6 +75,7 @@ def programs(
     constants: str = "right",
     seed_roots: bool = True,
     elements: Optional[st.SearchStrategy[float]] = None,
+    build: str = "student",
 ) -> st.SearchStrategy[Program]:
     """Programs with ``min_leaves``..``max_leaves`` leaves and up to ``max_ops`` operations of
     the kinds in ``ops`` (the first kind is the one shrinking prefers), plus one ``* c`` per root.
@@ -82,9 +84,12 @@ def programs(
     so the engine's grads are the sum over roots. ``constants`` says where plain numbers may
     appear in binary operations: ``"none"``, ``"right"`` (``a + 2``), ``"left"`` (``2 + a``,
     the reflected operators) or ``"both"``. ``seed_roots=False`` leaves roots unscaled.
-    ``elements`` draws leaf values (default :func:`leaf_values`).
+    ``elements`` draws leaf values (default :func:`leaf_values`). ``build="kit"`` makes every
+    operation node with the kit (only the implementation's ``backward()`` is tested).
     """
     _check_int("min_leaves", min_leaves, 1)
+    if build not in BUILDS:
+        raise InvalidArgument(f"build={build!r}; expected one of {', '.join(map(repr, BUILDS))}")
     _check_int("max_leaves", max_leaves, min_leaves, "min_leaves")
     _check_int("max_ops", max_ops, 0)
     _check_int("roots", roots, 1)
@@ -97,7 +102,7 @@ def programs(
         raise InvalidArgument(f"seed_roots=False needs 'add' in ops (a root with no operation is a + a), got {kinds}")
     if elements is not None and not isinstance(elements, st.SearchStrategy):
         raise InvalidArgument(f"elements={elements!r} must be a Hypothesis strategy of floats")
-    return _programs(
+    strategy = _programs(
         min_leaves=min_leaves,
         max_leaves=max_leaves,
         per_root=max(1, max_ops // roots) if max_ops else 0,
@@ -107,12 +112,93 @@ def programs(
         seed_roots=seed_roots,
         elements=_LEAVES if elements is None else elements,
     )
+    return strategy if build == "student" else strategy.map(_kit_built)
 
 
-def _recipes(kinds: Tuple[str, ...], constant_mode: str) -> st.SearchStrategy[Recipe]:
+def _kit_built(program: Program) -> Program:
+    return Program(program.leaves, program.ops, program.roots, build="kit")
+
+
+def local_programs(
+    *,
+    ops: Collection[str],
+    max_leaves: int = 3,
+    max_ops: int = 4,
+    constants: str = "right",
+    elements: Optional[st.SearchStrategy[float]] = None,
+) -> st.SearchStrategy[Program]:
+    """Programs that judge operations on their own: every node is used at most once (a forest of
+    trees, so whether ``_backward`` uses ``=`` or ``+=`` does not matter), every operation node no
+    other reads is a root, and the kit backpropagates (``backward="kit"``) from each root with a
+    drawn out.grad (never 1 nor near 0, so a rule ignoring out.grad cannot pass).
+
+    Only the kinds in ``ops`` appear (no ``* c`` root), so a property of ``relu`` needs nothing
+    but relu. ``constants`` and ``elements`` are as for :func:`programs`.
+    """
+    _check_int("max_leaves", max_leaves, 1)
+    _check_int("max_ops", max_ops, 1)
+    kinds = _check_ops(ops)
+    if constants not in _CONSTANT_MODES:
+        raise InvalidArgument(f"constants={constants!r}; expected one of {', '.join(map(repr, _CONSTANT_MODES))}")
+    if elements is not None and not isinstance(elements, st.SearchStrategy):
+        raise InvalidArgument(f"elements={elements!r} must be a Hypothesis strategy of floats")
+    return _local(max_leaves, max_ops, kinds, _recipes(kinds, constants, reuse=False),
+                  _LEAVES if elements is None else elements)
+
+
+@st.composite
+def _local(draw: Any, max_leaves: int, max_ops: int, kinds: Tuple[str, ...], recipes: st.SearchStrategy[Recipe],
+           elements: st.SearchStrategy[float]) -> Program:
+    leaves = tuple(draw(st.lists(elements, min_size=1, max_size=max_leaves)))
+    builder = Builder(leaves)
+    free: List[int] = list(range(len(leaves)))  # nodes no operation reads yet
+    for recipe in draw(st.lists(recipes, min_size=1, max_size=max_ops)):
+        node = _place_once(builder, recipe, free)
+        if node is not None:
+            free.append(node)
+    first_op = len(leaves)
+    roots = [n for n in free if n >= first_op]
+    if not roots:  # nothing fitted: the simplest operation of the first kind on a leaf, if it is safe
+        op = Op(kinds[0], (0,)) if kinds[0] in UNARY else Op(kinds[0], (0, Const(2 if kinds[0] == "pow" else 2.0)))
+        node = builder.try_op(op)
+        roots = [node] if node is not None else [0]
+    seeds = tuple(draw(_ROOT_SCALES) for _ in roots)
+    program = Program(builder.leaves, tuple(builder.ops), tuple(roots), backward="kit", seeds=seeds)
+    float_forward(program)  # valid Python arithmetic, by construction
+    return program
+
+
+def _place_once(builder: Builder, recipe: Recipe, free: List[int]) -> Optional[int]:
+    """Place ``recipe`` on nodes of ``free`` that no operation reads yet (two different ones for a
+    binary operation on nodes), removing them from ``free``; None if no placement is safe."""
+    n = len(free)
+    binary_nodes = recipe.kind in BINARY and recipe.kind != "pow" and recipe.const is None
+    if binary_nodes and n < 2:
+        return None
+    start = n - 1 - recipe.first % n
+    for step in range(n):
+        a = free[(start - step) % n]
+        if binary_nodes:
+            others = [x for x in free if x != a]
+            b = others[-1 - (recipe.second or 0) % len(others)]
+            op = Op(recipe.kind, (a, b))
+        elif recipe.kind in UNARY:
+            op = Op(recipe.kind, (a,))
+        else:
+            const = recipe.const if recipe.const is not None else Const(2.0)
+            op = Op(recipe.kind, (const, a) if recipe.const_left else (a, const))
+        node = builder.try_op(op)
+        if node is not None:
+            for used in op.refs:
+                free.remove(used)
+            return node
+    return None
+
+
+def _recipes(kinds: Tuple[str, ...], constant_mode: str, *, reuse: bool = True) -> st.SearchStrategy[Recipe]:
     # offsets: mostly the newest few nodes (chains, diamonds), sometimes any node
     offsets = st.one_of(st.integers(0, 2), st.integers(0, 31))
-    modes = st.sampled_from(("same", "node") + (("const",) if constant_mode != "none" else ()))
+    modes = st.sampled_from((("same",) if reuse else ()) + ("node",) + (("const",) if constant_mode != "none" else ()))
     kind_strategy = st.sampled_from(kinds)
     exponents = st.sampled_from(EXPONENTS)
 
@@ -293,62 +379,39 @@ def _deep(
     return program
 
 
-def relu_at_zero_programs(*, max_ops: int = 4) -> st.SearchStrategy[Program]:
-    """Programs where relu's input is exactly 0 (a leaf 0.0, ``a - a`` or ``a * 0``), where
-    relu'(0) = 0 as in PyTorch; more relus, additions and products may follow."""
-    _check_int("max_ops", max_ops, 0)
+def relu_at_zero_programs(*, max_ops: int = 3) -> st.SearchStrategy[Program]:
+    """Programs judging relu'(0) = 0 (as in PyTorch) on its own: a leaf 0.0 goes through relu,
+    other leaves may go through relu too, and the kit backpropagates from every relu with a
+    drawn out.grad (``backward="kit"``): the zero leaf must end with grad 0."""
+    _check_int("max_ops", max_ops, 1)
     return _relu_zero(max_ops)
 
 
 @st.composite
 def _relu_zero(draw: Any, max_ops: int) -> Program:
-    source = draw(_ZERO_SOURCES)
-    others = draw(st.lists(_LEAVES, min_size=1, max_size=3))
-    if source == "leaf":
-        position = draw(st.integers(0, len(others)))
-        leaves = (*others[:position], 0.0, *others[position:])
-        prefix: Tuple[Op, ...] = (Op("relu", (position,)),)
-    elif source == "a - a":
-        leaves = tuple(others)
-        prefix = (Op("sub", (0, 0)), Op("relu", (len(leaves),)))
-    else:
-        leaves = tuple(others)
-        prefix = (Op("mul", (0, Const(0))), Op("relu", (len(leaves),)))
-    return draw(
-        _programs(
-            min_leaves=len(leaves),
-            max_leaves=len(leaves),
-            per_root=max_ops,
-            kinds=_RELU_KINDS,
-            recipes=_RELU_RECIPES,
-            roots=1,
-            seed_roots=True,
-            elements=st.nothing(),
-            relu_zero=True,
-            prefix=prefix,
-            fixed=leaves,
-        )
-    )
+    others = draw(st.lists(_NONZERO, max_size=max_ops - 1))
+    position = draw(st.integers(0, len(others)))
+    leaves = (*others[:position], 0.0, *others[position:])
+    ops = tuple(Op("relu", (i,)) for i in range(len(leaves)))
+    roots = tuple(range(len(leaves), 2 * len(leaves)))
+    seeds = tuple(draw(_ROOT_SCALES) for _ in roots)
+    return Program(leaves, ops, roots, backward="kit", seeds=seeds)
 
 
 def value_exponent_programs() -> st.SearchStrategy[Program]:
-    """Programs that raise a node to a node's power (``a ** b``), which a correct engine
-    rejects with TypeError while building that node."""
-    return _value_exponent(programs(max_leaves=2, max_ops=2, ops=("add", "mul"), seed_roots=False))
+    """``a ** b`` with Value operands (``a ** a`` too) and positive leaves, judged on its own (the
+    kit backpropagates with a drawn out.grad): a correct engine either raises while computing it
+    (micrograd supports only number exponents) or differentiates both operands."""
+    return _value_exponent()
 
 
 @st.composite
-def _value_exponent(draw: Any, bases: st.SearchStrategy[Program]) -> Program:
-    base = draw(bases)
-    builder = Builder(base.leaves)
-    for op in base.ops:
-        builder.ops.append(op)
-    x = draw(st.integers(0, base.size - 1))
-    y = draw(st.integers(0, base.size - 1))
-    builder.ops.append(Op("pow", (x, y)))
-    node = base.size
-    builder.ops.append(Op("mul", (node, Const(draw(_ROOT_SCALES)))))  # never computed: ** raises first
-    return builder.program([node + 1])
+def _value_exponent(draw: Any) -> Program:
+    leaves = tuple(draw(st.lists(_POSITIVE, min_size=1, max_size=2)))
+    base = draw(st.integers(0, len(leaves) - 1))
+    exponent = draw(st.integers(0, len(leaves) - 1))
+    op = Op("pow", (base, exponent))
+    return Program(leaves, (op,), (len(leaves),), backward="kit", seeds=(draw(_ROOT_SCALES),))
 
 
 def _check_int(name: str, value: Any, minimum: int, minimum_name: str = "") -> None:
@@ -382,6 +445,5 @@ _CONSTANTS = constants()
 _DIVISORS = _CONSTANTS.map(lambda c: c if abs(c) >= 0.25 else 2.0)
 _ROOT_SCALES = root_scales()
 _LEAVES = leaf_values()
-_RELU_KINDS = ("relu", "add", "mul")
-_RELU_RECIPES = _recipes(_RELU_KINDS, "right")
-_ZERO_SOURCES = st.sampled_from(("leaf", "a - a", "a * 0"))
+_POSITIVE = leaf_values(min_value=0.5, max_value=2.0)
+_NONZERO = _LEAVES.filter(lambda x: abs(x) >= 0.1)

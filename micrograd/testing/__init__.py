@@ -6,6 +6,9 @@ Loaded by ``tests/conftest.py`` and by ``micrograd check``. Profiles (choose wit
 - ``dev``: fast, random, with the example database;
 - ``ci``: derandomized, no deadline, no database, print blob (Hypothesis's own ``ci``
   settings, which this replaces, plus our example count);
+- ``student``: ``ci`` with 30 examples per property: what ``micrograd check`` runs by
+  default, so that a first check is a few seconds (every property's first examples are small
+  programs that catch the catalogued bugs: ``micrograd mutants --profile student``);
 - ``grading``: derandomized, more examples, a fixed budget, no database.
 """
 
@@ -20,6 +23,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from micrograd.impl import Evaluator, LocalEvaluator, reference_dir
 from micrograd.testing._collect import Property, PropertyResult, SpecCollectionError, collect_properties, run_property
+from micrograd.testing._replay import ReplayCache, cache_dir
 from micrograd.verdict import exercise
 
 __all__ = [
@@ -30,6 +34,8 @@ __all__ = [
     "set_evaluator",
     "Property",
     "PropertyResult",
+    "ReplayCache",
+    "cache_dir",
     "SpecCollectionError",
     "collect_properties",
     "run_property",
@@ -40,6 +46,14 @@ PROFILES = {
     "dev": dict(max_examples=50, deadline=None),
     "ci": dict(
         max_examples=100,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    ),
+    "student": dict(
+        max_examples=30,
         derandomize=True,
         deadline=None,
         database=None,
@@ -94,14 +108,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "exercise(name): the exercise a spec property checks (a key of micrograd.verdict.EXERCISES)"
     )
+    config.addinivalue_line(
+        "markers", "needs(*names): the exercises a spec property uses (default: those its exercise needs)"
+    )
 
 
 def pytest_collection_modifyitems(items: list) -> None:
     """Reject a misspelled exercise marker at collection, naming the test."""
     for item in items:
-        for marker in item.iter_markers("exercise"):
+        for marker in [*item.iter_markers("exercise"), *item.iter_markers("needs")]:
             try:
-                exercise(*marker.args)
+                for name in marker.args if marker.name == "needs" else marker.args[:1] or [None]:
+                    exercise(name)
             except (ValueError, TypeError) as error:
                 raise pytest.UsageError(f"{item.nodeid}: {error}") from None
 

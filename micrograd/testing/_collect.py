@@ -36,6 +36,7 @@ from hypothesis.reporting import with_reporter
 from hypothesis.statistics import collector
 
 from micrograd import _paths
+from micrograd.testing._replay import ReplayCache
 from micrograd.verdict import EXERCISES, SpecFailure, exercise
 
 __all__ = [
@@ -70,6 +71,8 @@ class Property:
     ``skip``/``skipif`` mark whose condition holds, else None; ``oracles`` names the
     only oracles that may judge it (from ``@pytest.mark.parametrize("oracle", [...],
     indirect=True)``, e.g. relu'(0), which finite differences cannot see), else None.
+    ``needs`` names the exercises whose methods it uses: its ``@pytest.mark.needs(...)`` mark
+    (``needs()`` for a property that judges its exercise on its own), else its exercise's needs.
     """
 
     name: str
@@ -79,6 +82,7 @@ class Property:
     needs_oracle: bool
     skip: Optional[str] = None
     oracles: Optional[Tuple[str, ...]] = None
+    needs: Tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -254,7 +258,7 @@ def _properties_of(module: types.ModuleType, file: Path) -> List[Property]:
         if len(set(names)) > 1:
             raise SpecCollectionError(f"{where} has several exercise marks {names}; give it one")
         try:
-            exercise(names[0])
+            needs = _needs(marks, exercise(names[0]).needs)
         except (ValueError, TypeError) as error:
             raise SpecCollectionError(f"{where}: {error}") from None
         arguments = _arguments(function)
@@ -273,9 +277,18 @@ def _properties_of(module: types.ModuleType, file: Path) -> List[Property]:
                 needs_oracle="oracle" in arguments,
                 skip=_skip_reason(marks),
                 oracles=_oracle_names(marks),
+                needs=needs,
             )
         )
     return found
+
+
+def _needs(marks: Sequence[Any], default: Tuple[str, ...]) -> Tuple[str, ...]:
+    """The exercises of a ``needs(...)`` mark (each checked), else ``default``."""
+    for mark in marks:
+        if mark.name == "needs":
+            return tuple(exercise(name).name for name in mark.args)
+    return default
 
 
 def _arguments(function: Callable[..., Any]) -> Tuple[str, ...]:
@@ -314,7 +327,8 @@ class PropertyTimeout(BaseException):  # a BaseException, like KeyboardInterrupt
     """Raised in the main thread when a property exceeds its time limit."""
 
 
-def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Optional[float] = None) -> PropertyResult:
+def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Optional[float] = None,
+                 replay: Optional[ReplayCache] = None) -> PropertyResult:
     """Run ``prop`` against ``impl`` (an Evaluator) and ``oracle``; never raises for what they do.
 
     ``failed`` carries the SpecFailure the property raised (the first, if Hypothesis
@@ -322,6 +336,10 @@ def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Opti
     Hypothesis giving up); ``timeout`` that it ran longer than ``timeout`` seconds.
     The limit uses SIGALRM, so it applies only in the main thread on Unix; elsewhere
     the property runs unlimited. KeyboardInterrupt propagates.
+
+    With ``replay``, the examples recorded by an earlier passing run (under the same
+    derandomized profile) run first, without Hypothesis; only if one fails does Hypothesis
+    run, to find and shrink the failure. A passing Hypothesis run is recorded there.
     """
     if timeout is not None and not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
@@ -331,14 +349,14 @@ def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Opti
     if prop.needs_oracle and oracle is None:
         return PropertyResult(prop, "error", 0.0, message=f"{prop.id} needs an oracle and none was given")
     if prop.needs_oracle and prop.oracles is not None and getattr(oracle, "name", None) not in prop.oracles:
-        only = " or ".join(prop.oracles)
-        return PropertyResult(prop, "skipped", 0.0, message=f"only the {only} oracle can judge it (none installed)")
+        return PropertyResult(prop, "skipped", 0.0, message=_missing_oracles(prop.oracles))
     kwargs = {"impl": impl, "oracle": oracle} if prop.needs_oracle else {"impl": impl}
     report: List[str] = []
     stats: List[Dict[str, Any]] = []
     output = io.StringIO()
     caught: List[warnings.WarningMessage] = []
     status, failure, message = "passed", None, ""
+    examples_run: Optional[int] = None
     try:
         with contextlib.ExitStack() as stack:
             stack.enter_context(with_reporter(lambda value: report.append(str(value))))
@@ -348,7 +366,15 @@ def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Opti
             caught = stack.enter_context(warnings.catch_warnings(record=True))
             warnings.simplefilter("always")
             stack.enter_context(_time_limit(timeout))
-            prop.function(**kwargs)
+            replayed, replay_error = _replay(prop, kwargs, replay)
+            if replayed is not None:
+                examples_run = replayed
+            elif replay_error is not None and _a_stub(replay_error):  # every example stops at the stub:
+                raise replay_error  # shrinking would show nothing more
+            else:
+                _run_recording(prop, kwargs, replay if replay_error is None else None)
+                if replay_error is not None:  # Hypothesis did not meet the failing example again: report it
+                    raise replay_error
     except PropertyTimeout as stopped:
         status, message = "timeout", f"took longer than {timeout:g} s (an infinite loop?){_where(stopped)}"
     except pytest.skip.Exception as skipped:
@@ -369,10 +395,68 @@ def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Opti
         time.perf_counter() - start,
         failure=failure,
         message=message,
-        examples=_examples(stats),
+        examples=examples_run if examples_run is not None else _examples(stats),
         report="\n".join(report)[:_KEEP_CHARS],
         output=output.getvalue()[:_KEEP_CHARS],
     )
+
+
+def _missing_oracles(names: Sequence[str]) -> str:
+    """Why a property only ``names`` may judge was skipped, with the command that installs one."""
+    from micrograd.oracles import ORACLE_NAMES, oracle_skip_reason
+
+    only = " or ".join(names)
+    reasons = [oracle_skip_reason(n) for n in names if n in ORACLE_NAMES]
+    why = next((r for r in reasons if r), "none installed")
+    return f"only the {only} oracle can judge it ({why})"
+
+
+def _replay(prop: Property, kwargs: Dict[str, Any],
+            replay: Optional[ReplayCache]) -> Tuple[Optional[int], Optional[BaseException]]:
+    """Run the recorded examples of ``prop``: (how many, None) if all passed; (None, None) if there
+    are none; (None, the failure) if one failed (Hypothesis must then run: it reaches the same
+    failure first and shrinks it)."""
+    hypothesis_test = getattr(prop.function, "hypothesis", None)
+    recorded = replay.get(prop) if replay is not None and hypothesis_test is not None else None
+    if recorded is None or hypothesis_test is None:
+        return None, None
+    inner = hypothesis_test.inner_test
+    try:
+        for example in recorded:
+            inner(**kwargs, **example)
+    except (PropertyTimeout, KeyboardInterrupt, pytest.skip.Exception):
+        raise
+    except BaseException as error:  # noqa: BLE001 (any failure: Hypothesis runs and reports it properly)
+        return None, error
+    return len(recorded), None
+
+
+def _a_stub(error: Optional[BaseException]) -> bool:
+    """Is ``error`` a SpecFailure because the implementation raised NotImplementedError (a stub)?"""
+    raised = getattr(error, "failure", None) if isinstance(error, SpecFailure) else None
+    return raised is not None and raised.type == "NotImplementedError"
+
+
+def _run_recording(prop: Property, kwargs: Dict[str, Any], replay: Optional[ReplayCache]) -> None:
+    """Run ``prop`` under Hypothesis; if it passes, record the examples it ran in ``replay``."""
+    hypothesis_test = getattr(prop.function, "hypothesis", None)
+    if replay is None or not replay.usable or hypothesis_test is None:
+        prop.function(**kwargs)
+        return
+    inner = hypothesis_test.inner_test
+    examples: List[Dict[str, Any]] = []
+
+    def recording(*args: Any, **given: Any) -> Any:
+        result = inner(*args, **given)
+        examples.append({k: v for k, v in given.items() if k not in kwargs})
+        return result
+
+    hypothesis_test.inner_test = recording
+    try:
+        prop.function(**kwargs)
+    finally:
+        hypothesis_test.inner_test = inner
+    replay.put(prop, examples)
 
 
 @contextlib.contextmanager

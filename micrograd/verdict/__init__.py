@@ -4,6 +4,7 @@ from micrograd.verdict._compare import (
     EXACT,
     FINITE_DIFFERENCES,
     HINTS,
+    ORACLE_TITLES,
     REFINE_AGREEMENT,
     RULES,
     TOLERANCES,
@@ -14,8 +15,32 @@ from micrograd.verdict._compare import (
     refine_finite_differences,
     tolerance_for,
 )
-from micrograd.verdict._exercises import EXERCISES, Exercise, exercise
+from micrograd.verdict._exercises import (
+    EXERCISES,
+    Exercise,
+    exercise,
+    exercise_of_method,
+    prerequisites,
+    stub_method,
+)
 from micrograd.verdict._failure import Row, SpecFailure
+from micrograd.verdict._module_check import Mismatch, check_module_program, compare_module_outcomes, parameter_name
+from micrograd.verdict._optim import (
+    ADAMW_HINTS,
+    CROSS_ENTROPY_HINTS,
+    check_adamw_program,
+    check_cross_entropy_program,
+)
+from micrograd.verdict._probes import (
+    ACCUMULATION_PROBES,
+    BACKWARD_PROBES,
+    DEEP_PROBE,
+    check_accumulation,
+    check_backward_probes,
+    check_deep_chain,
+    check_value_class,
+    check_value_exponent,
+)
 
 __all__ = [
     "EXERCISES",
@@ -23,9 +48,13 @@ __all__ = [
     "Row",
     "SpecFailure",
     "exercise",
+    "exercise_of_method",
+    "prerequisites",
+    "stub_method",
     "EXACT",
     "FINITE_DIFFERENCES",
     "HINTS",
+    "ORACLE_TITLES",
     "REFINE_AGREEMENT",
     "RULES",
     "TOLERANCES",
@@ -35,4 +64,23 @@ __all__ = [
     "method_name",
     "refine_finite_differences",
     "tolerance_for",
+    # module programs
+    "Mismatch",
+    "check_module_program",
+    "compare_module_outcomes",
+    "parameter_name",
+    # the LLM101n exercises: cross-entropy and AdamW
+    "ADAMW_HINTS",
+    "CROSS_ENTROPY_HINTS",
+    "check_adamw_program",
+    "check_cross_entropy_program",
+    # checks of one part on its own
+    "ACCUMULATION_PROBES",
+    "BACKWARD_PROBES",
+    "DEEP_PROBE",
+    "check_accumulation",
+    "check_backward_probes",
+    "check_deep_chain",
+    "check_value_class",
+    "check_value_exponent",
 ]

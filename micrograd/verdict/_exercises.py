@@ -1,50 +1,89 @@
-"""The exercises of the course, in the order students meet them."""
+"""The exercises of the course, in the order students meet them, and what each one builds on.
+
+``needs`` is the dependency graph: an exercise's checks use the methods of the exercises it
+needs (``a - b`` is ``a + (-b)``, and ``-b`` is ``b * -1``; every nn exercise runs the engine).
+``micrograd check`` checks them in this order; when a needed exercise is not passing, the
+checks that need it are *blocked by* it instead of failing with a hint of their own. Every
+exercise comes after all it needs, so EXERCISES order is a dependency order.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Dict
+from typing import Dict, List, Optional, Tuple
 
-__all__ = ["EXERCISES", "Exercise", "exercise"]
+__all__ = ["EXERCISES", "Exercise", "exercise", "exercise_of_method", "prerequisites", "stub_method"]
 
 
 @dataclass(frozen=True)
 class Exercise:
-    """One unit of student work: ``name`` is the key used by markers, rubrics and reports."""
+    """One unit of student work: ``name`` is the key used by markers, rubrics and reports.
+
+    ``needs`` names the exercises whose methods its checks use (checked first); ``methods``
+    the qualified names of the methods a student writes for it (``Value.__add__``).
+    """
 
     name: str
     title: str
     file: str
     functions: str
+    needs: Tuple[str, ...] = ()
+    methods: Tuple[str, ...] = ()
 
+
+_ENGINE_OPS = ("add", "mul", "pow", "neg_sub", "div", "relu")
 
 EXERCISES: Dict[str, Exercise] = {
     e.name: e
     for e in [
-        Exercise("add", "addition", "engine.py", "Value.__add__"),
-        Exercise("mul", "multiplication", "engine.py", "Value.__mul__"),
-        Exercise("pow", "power", "engine.py", "Value.__pow__"),
-        Exercise("neg_sub", "negation and subtraction", "engine.py", "Value.__neg__, Value.__sub__"),
-        Exercise("div", "division", "engine.py", "Value.__truediv__"),
-        Exercise("reflected", "reflected operators", "engine.py",
-                 "Value.__radd__, __rsub__, __rmul__, __rtruediv__"),
-        Exercise("relu", "relu", "engine.py", "Value.relu"),
-        Exercise("tanh", "tanh", "engine.py", "Value.tanh"),
-        Exercise("exp", "exp", "engine.py", "Value.exp"),
-        Exercise("log", "log", "engine.py", "Value.log"),
-        Exercise("backward", "backward and topological order", "engine.py", "Value.backward"),
-        Exercise("accumulation", "accumulation through reuse", "engine.py", "every _backward (+=)"),
-        Exercise("deep", "deep graphs", "engine.py", "Value.backward (no recursion)"),
-        Exercise("neuron", "Neuron", "nn.py", "Neuron.__call__"),
-        Exercise("layer", "Layer", "nn.py", "Layer.__call__"),
-        Exercise("mlp", "MLP", "nn.py", "MLP.__call__"),
-        Exercise("parameters", "parameters order", "nn.py", "Neuron/Layer/MLP.parameters"),
-        Exercise("zero_grad", "zero_grad", "nn.py", "Module.zero_grad"),
-        Exercise("training", "a training step", "nn.py", "the whole MLP, trained with SGD"),
-        Exercise("cross_entropy", "cross-entropy loss", "nn.py", "cross_entropy"),
-        Exercise("adamw", "AdamW optimizer", "nn.py", "AdamW.step"),
+        Exercise("add", "addition", "engine.py", "Value.__add__", (), ("Value.__add__",)),
+        Exercise("mul", "multiplication", "engine.py", "Value.__mul__", (), ("Value.__mul__",)),
+        Exercise("pow", "power", "engine.py", "Value.__pow__", (), ("Value.__pow__",)),
+        Exercise("neg_sub", "negation and subtraction", "engine.py", "Value.__neg__, Value.__sub__",
+                 ("add", "mul"), ("Value.__neg__", "Value.__sub__")),
+        Exercise("div", "division", "engine.py", "Value.__truediv__", ("mul", "pow"), ("Value.__truediv__",)),
+        Exercise("reflected", "reflected operators", "engine.py", "Value.__radd__, __rsub__, __rmul__, __rtruediv__",
+                 ("add", "mul", "pow", "neg_sub"),
+                 ("Value.__radd__", "Value.__rsub__", "Value.__rmul__", "Value.__rtruediv__")),
+        Exercise("relu", "relu", "engine.py", "Value.relu", (), ("Value.relu",)),
+        Exercise("tanh", "tanh", "engine.py", "Value.tanh", (), ("Value.tanh",)),
+        Exercise("exp", "exp", "engine.py", "Value.exp", (), ("Value.exp",)),
+        Exercise("log", "log", "engine.py", "Value.log", (), ("Value.log",)),
+        Exercise("backward", "backward and topological order", "engine.py", "Value.backward", (),
+                 ("Value.backward",)),
+        Exercise("accumulation", "accumulation through reuse", "engine.py", "every _backward (+=)",
+                 ("backward", *_ENGINE_OPS)),
+        Exercise("deep", "deep graphs", "engine.py", "Value.backward without recursion",
+                 ("backward", "accumulation", "add", "mul", "neg_sub")),
+        Exercise("neuron", "Neuron", "nn.py", "Neuron.__call__", ("add", "mul", "relu", "backward", "accumulation"),
+                 ("Neuron.__call__",)),
+        Exercise("layer", "Layer", "nn.py", "Layer.__call__", ("neuron",), ("Layer.__call__",)),
+        Exercise("mlp", "MLP", "nn.py", "MLP.__call__", ("layer",), ("MLP.__call__",)),
+        Exercise("parameters", "parameters order", "nn.py", "Neuron/Layer/MLP.parameters", (),
+                 ("Neuron.parameters", "Layer.parameters", "MLP.parameters")),
+        Exercise("zero_grad", "zero_grad", "nn.py", "Module.zero_grad", ("mlp", "parameters"), ("Module.zero_grad",)),
+        Exercise("training", "a training step", "nn.py", "the whole MLP, trained with SGD",
+                 ("mlp", "parameters", "zero_grad")),
+        # LLM101n's loss and optimizer: cross_entropy runs on the student's Values; AdamW.step only
+        # reads p.grad and writes p.data
+        Exercise("cross_entropy", "cross-entropy loss", "nn.py", "cross_entropy",
+                 ("exp", "log", "div", "neg_sub", "reflected", "backward", "accumulation"), ("cross_entropy",)),
+        Exercise("adamw", "AdamW optimizer", "nn.py", "AdamW.step", (), ("AdamW.step",)),
     ]
 }
+
+
+def _check_order(exercises: Dict[str, Exercise]) -> None:
+    seen: List[str] = []
+    for e in exercises.values():
+        for need in e.needs:
+            if need not in seen:
+                raise ValueError(f"exercise {e.name!r} needs {need!r}, which must come before it in EXERCISES")
+        seen.append(e.name)
+
+
+_check_order(EXERCISES)
 
 
 def exercise(name: str) -> Exercise:
@@ -53,3 +92,46 @@ def exercise(name: str) -> Exercise:
         return EXERCISES[name]
     except KeyError:
         raise ValueError(f"unknown exercise {name!r}; expected one of {', '.join(EXERCISES)}") from None
+
+
+def prerequisites(name: str) -> Tuple[str, ...]:
+    """Every exercise ``name`` builds on, directly or not, in EXERCISES order."""
+    wanted = set()
+    stack = list(exercise(name).needs)
+    while stack:
+        need = stack.pop()
+        if need not in wanted:
+            wanted.add(need)
+            stack.extend(EXERCISES[need].needs)
+    return tuple(n for n in EXERCISES if n in wanted)
+
+
+#: the stubs ``micrograd assign`` writes start their message with the method's qualified name
+_QUALNAME = re.compile(r"^\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*:")
+_LOCATION = re.compile(r"^(\w+)\.py:\d+ in (\w+)$")
+
+
+def stub_method(message: str, location: str = "") -> Optional[str]:
+    """The method a NotImplementedError came from: the qualified name its message starts with
+    (``Value.__add__: ...``, as the generated stubs say), else the function of its ``location``
+    (``engine.py:57 in __neg__`` is ``Value.__neg__``), or None if neither says."""
+    match = _QUALNAME.match(message or "")
+    if match and exercise_of_method(match.group(1)) is not None:
+        return match.group(1)
+    where = _LOCATION.match(location or "")
+    if where is None:
+        return None
+    file, function = where.groups()
+    if file == "engine":
+        return f"Value.{function}"
+    candidates = [m for e in EXERCISES.values() if e.file == "nn.py" for m in e.methods
+                  if m == function or m.endswith("." + function)]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def exercise_of_method(method: str) -> Optional[str]:
+    """The exercise whose student-written methods include ``method`` (``Value.__neg__`` is neg_sub)."""
+    for e in EXERCISES.values():
+        if method in e.methods:
+            return e.name
+    return None

@@ -73,6 +73,7 @@ def test_not_started_exercises_point_to_the_next_stub():
     data = json.loads(render_json(report))
     assert data["exercises"][0]["stub"] == "Value.__add__"
     assert data["exercises"][1]["properties"] == [
-        {"property": "test_mul::test_it", "name": "test_it", "exercise": "mul", "status": "not_run", "failure": None}
+        {"property": "test_mul::test_it", "name": "test_it", "exercise": "mul", "status": "not run", "duration": 0.0,
+         "examples": None, "message": "", "failure": None}
     ]
     assert (data["ok"], data["passing"], data["total"]) == (False, 0, 2)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Sequence, Set
+from typing import Any, List, Optional, Sequence, Set
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from micrograd.impl import LocalEvaluator, reference_dir
-from micrograd.oracles import FiniteDifferences, Oracle, get_oracle, oracle_skip_reason
+from micrograd.oracles import INSTALL_HINT, FiniteDifferences, Oracle, get_oracle, oracle_skip_reason
 from micrograd.program import BINARY, UNARY, Const, Op, Outcome, Program
 
 EXPONENTS = (0, 1, 2, 3, -1, -2, 0.5, 1.5, 2.0, -0.5)
@@ -80,10 +80,25 @@ def _compatible_roots(program: Program, candidates: Sequence[int]) -> List[int]:
 
 @pytest.fixture(scope="module")
 def exact() -> List[Oracle]:
-    usable = [name for name in ("torch", "jax") if oracle_skip_reason(name) is None]
-    if not usable:
-        pytest.skip("neither torch nor jax is installed: pip install 'micrograd-kit[oracles]'")
-    return [get_oracle(name) for name in usable]
+    """The exact oracles installed: the pure-Python one always, torch and JAX when installed."""
+    return [get_oracle(name) for name in ("exact", "torch", "jax") if oracle_skip_reason(name) is None]
+
+
+@given(programs(), st.data())
+def test_the_exact_oracle_agrees_with_torch_and_jax_with_seeds_and_preset(program: Program, data: Any) -> None:
+    others = [get_oracle(name) for name in ("torch", "jax") if oracle_skip_reason(name) is None]
+    if not others:
+        pytest.skip(f"neither torch nor jax is installed: {INSTALL_HINT}")
+    seeds = tuple(data.draw(st.sampled_from((2.0, -1.5, 0.5))) for _ in program.roots)
+    preset = tuple(data.draw(st.sampled_from((0.0, 0.25, -3.0))) for _ in program.leaves)
+    program = Program(program.leaves, program.ops, program.roots, backward="kit", seeds=seeds, preset=preset)
+    expected = get_oracle("exact").evaluate(program)
+    for oracle in others:
+        got = oracle.evaluate(program)
+        assert _same_error(got, expected), (oracle.name, got.error, expected.error)
+        if expected.ok:
+            assert all(_close(x, y, 1e-12, 1e-12) for x, y in zip(got.data, expected.data)), oracle.name
+            assert all(_close(g, h, 1e-9, 1e-12) for g, h in zip(got.grad, expected.grad)), oracle.name
 
 
 REFERENCE = LocalEvaluator(reference_dir())

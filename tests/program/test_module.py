@@ -13,20 +13,17 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from micrograd.impl import LocalEvaluator, exercises_dir, reference_dir
-from micrograd.oracles import get_oracle, oracle_skip_reason
-from micrograd.program import (
-    ModuleOutcome,
-    ModuleProgram,
-    check_module_program,
-    compare_module_outcomes,
+from micrograd.oracles import (
+    get_oracle,
     graph_module_outcome,
     numpy_module_outcome,
-    parameter_name,
+    oracle_skip_reason,
     relu_margin,
     torch_module_outcome,
 )
+from micrograd.program import ModuleOutcome, ModuleProgram
 from micrograd.strategies import module_programs
-from micrograd.verdict import SpecFailure
+from micrograd.verdict import SpecFailure, check_module_program, compare_module_outcomes, parameter_name
 
 REFERENCE = LocalEvaluator(reference_dir())
 
@@ -313,7 +310,7 @@ def test_check_reports_a_wrong_module_with_code_rows_and_hint(tmp_path: Path):
                              hint="no relu at the end")
     failure = info.value
     assert failure.exercise == "mlp" and failure.failure is None
-    assert failure.summary == "MLP(2, [2, 1]): it is linear, but it does not"
+    assert failure.summary == "MLP(2, [2, 1]): it is linear, but it does not (checked against the NumPy model)"
     # the second forward pass (action 3) follows one SGD step
     assert failure.rows == [
         ("after action 0 (forward): output 0 for x0", "-1", "0"),

@@ -15,19 +15,21 @@ from hypothesis import given, settings
 from micrograd.impl import LocalEvaluator, load_implementation, reference_dir
 from micrograd.oracles import exact_adamw, exact_cross_entropy
 from micrograd.program import (
-    ADAMW_HINTS,
-    CROSS_ENTROPY_HINTS,
     AdamWOutcome,
     AdamWProgram,
     AdamWStep,
     CrossEntropyOutcome,
     CrossEntropyProgram,
     Failure,
+)
+from micrograd.strategies import adamw_programs, cross_entropy_programs
+from micrograd.verdict import (
+    ADAMW_HINTS,
+    CROSS_ENTROPY_HINTS,
+    SpecFailure,
     check_adamw_program,
     check_cross_entropy_program,
 )
-from micrograd.strategies import adamw_programs, cross_entropy_programs
-from micrograd.verdict import SpecFailure
 
 CE = CrossEntropyProgram((1.0, -2.0, 0.5), 2)
 ADAMW = AdamWProgram((1.0, -2.0), ((0.5, -0.25), (0.1, 0.3)), lr=0.1, eps=1e-3, weight_decay=0.1)

@@ -3,13 +3,23 @@
 import pytest
 from hypothesis import given
 
-from micrograd.program import OPS
 from micrograd.strategies import leaf_values, programs
-from micrograd.verdict import check_program
+from micrograd.verdict import check_accumulation, check_program
+
+# The operations upstream micrograd has too, so its engine (no tanh, exp, log) is judged here.
+KINDS = ("add", "mul", "sub", "neg", "div", "pow", "relu")
 
 
-# Every operation (each _backward must use +=), over at most two leaves, so nodes are reused.
+# Each implemented operation on its own: from a grad already there, _backward must add (+=).
+# Judged against the implementation's own rule, so it needs no other exercise.
 @pytest.mark.exercise("accumulation")
-@given(program=programs(ops=OPS, max_leaves=2, max_ops=8, elements=leaf_values(min_value=-2.0, max_value=3.0)))
+@pytest.mark.needs()
+def test_every_backward_adds_to_the_grad_already_there(impl):
+    check_accumulation(impl)
+
+
+# Every operation together, with your backward(), over at most two leaves, so nodes are reused.
+@pytest.mark.exercise("accumulation")
+@given(program=programs(ops=KINDS, max_leaves=2, max_ops=8, elements=leaf_values(min_value=-2.0, max_value=3.0)))
 def test_node_used_twice_receives_both_contributions(impl, oracle, program):
     check_program(impl, oracle, program, exercise="accumulation")

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import example, given
 
 from micrograd.oracles import oracle_skip_reason
-from micrograd.program import AdamWProgram, check_adamw_program
+from micrograd.program import AdamWProgram
 from micrograd.strategies import adamw_programs
+from micrograd.verdict import check_adamw_program
 
 _NO_TORCH = oracle_skip_reason("torch")
 

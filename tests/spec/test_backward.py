@@ -1,22 +1,33 @@
-"""Exercise backward: reverse topological order, each _backward once, and several roots."""
+"""Exercise backward: reverse topological order, each _backward once, the seed, several roots.
+Every node is made by the kit (its data and ``_backward`` are trusted), so only ``backward()`` is
+judged, and no operation is needed. (Graphs deeper than Python's recursion limit: exercise deep.)"""
 
 import pytest
 from hypothesis import given
 
 from micrograd.strategies import programs
-from micrograd.verdict import check_program
+from micrograd.verdict import check_backward_probes, check_program
+
+KINDS = ("add", "mul", "tanh", "sub", "neg")
+
+
+# A few graphs chosen by hand, each showing one way to go wrong: no seed, an order that is not
+# reversed, a root-first walk, no visited set, a visited set comparing Values by value, a reset.
+@pytest.mark.exercise("backward")
+def test_backward_passes_the_probe_graphs(impl, oracle):
+    check_backward_probes(impl, oracle)
 
 
 # Up to 10 operations over at most 3 leaves: intermediate nodes feed several others at
 # different depths (diamonds), where any order but a topological one goes wrong.
 @pytest.mark.exercise("backward")
-@given(program=programs(ops=("add", "mul", "tanh"), max_leaves=3, max_ops=10))
+@given(program=programs(ops=KINDS, max_leaves=3, max_ops=10, build="kit"))
 def test_backward_follows_topological_order(impl, oracle, program):
     check_program(impl, oracle, program, exercise="backward")
 
 
 # backward() on two roots whose graphs share only leaves: the leaves' grads add up.
 @pytest.mark.exercise("backward")
-@given(program=programs(ops=("add", "mul", "tanh"), max_leaves=3, max_ops=8, roots=2))
+@given(program=programs(ops=KINDS, max_leaves=3, max_ops=8, roots=2, build="kit"))
 def test_two_roots_sharing_leaves_add_their_gradients(impl, oracle, program):
     check_program(impl, oracle, program, exercise="backward")

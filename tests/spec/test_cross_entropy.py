@@ -8,8 +8,9 @@ import pytest
 from hypothesis import example, given
 
 from micrograd.oracles import oracle_skip_reason
-from micrograd.program import CROSS_ENTROPY_HINTS, CrossEntropyProgram, check_cross_entropy_program
+from micrograd.program import CrossEntropyProgram
 from micrograd.strategies import cross_entropy_programs
+from micrograd.verdict import CROSS_ENTROPY_HINTS, check_cross_entropy_program
 
 _NO_TORCH = oracle_skip_reason("torch")
 

@@ -3,8 +3,8 @@
 import pytest
 from hypothesis import given
 
-from micrograd.program import check_module_program
 from micrograd.strategies import module_programs
+from micrograd.verdict import check_module_program
 
 
 @pytest.mark.exercise("layer")
@@ -29,7 +29,7 @@ def test_layer_gradients_reach_every_neuron(impl, program):
         program,
         exercise="layer",
         fields=("grads",),
-        summary="after loss.backward(), every neuron's w and b grads should match PyTorch",
+        summary="after loss.backward(), every neuron's w and b grads should be right",
         hint="return the neurons' own output Values (not copies, not their .data), so backward() reaches them; "
         "build each neuron separately ([Neuron(nin) for _ in range(nout)]; [Neuron(nin)] * nout shares one "
         "neuron's parameters)",

@@ -1,10 +1,10 @@
-"""Neuron: relu(w . x + b), or w . x + b with nonlin=False, checked against a PyTorch model."""
+"""Neuron: relu(w . x + b), or w . x + b with nonlin=False, checked against a model of the same network."""
 
 import pytest
 from hypothesis import given
 
-from micrograd.program import check_module_program
 from micrograd.strategies import module_programs
+from micrograd.verdict import check_module_program
 
 
 @pytest.mark.exercise("neuron")
@@ -42,7 +42,7 @@ def test_neuron_gradients_reach_every_weight_and_the_bias(impl, program):
         program,
         exercise="neuron",
         fields=("grads",),
-        summary="after loss.backward(), every wi.grad and b.grad should match PyTorch",
+        summary="after loss.backward(), every wi.grad and b.grad should be right",
         hint="compute the output only with Value operations on self.w and self.b (no .data, no float()), "
         "so backward() reaches every parameter; a sum must include the bias exactly once",
     )

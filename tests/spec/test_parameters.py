@@ -3,8 +3,8 @@
 import pytest
 from hypothesis import given
 
-from micrograd.program import check_module_program
 from micrograd.strategies import module_programs
+from micrograd.verdict import check_module_program
 
 _ORDER = "layer by layer, neuron by neuron, each neuron's w (in order) then its b"
 

@@ -1,10 +1,10 @@
-"""Training: SGD steps p.data -= lr * p.grad on a whole model, checked step by step against PyTorch."""
+"""Training: SGD steps p.data -= lr * p.grad on a whole model, checked step by step against a model of it."""
 
 import pytest
 from hypothesis import given
 
-from micrograd.program import check_module_program
 from micrograd.strategies import module_programs
+from micrograd.verdict import check_module_program
 
 
 @pytest.mark.exercise("training")
@@ -15,7 +15,7 @@ def test_one_sgd_step_moves_every_parameter_against_its_gradient(impl, program):
         program,
         exercise="training",
         fields=("params", "grads"),
-        summary="one step of p.data -= lr * p.grad over model.parameters() should match PyTorch",
+        summary="one step of p.data -= lr * p.grad over model.parameters() should move every parameter right",
         hint="the step needs the right gradients (MLP forward and backward) and model.parameters() "
         "listing every parameter exactly once",
     )
@@ -29,7 +29,7 @@ def test_a_few_sgd_steps_follow_the_same_losses_as_torch(impl, program):
         program,
         exercise="training",
         fields=("loss", "params", "grads", "outputs"),
-        summary="a few rounds of forward, backward, step, zero_grad should follow PyTorch's losses and parameters",
+        summary="a few rounds of forward, backward, step, zero_grad should give the right losses and parameters",
         hint="each round: compute the loss, call loss.backward(), update p.data -= lr * p.grad for p in "
         "model.parameters(), then model.zero_grad() so the next round starts from zero grads",
     )

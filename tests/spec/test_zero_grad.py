@@ -5,8 +5,9 @@ from dataclasses import replace
 import pytest
 from hypothesis import given
 
-from micrograd.program import ModuleOutcome, check_module_program
+from micrograd.program import ModuleOutcome
 from micrograd.strategies import module_programs
+from micrograd.verdict import check_module_program
 
 
 @pytest.mark.exercise("zero_grad")
@@ -39,6 +40,7 @@ def test_backward_twice_with_zero_grad_between_equals_backward_once(impl, progra
         exercise="zero_grad",
         fields=("grads", "loss"),
         expected=_first_backward_again,
+        oracle_name="your own first backward()",
         steps=[2],
         summary="forward, backward, zero_grad(), forward, backward should leave the same grads as one backward",
         hint="zero_grad() must reset every parameter, in every neuron of every layer; "

@@ -70,7 +70,7 @@ def test_assignment_instead_of_accumulation_is_named():
     got = _outcome([3, 6, 12], [2, 2, 1])  # a got one of its two contributions
     failure = compare_outcomes(A_PLUS_A, got, expected, exercise="add", oracle_name="torch")
     assert isinstance(failure, SpecFailure)
-    assert failure.summary == "wrong gradient (checked against torch): a.grad is 2, expected 4"
+    assert failure.summary == "wrong gradient (checked against PyTorch): a.grad is 2, expected 4"
     assert failure.rows == [("a.grad", "4", "2   <- wrong")]
     assert failure.hint == HINTS["accumulation"]
     assert "b = a + a" in failure.code and "c.backward()" in failure.code

@@ -107,9 +107,9 @@ def test_a_rule_ignoring_out_grad_is_named(tmp_path):
 
 
 def test_a_wrong_backward_order_is_labelled_backward(tmp_path):
-    program = Program((1.0,), (Op("add", (0, 0)), Op("add", (1, 1))), (2,))
-    failure = _verdict("topo_not_reversed", program, "add", tmp_path)
-    assert failure.hint == HINTS["order"] and failure.exercise == "backward"
+    program = Program((1.0,), (Op("add", (0, 0)), Op("add", (1, 1))), (2,), build="kit")
+    failure = _verdict("topo_not_reversed", program, "backward", tmp_path)
+    assert failure.hint == HINTS["not_reversed"] and failure.exercise == "backward"
 
 
 def test_a_subtraction_through_a_wrong_negation_blames_negation(tmp_path):
@@ -133,3 +133,56 @@ def test_the_reference_passes_every_probe_program():
             for pair in _probes((kind, reflected)):
                 for program in pair:
                     check_program(REFERENCE, FD, program, exercise="add")
+
+
+def _engine_with(tmp_path: Path, *edits: tuple) -> LocalEvaluator:
+    """The reference with source edits (old, new) applied once each."""
+    source = (reference_dir() / "engine.py").read_text()
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new, 1)
+    (tmp_path / "engine.py").write_text(source)
+    (tmp_path / "nn.py").write_text((reference_dir() / "nn.py").read_text())
+    return LocalEvaluator(tmp_path)
+
+
+_MUL_STUB = ("        out = Value(self.data * other.data, (self, other), '*')\n",
+             "        raise NotImplementedError('Value.__mul__: to do')\n")
+
+
+def test_accumulation_names_an_assignment_whatever_else_is_a_stub(tmp_path):
+    from micrograd.verdict import check_accumulation
+
+    impl = _engine_with(tmp_path, _MUL_STUB, ("self.grad += (1 / self.data) * out.grad", "self.grad = (1 / self.data) * out.grad"))
+    with pytest.raises(SpecFailure) as caught:
+        check_accumulation(impl)
+    assert caught.value.exercise == "accumulation" and "Value.log sets a grad with =" in caught.value.hint
+
+
+def test_accumulation_is_not_done_while_an_operation_is_a_stub(tmp_path):
+    from micrograd.verdict import check_accumulation
+
+    with pytest.raises(SpecFailure) as caught:
+        check_accumulation(_engine_with(tmp_path, _MUL_STUB))
+    assert caught.value.failure is not None and caught.value.failure.type == "NotImplementedError"
+    assert "Value.__mul__" in caught.value.summary
+
+
+def test_a_stubbed_pow_does_not_pass_the_value_exponent_property(tmp_path):
+    from micrograd.verdict import check_value_exponent
+
+    impl = _engine_with(tmp_path, ("        out = Value(self.data**other, (self,), f'**{other}')\n",
+                                   "        raise NotImplementedError('Value.__pow__: to do')\n"))
+    program = Program((2.0, 1.5), (Op("pow", (0, 1)),), (2,), backward="kit", seeds=(2.0,))
+    with pytest.raises(SpecFailure) as caught:
+        check_value_exponent(impl, program)
+    assert "a ** 2" in caught.value.summary and caught.value.exercise == "pow"
+    check_value_exponent(REFERENCE, program)  # the reference raises TypeError on it: right
+
+
+def test_a_reflected_hint_quotes_the_counterexamples_own_expression(tmp_path):
+    # 2.0 - a computed as a - 2.0: the probe uses 2.5 - a, the hint must quote the snippet's 2.0 - a
+    program = Program((1.0,), (Op("sub", (Const(2.0), 0)),), (1,), backward="kit", seeds=(-1.5,))
+    failure = _verdict("rsub_as_sub", program, "reflected", tmp_path)
+    assert "b = 2.0 - a" in failure.code and "2.0 - a" in failure.hint and "2.5" not in failure.hint
+    assert "Value.__rsub__" in failure.hint and failure.exercise == "reflected"

@@ -17,7 +17,7 @@ from micrograd.viz import draw_dot, trace
 SVG = "{http://www.w3.org/2000/svg}"
 needs_graphviz = pytest.mark.skipif(
     importlib.util.find_spec("graphviz") is None,
-    reason="the graphviz package is not installed (pip install 'micrograd-kit[notebooks]')",
+    reason="the graphviz package is not installed (pip install graphviz)",
 )
 # CI installs graphviz (.ci/run), so there a missing dot fails instead of skipping
 needs_dot = pytest.mark.skipif(
@@ -137,3 +137,15 @@ def test_missing_graphviz_package_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)
     with pytest.raises(ModuleNotFoundError, match=r"pip install graphviz.*apt-get install graphviz"):
         draw_dot(Value(1.0))
+
+
+@needs_graphviz
+def test_a_label_is_shown_as_in_the_lecture():
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    e = a * b
+    e.label = "e"
+    source = draw_dot(e).source
+    assert "{ a | data 2.0000 | grad 0.0000 }" in source and "{ e | data -6.0000" in source
+    assert "{ data" not in source  # every node has a label here
+    assert "{ data 1.0000 | grad 0.0000 }" in draw_dot(Value(1.0)).source  # no label: no empty field

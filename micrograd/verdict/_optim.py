@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+from micrograd.oracles import _optim
+from micrograd.oracles._optim import ADAMW_MISTAKES, CROSS_ENTROPY_MISTAKES, cross_entropy_mistake, exact_adamw
 from micrograd.program._optim import AdamWOutcome, AdamWProgram, CrossEntropyOutcome, CrossEntropyProgram
+from micrograd.verdict._exercises import exercise as lookup
+from micrograd.verdict._failure import SpecFailure
 
 __all__ = [
     "ADAMW_HINTS",
@@ -67,7 +71,6 @@ def _fmt(x: Optional[float]) -> str:
 
 
 def _not_started_advice(failure: Any, exercise: str) -> str:
-    from micrograd.verdict import exercise as lookup
 
     where = f" at {failure.location}" if failure.location else ""
     return (f"replace the `raise NotImplementedError`{where} ({failure.message or 'no message'}) with your code; "
@@ -78,7 +81,6 @@ def _not_started_advice(failure: Any, exercise: str) -> str:
 
 
 def _cross_entropy_oracle(name: str) -> Callable[[CrossEntropyProgram], CrossEntropyOutcome]:
-    from micrograd.oracles import _optim
 
     if name not in ORACLES:
         raise ValueError(f"unknown oracle {name!r}; choose one of {', '.join(ORACLES)}")
@@ -99,7 +101,6 @@ def _cross_entropy_rows(expected: CrossEntropyOutcome, got: CrossEntropyOutcome)
 
 def diagnose_cross_entropy(program: CrossEntropyProgram, got: CrossEntropyOutcome) -> Optional[str]:
     """The key of CROSS_ENTROPY_HINTS whose mistake ``got`` shows, or None."""
-    from micrograd.oracles._optim import CROSS_ENTROPY_MISTAKES, cross_entropy_mistake
 
     if got.error is not None:
         overflow = got.error.type == "OverflowError" or "range error" in got.error.message
@@ -122,7 +123,6 @@ def check_cross_entropy_program(
     """Evaluate ``program`` with ``impl`` (an Evaluator) and compare the loss and every logit's grad
     with ``oracle`` (``"exact"``, ``"torch"`` or an expected outcome); raise SpecFailure if they differ
     or the implementation raised. ``hint`` is used unless the answer shows a known mistake."""
-    from micrograd.verdict import SpecFailure
 
     got = impl.evaluate(program)
     if not isinstance(got, CrossEntropyOutcome):
@@ -147,7 +147,6 @@ def check_cross_entropy_program(
 
 
 def _adamw_oracle(name: str) -> Callable[[AdamWProgram], AdamWOutcome]:
-    from micrograd.oracles import _optim
 
     if name not in ORACLES:
         raise ValueError(f"unknown oracle {name!r}; choose one of {', '.join(ORACLES)}")
@@ -172,7 +171,6 @@ def _adamw_rows(expected: AdamWOutcome, got: AdamWOutcome, fields: Sequence[str]
 
 def diagnose_adamw(program: AdamWProgram, got: AdamWOutcome) -> Optional[str]:
     """The key of ADAMW_HINTS whose mistake ``got`` shows, or None."""
-    from micrograd.oracles._optim import ADAMW_MISTAKES, exact_adamw
 
     if got.error is not None:
         return "t_not_incremented" if got.error.type == "ZeroDivisionError" and got.error.phase == "step" else None
@@ -197,7 +195,6 @@ def check_adamw_program(
     """Evaluate ``program`` with ``impl`` and compare every parameter's data (and ``t``) after each step
     with ``oracle`` (``"exact"``, ``"torch"`` or an expected outcome); raise SpecFailure if they differ
     or the implementation raised. ``hint`` is used unless the answer shows a known mistake."""
-    from micrograd.verdict import SpecFailure
 
     got = impl.evaluate(program)
     if not isinstance(got, AdamWOutcome):
