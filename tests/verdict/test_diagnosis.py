@@ -153,7 +153,8 @@ _MUL_STUB = ("        out = Value(self.data * other.data, (self, other), '*')\n"
 def test_accumulation_names_an_assignment_whatever_else_is_a_stub(tmp_path):
     from micrograd.verdict import check_accumulation
 
-    impl = _engine_with(tmp_path, _MUL_STUB, ("self.grad += (1 / self.data) * out.grad", "self.grad = (1 / self.data) * out.grad"))
+    log_assigns = ("self.grad += (1 / self.data) * out.grad", "self.grad = (1 / self.data) * out.grad")
+    impl = _engine_with(tmp_path, _MUL_STUB, log_assigns)
     with pytest.raises(SpecFailure) as caught:
         check_accumulation(impl)
     assert caught.value.exercise == "accumulation" and "Value.log sets a grad with =" in caught.value.hint
