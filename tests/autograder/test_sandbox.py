@@ -113,8 +113,8 @@ def test_a_spent_budget_answers_at_once(tmp_path: Path) -> None:
 
 def test_garbage_on_the_reply_pipe_is_a_crash_not_a_result(tmp_path: Path) -> None:
     sub = _submission(tmp_path, """
-        import os, sys
-        os.write(int(sys.argv[2]), b'{"ready": true, "engine": null, "nn": null}\\n{"outcome": {"data": "x"}}\\n')
+        import json, os, sys
+        os.write(json.loads(sys.argv[1])["resp"], b'{"ready": true, "engine": null, "nn": null}\\n{"outcome": {"data": "x"}}\\n')
     """)
     with SandboxEvaluator(sub) as sandbox:
         outcome = sandbox.evaluate(PROGRAMS[0])

@@ -1,0 +1,77 @@
+"""Run a submission in a fresh, limited, isolated child process that only computes; the parent judges.
+
+:class:`SandboxEvaluator` implements micrograd.impl's Evaluator protocol over a JSON pipe.
+The child runs a minimal runtime (the loader, the programs and this protocol: never the
+reference solution) in the strongest isolation layer the machine offers
+(:func:`choose_isolation`: ``bwrap``, ``uid`` or ``none``). ``micrograd check`` and
+``micrograd grade`` both evaluate submissions this way, so they give the same verdicts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Union
+
+from micrograd.sandbox._evaluator import LoadReport, SandboxError, SandboxEvaluator
+from micrograd.sandbox._layers import (
+    CHOICES,
+    LAYERS,
+    Isolation,
+    IsolationError,
+    available_layers,
+    choose_isolation,
+    default_isolation,
+)
+from micrograd.sandbox._limits import Limits
+from micrograd.sandbox._procs import become_subreaper
+from micrograd.sandbox._protocol import kind_table, kinds, register_kind
+
+__all__ = [
+    "CHOICES",
+    "LAYERS",
+    "Isolation",
+    "IsolationError",
+    "Limits",
+    "LoadReport",
+    "SandboxError",
+    "SandboxEvaluator",
+    "available_layers",
+    "become_subreaper",
+    "choose_isolation",
+    "default_isolation",
+    "kind_table",
+    "kinds",
+    "register_kind",
+    "student_evaluator",
+]
+
+#: the layers ``micrograd check`` chooses from by default (the ``uid`` layer is for graders running as root)
+CHECK_LAYERS = ("bwrap", "none")
+
+
+def student_evaluator(path: Union[str, Path], *, timeout: Optional[float] = None,
+                      isolation: Optional[Isolation] = None) -> SandboxEvaluator:
+    """The evaluator ``micrograd check`` uses: the code in ``path`` in a sandboxed child, messages naming ``path``.
+
+    ``timeout`` bounds one request (None: no limit but the caller's). Raises
+    micrograd.impl.ImplementationError for a path that is not an implementation directory.
+    """
+    import os
+
+    from micrograd.impl import ImplementationError
+
+    directory = Path(path).expanduser()
+    if not directory.exists():
+        raise ImplementationError(f"{path} does not exist: give a directory holding engine.py and nn.py")
+    if not directory.is_dir():
+        raise ImplementationError(f"{path} is not a directory: give a directory holding engine.py and nn.py")
+    if not (directory / "engine.py").is_file():
+        raise ImplementationError(f"{path} has no engine.py: an implementation needs engine.py and nn.py")
+    if isolation is None:
+        requested = os.environ.get("MICROGRAD_ISOLATION", "auto")
+        isolation = choose_isolation(requested, layers=CHECK_LAYERS)
+    limits = Limits(timeout=timeout or 10.0**6, budget=float("inf"), startup=30.0)
+    try:
+        return SandboxEvaluator(directory, limits, isolation=isolation, display=str(directory.resolve()) + os.sep)
+    except ValueError as error:
+        raise ImplementationError(str(error)) from None
