@@ -11,7 +11,7 @@ from typing import Any, List, Optional
 from autograder.grade._batch import grade_batch
 from autograder.report import SubmissionResult, write_outputs
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric, RubricError, load_rubric
-from autograder.sandbox import Limits
+from autograder.sandbox import CHOICES, Isolation, IsolationError, Limits, choose_isolation
 
 __all__ = ["HELP", "configure", "grade", "run"]
 
@@ -34,14 +34,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="Hypothesis examples per property (default: the rubric's max_examples, "
                              f"else {DEFAULT_MAX_EXAMPLES})")
     parser.add_argument("--no-html", action="store_true", help="skip report.html (its plots need matplotlib)")
+    parser.add_argument("--isolation", choices=CHOICES, default="auto",
+                        help="how submissions are isolated (default auto: the strongest of bwrap, uid, none that "
+                             "works here; see docs/grading.md)")
 
 
 def grade(submissions: List[Path], out: Path, *, rubric: Optional[Rubric] = None, limits: Optional[Limits] = None,
-          jobs: int = 1, progress: Any = None, html: bool = True) -> List[SubmissionResult]:
-    """Grade ``submissions`` and write the outputs into ``out``; returns the results in input order."""
+          jobs: int = 1, progress: Any = None, html: bool = True, isolation: Any = "auto") -> List[SubmissionResult]:
+    """Grade ``submissions`` and write the outputs into ``out``; returns the results in input order.
+
+    ``isolation``: ``auto``, ``bwrap``, ``uid``, ``none`` or a chosen micrograd.sandbox.Isolation.
+    """
     rubric = rubric or load_rubric()
     limits = limits or Limits()
-    results = grade_batch(submissions, rubric, limits, jobs=jobs, on_done=progress)
+    results = grade_batch(submissions, rubric, limits, jobs=jobs, on_done=progress, isolation=isolation)
     write_outputs(results, out, html_report=html)
     return results
 
@@ -73,7 +79,12 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(error))
     if args.max_examples is not None:
         rubric = dataclasses.replace(rubric, max_examples=args.max_examples)
+    try:
+        isolation: Isolation = choose_isolation(args.isolation)
+    except IsolationError as error:
+        return _error(str(error))
     console = Console(stderr=True)
+    console.print(isolation.describe(), style=None if isolation.isolated else "bold red", highlight=False)
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=console) as bar:
         task = bar.add_task("", total=len(args.submissions))
@@ -82,11 +93,12 @@ def run(args: argparse.Namespace) -> int:
             bar.update(task, advance=1, description=f"{result.student}: {result.status}")
 
         results = grade(args.submissions, args.out, rubric=rubric, limits=limits, jobs=args.jobs, progress=done,
-                        html=not args.no_html)
+                        html=not args.no_html, isolation=isolation)
     table = Table(title=f"Grades ({args.out / 'grades.csv'})")
     for column in ("student", "score", "status", "reason"):
         table.add_column(column)
     for r in results:
         table.add_row(r.student, f"{r.score:g}/{r.max_score:g}", r.status, r.reason[:80])
     Console().print(table)
+    Console().print(isolation.describe(), highlight=False)
     return 0

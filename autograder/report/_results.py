@@ -57,7 +57,10 @@ class ExerciseResult:
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    """A student's grade: status (graded/timeout/crashed/invalid) with a reason, and the details."""
+    """A student's grade: status (graded/timeout/crashed/invalid) with a reason, and the details.
+
+    ``isolation``: the sandbox layer the submission ran in (bwrap, uid or none; see micrograd.sandbox).
+    """
 
     student: str
     status: str
@@ -67,6 +70,7 @@ class SubmissionResult:
     exercises: Tuple[ExerciseResult, ...] = ()
     properties: Tuple[PropertyResult, ...] = ()
     seconds: float = 0.0
+    isolation: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from micrograd.sandbox import (
     available_layers,
     become_subreaper,
     choose_isolation,
+    default_isolation,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "available_layers",
     "become_subreaper",
     "choose_isolation",
+    "default_isolation",
 ]

@@ -29,7 +29,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
 from hypothesis import Phase, settings
 
 from micrograd import _paths
-from micrograd.impl import ImplementationError, LocalEvaluator
+from micrograd.impl import ImplementationError
+from micrograd.sandbox import IsolationError, student_evaluator
 from micrograd.testing import (
     PROFILES,
     Property,
@@ -209,9 +210,9 @@ def run_check(
         raise CheckError(f"unknown Hypothesis profile {profile!r}; choose one of {', '.join(PROFILES)}")
     if timeout is not None and not timeout > 0:
         raise CheckError(f"--timeout must be a positive number of seconds, got {timeout!r}")
-    try:
-        impl = evaluator if evaluator is not None else LocalEvaluator(directory)
-    except ImplementationError as error:
+    try:  # the student's code runs in a sandboxed child, as when it is graded
+        impl = evaluator if evaluator is not None else student_evaluator(directory, timeout=timeout)
+    except (ImplementationError, IsolationError) as error:
         raise CheckError(str(error)) from None
     chosen_exercises = None if exercises is None else list(exercises)
     with _profile_without_explain(profile):
@@ -225,7 +226,11 @@ def run_check(
         chosen = oracle if oracle is None or not isinstance(oracle, str) else choose_oracle(oracle)
         if chosen is None and any(p.needs_oracle for p in properties):
             chosen = choose_oracle()
-        verdicts = _check_exercises(properties, impl, _Oracles(chosen), timeout, before)
+        try:
+            verdicts = _check_exercises(properties, impl, _Oracles(chosen), timeout, before)
+        finally:
+            if evaluator is None:
+                impl.close()
     return CheckReport(
         path=directory,
         spec_dir=spec,
