@@ -142,6 +142,14 @@ def _zip_entries(archive: Path) -> int:
     if at < 0 or len(tail) < at + 22:
         raise SubmissionError(f"{archive.name} is not a valid zip file (no end record)")
     (entries,) = struct.unpack("<H", tail[at + 10 : at + 12])
+    locator = at - 20
+    if entries == 0xFFFF and locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":  # zip64
+        (offset,) = struct.unpack("<Q", tail[locator + 8 : locator + 16])
+        with archive.open("rb") as f:
+            f.seek(offset)
+            record = f.read(40)
+        if record[:4] == b"PK\x06\x06" and len(record) == 40:
+            (entries,) = struct.unpack("<Q", record[32:40])
     return int(entries)
 
 

@@ -113,6 +113,17 @@ def _name(error: BaseException) -> str:
         return "Exception"
 
 
+def _small(data: Any) -> Any:
+    """``data`` with every string cut to _MAX_STRING characters (the reply stays small; the parent cuts again)."""
+    if isinstance(data, str):
+        return data if len(data) <= _MAX_STRING else data[:_MAX_STRING]
+    if isinstance(data, (list, tuple)):
+        return [_small(x) for x in data]
+    if isinstance(data, dict):
+        return {k: _small(v) for k, v in data.items()}
+    return data
+
+
 def _where(frame: Any) -> Optional[Dict[str, Any]]:
     """The innermost frame running the submission's own code: file name, line, function."""
     prefix = _SUBMISSION.rstrip("/") + "/"
@@ -168,7 +179,7 @@ def main(spec: Dict[str, Any]) -> int:
             reply({"invalid": f"{type(error).__name__}: {error}"[:_MAX_STRING]})
             continue
         try:
-            message = {"outcome": run_request(request, _IMPL).to_dict()}
+            message = {"outcome": _small(run_request(request, _IMPL).to_dict())}
             dumps(message)
         except BaseException as error:  # noqa: BLE001 (whatever the submission raised, report it)
             message = {"raised": {"type": _name(error), "message": _text(error)}}

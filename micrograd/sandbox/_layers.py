@@ -163,6 +163,16 @@ def bwrap_argv(isolation: Isolation, *, runtime: str, submission: str, disk_mb: 
             argv += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             argv += ["--ro-bind", path, path]
+    made: List[str] = []
+    for path in (*view.binds, INSIDE["runtime"]):  # directories bwrap would create 0700: a dropped uid must pass
+        parent = os.path.dirname(path)
+        chain = []
+        while parent not in ("/", "") and not _under(parent, list(_SYSTEM)) and parent not in made:
+            chain.append(parent)
+            parent = os.path.dirname(parent)
+        for folder in reversed(chain):
+            argv += ["--perms", "0755", "--dir", folder]
+            made.append(folder)
     for path in view.binds:
         argv += ["--ro-bind", path, path]
     for path in view.hidden:
