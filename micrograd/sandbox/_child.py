@@ -116,7 +116,10 @@ def _name(error: BaseException) -> str:
 def _small(data: Any) -> Any:
     """``data`` with every string cut to _MAX_STRING characters (the reply stays small; the parent cuts again)."""
     if isinstance(data, str):
-        return data if len(data) <= _MAX_STRING else data[:_MAX_STRING]
+        if len(data) <= _MAX_STRING:
+            return data
+        mark = f"... [{len(data) - _MAX_STRING} more characters cut]"
+        return data[: _MAX_STRING - len(mark)] + mark
     if isinstance(data, (list, tuple)):
         return [_small(x) for x in data]
     if isinstance(data, dict):

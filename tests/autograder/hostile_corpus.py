@@ -10,7 +10,7 @@ every process they can see, fork bombs): they are graded only in an isolated lay
 Placeholders in patches and files, replaced by :func:`materialize`: ``{out}`` (the batch's output
 directory), ``{marker}`` (a number unique to the test run), ``{root}`` (where the submissions are),
 ``{site}`` (the grader's site-packages), ``{kit}`` (the micrograd package), ``{reference}`` (the
-reference solution's directory), ``{pwned}`` (a file only code running in the grader would write),
+reference solution's directory), ``{tmp}`` (the grader's TMPDIR), ``{pwned}`` (a file only code running in the grader would write),
 ``{secret}`` (the name of an environment variable holding a secret in the grader); ``{{``/``}}``
 are braces.
 """
@@ -127,9 +127,8 @@ except OSError:
 _EDIT_OTHERS = """
 import glob, os
 broken = "raise SystemExit('sabotaged by another student')\\n"
-paths = [os.path.join({root!r}, "correct", "engine.py"), os.path.join({root!r}, "correct_last", "engine.py")]
-paths += glob.glob("/tmp/micrograd-*/**/engine.py", recursive=True)
-paths += glob.glob("/tmp/pytest-of-*/**/engine.py", recursive=True)
+paths = glob.glob(os.path.join({root!r}, "*", "*.py"))  # the other students' hand-ins
+paths += glob.glob(os.path.join({tmp!r}, "micrograd-*", "**", "*.py"), recursive=True)  # the grader's copies
 for path in paths:
     try:
         with open(path, "w") as f:
@@ -495,9 +494,10 @@ Value.__add__ = _slow_add
 ]
 
 
-def placeholders(*, out: Path, marker: str, root: Path, site: str, kit: str, pwned: str, secret: str) -> Dict[str, str]:
-    return {"out": str(out), "marker": marker, "root": str(root), "site": site, "kit": kit,
-            "reference": str(reference_dir()), "pwned": pwned, "secret": secret}
+def placeholders(*, out: str, marker: str, root: Path, site: str, kit: str, pwned: str, secret: str,
+                 tmp: str) -> Dict[str, str]:
+    return {"out": out, "marker": marker, "root": str(root), "site": site, "kit": kit,
+            "reference": str(reference_dir()), "pwned": pwned, "secret": secret, "tmp": tmp}
 
 
 def _fill(text: str, values: Dict[str, str]) -> str:

@@ -131,7 +131,8 @@ def _run_batch(way: str) -> Dict[str, Any]:
     pwned = str(base / "pwned")
     first = 3_100_000 + random.randrange(0, 100) * 1000
     uids = range(first, first + 1000) if way != "nonroot" else range(NOBODY, NOBODY + 1)
-    values = dict(out=str(out), marker=marker, site=_site(), kit=str(package_dir()), pwned=pwned, secret=SECRET_NAME)
+    values = dict(out=str(out), marker=marker, site=_site(), kit=str(package_dir()), pwned=pwned, secret=SECRET_NAME,
+                  tmp=str(tmp))
     cases = [c for c in CASES]
     paths = [str(materialize(case, root, **values)) for case in cases]
     for folder in ("/tmp", "/dev/shm", "/var/tmp"):  # answers "left by a friend", on the grader's machine
