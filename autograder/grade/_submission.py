@@ -268,14 +268,14 @@ def _from_notebook(notebook: Path, target: Path, clock: _Clock) -> Path:
         for name, code in files.items():
             (target / name).write_text(code, encoding="utf-8")
         return target
-    code: List[str] = []
+    joined: List[str] = []
     for kind, source in _cells(notebook):
         if kind != "code":
             continue
         lines = [("pass  # " + line.strip()) if _MAGIC.match(line) else line for line in source.splitlines()]
-        code.append("\n".join(lines))
+        joined.append("\n".join(lines))
     header = f"# all code cells of {notebook.name}, in order\n"
-    (target / "engine.py").write_text(header + "\n\n".join(code) + "\n", encoding="utf-8")
+    (target / "engine.py").write_text(header + "\n\n".join(joined) + "\n", encoding="utf-8")
     (target / "nn.py").write_text("from .engine import *  # noqa: F403 (the notebook defines everything)\n",
                                   encoding="utf-8")
     return target

@@ -103,7 +103,7 @@ def _build_template(python: str, root: Path) -> None:
     if os.path.isfile("/etc/ld.so.cache"):
         _mirror("/etc/ld.so.cache", root)
     shutil.copytree(runtime_dir(), root / INSIDE["runtime"].lstrip("/"))
-    for folder, dirs, files in os.walk(root):
+    for folder, _, _ in os.walk(root):
         os.chmod(folder, 0o755)
 
 
@@ -130,17 +130,16 @@ def _remove(holder: Path, pid: int) -> None:
 
 def make_root(target: Path, template: Path, uid: int, gid: int) -> Path:
     """A fresh root at ``target``: hard links to ``template``'s files, plus the sandbox's own directories."""
-    for folder, dirs, files in os.walk(template):
+    for folder, _, files in os.walk(template):
         relative = os.path.relpath(folder, template)
-        out = target / relative if relative != "." else target
+        out = target if relative == "." else target / relative
         out.mkdir(parents=True, exist_ok=True)
         os.chmod(out, 0o755)
         for name in files:
             _place(os.path.join(folder, name), out / name)
-    for inside in (INSIDE["submission"],):
-        folder = target / inside.lstrip("/")
-        folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(folder, 0o755)
+    submission = target / INSIDE["submission"].lstrip("/")
+    submission.mkdir(parents=True, exist_ok=True)
+    os.chmod(submission, 0o755)
     reset_writable(target, uid, gid)
     return target
 

@@ -299,7 +299,7 @@ class SandboxEvaluator:
             return
         self._init_pid, self._namespace = pid, namespace
         try:
-            pidfd = os.pidfd_open(pid)  # type: ignore[attr-defined]
+            pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
             return
         if _procs.namespace_of(pid) == namespace:
@@ -351,7 +351,7 @@ class SandboxEvaluator:
             return
         if self._pidfd is not None:
             try:
-                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)  # type: ignore[attr-defined]
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
             except OSError:
                 pass
             os.close(self._pidfd)
@@ -535,7 +535,7 @@ def _raise_at(error: BaseException, where: str, display: str) -> None:
         raise error from None
     code = compile("\n" * (number - 1) + "raise __error__", display + file, "exec")
     code = code.replace(co_name=function.rstrip(")") or "<module>")
-    exec(code, {"__error__": error.with_traceback(None)})  # noqa: S102 (trusted code: one raise statement)
+    exec(code, {"__error__": error.with_traceback(None)})  # trusted code: one raise statement
 
 
 def _remove_files_of(uid: int) -> None:

@@ -87,6 +87,6 @@ def copy_submission(source: Path, target: Path) -> List[Path]:
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(real, out)
         os.chmod(out, 0o644)
-    for folder, dirs, _ in os.walk(target):
+    for folder, _, _ in os.walk(target):
         os.chmod(folder, 0o755)
     return [relative for _, relative in files]

@@ -265,7 +265,7 @@ def choose_isolation(requested: str = "auto", *, python: Optional[str] = None,
         if isolation is None:
             raise IsolationError(f"--isolation {requested} is not available: {why}")
         return isolation
-    reasons = []
+    reasons: List[str] = []
     for layer in layers:
         isolation, why = _candidate(layer, python)
         if isolation is not None:

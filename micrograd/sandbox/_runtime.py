@@ -60,7 +60,7 @@ def build_runtime(target: Path) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(package / relative, out)
     compileall.compile_dir(str(destination), quiet=2, workers=1)
-    for folder, dirs, files in os.walk(target):
+    for folder, _, files in os.walk(target):
         os.chmod(folder, 0o755)
         for name in files:
             os.chmod(os.path.join(folder, name), 0o644)

@@ -10,9 +10,9 @@ every process they can see, fork bombs): they are graded only in an isolated lay
 Placeholders in patches and files, replaced by :func:`materialize`: ``{out}`` (the batch's output
 directory), ``{marker}`` (a number unique to the test run), ``{root}`` (where the submissions are),
 ``{site}`` (the grader's site-packages), ``{kit}`` (the micrograd package), ``{reference}`` (the
-reference solution's directory), ``{tmp}`` (the grader's TMPDIR), ``{pwned}`` (a file only code running in the grader would write),
-``{secret}`` (the name of an environment variable holding a secret in the grader); ``{{``/``}}``
-are braces.
+reference solution's directory), ``{tmp}`` (the grader's TMPDIR), ``{pwned}`` (a file only code
+running in the grader would write), ``{secret}`` (the name of an environment variable holding a
+secret in the grader); ``{{``/``}}`` are braces.
 """
 
 from __future__ import annotations

@@ -200,7 +200,8 @@ def test_each_submission_gets_the_grade_it_deserves(batch: Dict[str, Any]) -> No
     wrong = {}
     for case in CASES:
         got = results[case.name]
-        if got["status"] not in case.status.split("|") or got["score"] != case.score or case.reason not in got["reason"]:
+        expected = got["status"] in case.status.split("|") and got["score"] == case.score
+        if not expected or case.reason not in got["reason"]:
             wrong[case.name] = (got["status"], got["score"], got["reason"][:200])
     assert wrong == {}, f"graded {batch['way']}"
     expected_layer = "uid" if batch["way"] == "uid" else "bwrap"

@@ -140,7 +140,8 @@ def test_a_spent_budget_answers_at_once(tmp_path: Path) -> None:
 def test_garbage_on_the_reply_pipe_is_a_crash_not_a_result(tmp_path: Path) -> None:
     sub = _submission(tmp_path, """
         import json, os, sys
-        os.write(json.loads(sys.argv[1])["resp"], b'{"ready": true, "engine": null, "nn": null}\\n{"outcome": {"data": "x"}}\\n')
+        reply = json.loads(sys.argv[1])["resp"]
+        os.write(reply, b'{"ready": true, "engine": null, "nn": null}\\n{"outcome": {"data": "x"}}\\n')
     """)
     with SandboxEvaluator(sub) as sandbox:
         outcome = sandbox.evaluate(PROGRAMS[0])
@@ -189,7 +190,8 @@ def test_a_directory_without_engine_is_refused(tmp_path: Path) -> None:
 
 def _raise_in_tanh(tmp_path: Path, body: str, name: str = "sub") -> Path:
     """A submission whose tanh runs ``body`` (which sets ``report``) and raises it: a way to look inside."""
-    code = "def tanh(self):\n" + textwrap.indent(textwrap.dedent(body), "    ") + "    raise RuntimeError(repr(report))\n"
+    code = "def tanh(self):\n" + textwrap.indent(textwrap.dedent(body), "    ")
+    code += "    raise RuntimeError(repr(report))\n"
     return _submission(tmp_path, code + "Value.tanh = tanh\n", name)
 
 
