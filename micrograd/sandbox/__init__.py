@@ -9,22 +9,40 @@ reference solution) in the strongest isolation layer the machine offers
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
-from micrograd.sandbox._evaluator import LoadReport, SandboxError, SandboxEvaluator
-from micrograd.sandbox._layers import (
-    CHOICES,
-    LAYERS,
-    Isolation,
-    IsolationError,
-    available_layers,
-    choose_isolation,
-    default_isolation,
-)
-from micrograd.sandbox._limits import Limits
-from micrograd.sandbox._procs import become_subreaper
-from micrograd.sandbox._protocol import kind_table, kinds, register_kind
+if TYPE_CHECKING:  # imported on first use: the child imports this package, and needs none of them
+    from micrograd.sandbox._evaluator import LoadReport, SandboxError, SandboxEvaluator
+    from micrograd.sandbox._layers import (
+        CHOICES,
+        LAYERS,
+        Isolation,
+        IsolationError,
+        available_layers,
+        choose_isolation,
+        default_isolation,
+    )
+    from micrograd.sandbox._limits import Limits
+    from micrograd.sandbox._procs import become_subreaper
+    from micrograd.sandbox._protocol import kind_table, kinds, register_kind
+
+_WHERE = {
+    "LoadReport": "_evaluator", "SandboxError": "_evaluator", "SandboxEvaluator": "_evaluator",
+    "CHOICES": "_layers", "LAYERS": "_layers", "Isolation": "_layers", "IsolationError": "_layers",
+    "available_layers": "_layers", "choose_isolation": "_layers", "default_isolation": "_layers",
+    "Limits": "_limits", "become_subreaper": "_procs",
+    "kind_table": "_protocol", "kinds": "_protocol", "register_kind": "_protocol",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'micrograd.sandbox' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"micrograd.sandbox.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "CHOICES",
@@ -59,6 +77,9 @@ def student_evaluator(path: Union[str, Path], *, timeout: Optional[float] = None
     import os
 
     from micrograd.impl import ImplementationError
+    from micrograd.sandbox._evaluator import SandboxEvaluator
+    from micrograd.sandbox._layers import choose_isolation
+    from micrograd.sandbox._limits import Limits
 
     directory = Path(path).expanduser()
     if not directory.exists():

@@ -476,11 +476,15 @@ class SandboxEvaluator:
             raise _ChildGoneError(Failure("Crash", why, "run")) from None
         if not isinstance(message, dict):
             raise _ChildGoneError(Failure("Crash", "the submission's process sent an invalid reply", "run"))
-        return self._relabel(message)
+        return self._relabel(message) if self._inside().encode() in line else message
+
+    def _inside(self) -> str:
+        """The path of the submission's copy, as the child sees it (with a final slash)."""
+        return (INSIDE["submission"] if self.isolation.layer != "none" else str(self._submission)) + "/"
 
     def _relabel(self, data: Any) -> Any:
         """``data`` with the copy's path (as the child sees it) replaced by ``display``."""
-        inside = (INSIDE["submission"] if self.isolation.layer != "none" else str(self._submission)) + "/"
+        inside = self._inside()
         if isinstance(data, str):
             return data.replace(inside, self._display)
         if isinstance(data, list):

@@ -165,6 +165,8 @@ def bounded(data: Any, *, max_string: int = MAX_STRING, depth: int = 0) -> Any:
     if isinstance(data, list):
         if len(data) > MAX_LIST:
             raise ValueError(f"the reply has a list of {len(data)} items (at most {MAX_LIST})")
+        if all(type(x) is float or type(x) is int or x is None for x in data):  # the common case: numbers
+            return data
         return [bounded(x, max_string=max_string, depth=depth + 1) for x in data]
     if isinstance(data, dict):
         if len(data) > MAX_LIST:
