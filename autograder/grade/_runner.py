@@ -241,13 +241,16 @@ def bounded_result(result: SubmissionResult) -> SubmissionResult:
     ]
     result = dataclasses.replace(result, reason=_cut(result.reason, CAPS["reason"]), properties=tuple(properties))
     size = len(to_json(result))
-    for i in reversed(range(len(properties))):
-        if size <= CAPS["total"]:
-            break
-        p = properties[i]
-        if p.code or p.rows:
-            properties[i] = dataclasses.replace(p, code="", rows=(),
-                                                summary=_cut(p.summary + " (details cut: size cap)", CAPS["summary"]))
+    shorter = [  # first the counterexamples go, then most of the text, last property first
+        lambda p: dataclasses.replace(p, code="", rows=(), summary=_cut(p.summary, CAPS["summary"] - 30)
+                                      + " (details cut: size cap)"),
+        lambda p: dataclasses.replace(p, summary=_cut(p.summary, 200), hint=_cut(p.hint, 200)),
+    ]
+    for shorten in shorter:
+        for i in reversed(range(len(properties))):
+            if size <= CAPS["total"]:
+                return result
+            properties[i] = shorten(properties[i])
             result = dataclasses.replace(result, properties=tuple(properties))
             size = len(to_json(result))
     return result
