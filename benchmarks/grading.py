@@ -1,8 +1,12 @@
 """Benchmark: grade a batch of N submissions (correct, buggy, hostile) with ``--jobs`` workers.
 
-    python benchmarks/grading.py [--n 100] [--jobs 2] [--max-examples N] [--timeout 2]
+    python benchmarks/grading.py [--n 100] [--jobs 2] [--max-examples N] [--timeout 2] [--isolation auto]
+    python benchmarks/grading.py --compare bwrap none [--rounds 2]    # the cost of isolation
 
-Prints the wall time and the statuses; results are recorded in docs/grading.md.
+Prints the wall time and the statuses; with ``--compare``, grades the same batch in each layer,
+alternating (``--rounds`` times each, so that a change in the machine's load hits both), checks that
+every layer gives every submission the same grade, and prints the ratio of the wall times. Results
+are recorded in docs/grading.md.
 """
 
 from __future__ import annotations
@@ -61,30 +65,67 @@ def make_batch(root: Path, n: int) -> list:
     return paths[:n]
 
 
+def _run(paths: list, out: Path, rubric: Rubric, args: argparse.Namespace, isolation: str) -> tuple:
+    """(results, wall seconds, CPU seconds of the grading workers) for one graded batch."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    results = grade(paths, out, rubric=rubric, limits=Limits(timeout=args.timeout, budget=max(60.0, 24 * args.timeout)),
+                    jobs=args.jobs, isolation=isolation)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return results, elapsed, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def compare(paths: list, root: Path, rubric: Rubric, args: argparse.Namespace) -> None:
+    """Grade the batch in each layer of ``--compare``, alternating; same grades, and the time ratio."""
+    walls: dict = collections.defaultdict(list)
+    grades: dict = {}
+    for round_ in range(args.rounds):
+        for layer in args.compare:
+            load = os.getloadavg()[0]
+            results, elapsed, cpu = _run(paths, root / f"out-{layer}-{round_}", rubric, args, layer)
+            walls[layer].append(elapsed)
+            print(f"round {round_ + 1} {layer:6}: {elapsed:6.1f} s wall, workers' CPU {cpu:5.0f} s, "
+                  f"load {load:.1f} -> {os.getloadavg()[0]:.1f}, isolation {sorted({r.isolation for r in results})}",
+                  flush=True)
+            found = {r.student: (r.status, r.score) for r in results}
+            if layer in grades and grades[layer] != found:
+                print(f"  {layer} graded differently from its own first round")
+            grades.setdefault(layer, found)
+    first, *others = args.compare
+    for layer in others:
+        differ = {s: (g, grades[layer][s]) for s, g in grades[first].items() if g != grades[layer][s]}
+        print(f"same grades {first} and {layer}: {not differ}" + (f"; differ: {differ}" if differ else ""))
+        ratio = sum(walls[first]) / sum(walls[layer])
+        print(f"wall time {first} / {layer}: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES)
     parser.add_argument("--timeout", type=float, default=2.0)
+    parser.add_argument("--isolation", default="auto", help="the layer for a single run (auto, bwrap, uid, none)")
+    parser.add_argument("--compare", nargs="+", default=None, metavar="LAYER", help="grade in each of these layers")
+    parser.add_argument("--rounds", type=int, default=1, help="with --compare: runs of each layer, alternating")
     args = parser.parse_args()
     base = load_rubric()
     rubric = Rubric(base.rules, base.spec, args.max_examples, base.forbid_imports, "benchmark")
     with tempfile.TemporaryDirectory() as tmp:
         paths = make_batch(Path(tmp) / "submissions", args.n)
-        started = time.perf_counter()
-        results = grade(paths, Path(tmp) / "out", rubric=rubric,
-                        limits=Limits(timeout=args.timeout, budget=max(60.0, 24 * args.timeout)), jobs=args.jobs)
-        elapsed = time.perf_counter() - started
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = usage.ru_utime + usage.ru_stime
+        if args.compare:
+            compare(paths, Path(tmp), rubric, args)
+            return
+        results, elapsed, cpu = _run(paths, Path(tmp) / "out", rubric, args, args.isolation)
     statuses = collections.Counter(r.status for r in results)
     by_kind = collections.defaultdict(list)
     for r in results:
         by_kind[r.student.rsplit("_", 1)[0]].append(r.score)
     print(f"{len(results)} submissions, {len(rubric.property_ids)} properties, max_examples={args.max_examples}, "
           f"jobs={args.jobs}: {elapsed:.1f} s ({elapsed / len(results):.2f} s per submission)")
-    print(f"CPU time of workers and sandboxes: {cpu:.0f} s; load average at the end: {os.getloadavg()[0]:.1f}")
+    print(f"CPU time of the grading workers: {cpu:.0f} s; load average at the end: {os.getloadavg()[0]:.1f}; "
+          f"isolation {sorted({r.isolation for r in results})}")
     print("statuses:", dict(statuses))
     for kind, scores in by_kind.items():
         print(f"  {kind:24} scores {sorted(set(scores))} / {rubric.max_score:g}")

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -65,12 +66,15 @@ class IsolationError(Exception):
 class Isolation:
     """The layer submissions run in; ``detail`` says how, for run summaries.
 
-    ``drop_uid``: the child drops to a sandbox uid of its own (``bwrap`` started by root, ``uid``).
+    ``drop_uid``: the child drops to a sandbox uid of its own (``bwrap`` started by root, ``uid``);
+    ``nested_userns``: bwrap cannot forbid the child new user namespaces (``--disable-userns``
+    needs Linux 6.x): it may create one, but gains nothing outside it.
     """
 
     layer: str
     detail: str = ""
     drop_uid: bool = False
+    nested_userns: bool = False
     python: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -157,7 +161,7 @@ def bwrap_argv(isolation: Isolation, *, runtime: str, submission: str, disk_mb: 
         argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
                  "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
-        argv += ["--unshare-all", "--unshare-user", "--disable-userns"]
+        argv += ["--unshare-all", "--unshare-user"] + ([] if isolation.nested_userns else ["--disable-userns"])
     for path in _SYSTEM:
         if os.path.islink(path):
             argv += ["--symlink", os.readlink(path), path]
@@ -233,6 +237,10 @@ def _candidate(layer: str, python: str) -> Tuple[Optional[Isolation], str]:
             isolation = Isolation("bwrap", f"bubblewrap {'.'.join(map(str, version))}: {how}", drop_uid=root,
                                   python=python)
             why = _probe(isolation)
+            if why is not None and not root:  # an older kernel: without --disable-userns
+                fallback = dataclasses.replace(isolation, nested_userns=True)
+                if _probe(fallback) is None:
+                    isolation, why = fallback, None
             found = (isolation, "") if why is None else (None, f"bubblewrap cannot start a sandbox here: {why}")
     elif not root:
         found = (None, "only a grader running as root can run submissions as another user")

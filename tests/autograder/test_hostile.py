@@ -101,19 +101,28 @@ def _files_of(uids: range) -> List[str]:
 
 
 def _nonroot_prefix() -> List[str]:
-    """Run a command as uid 65534 in a mount namespace where the Python installation is reachable."""
+    """Run a command as uid 65534 in a mount namespace where the Python installation, the kit and these
+    tests are reachable (root's home, mode 0700, is replaced by an empty directory holding just them)."""
     argv = ["bwrap", "--dev-bind", "/", "/"]
-    prefix = os.path.realpath(sys.base_prefix)
-    if prefix.startswith("/root/") and not os.stat("/root").st_mode & stat.S_IXOTH:
+    needed = sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, package_dir().parent,
+                                                   Path(__file__).resolve().parents[2])})
+    if os.path.isdir("/root") and not os.stat("/root").st_mode & stat.S_IXOTH:
         argv += ["--perms", "0755", "--tmpfs", "/root"]
-        parent = os.path.dirname(prefix)
-        chain = []
-        while parent != "/root":
-            chain.append(parent)
-            parent = os.path.dirname(parent)
-        for folder in reversed(chain):
-            argv += ["--perms", "0755", "--dir", folder]
-        argv += ["--ro-bind", prefix, prefix]
+        made: List[str] = []
+        for path in (p for p in needed if p.startswith("/root/")):
+            if any(path.startswith(m + "/") for m in made if m in needed):
+                continue  # inside a directory bound already
+            parents = []
+            parent = os.path.dirname(path)
+            while parent != "/root":
+                parents.append(parent)
+                parent = os.path.dirname(parent)
+            for folder in reversed(parents):
+                if folder not in made:
+                    argv += ["--perms", "0755", "--dir", folder]
+                    made.append(folder)
+            argv += ["--ro-bind", path, path]
+            made.append(path)
     return [*argv, "--", "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
 
 
