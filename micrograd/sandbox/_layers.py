@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import dataclasses
+import glob
 import os
 import re
 import shutil
@@ -140,7 +141,8 @@ def python_view(python: Optional[str] = None) -> PythonView:
             binds.append(real)
     bound = system + binds
     kit = [str(_paths.package_dir()), str(_paths.reference_dir()), str(Path(__file__).resolve().parents[2])]
-    candidates = [*_site_dirs(python), *sys.path, sys.prefix, *kit]
+    installed = [*glob.glob("/usr/lib/python3*/*-packages"), *glob.glob("/usr/local/lib/python3*/*-packages")]
+    candidates = [*_site_dirs(python), *sys.path, sys.prefix, *kit, *installed]  # any Python's installed packages
     hidden: List[str] = []
     for path in candidates:
         real = os.path.realpath(path) if path else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import textwrap
 from pathlib import Path
 from typing import List
@@ -297,7 +298,8 @@ def test_nothing_of_the_grader_is_in_view_isolated(isolated: Isolation, tmp_path
     reference = str(reference_dir())
     paths = [f"{reference}/engine.py", f"{package_dir()}/engine.py", f"{package_dir()}/impl/_loader.py",
              f"{sysconfig.get_paths()['purelib']}", f"{other}/engine.py", f"/proc/1/root{reference}/engine.py",
-             "/proc/1/environ"]
+             "/proc/1/environ", "/usr/lib/python3/dist-packages",
+             f"/usr/local/lib/python3.{sys.version_info[1]}/dist-packages"]
     sub = _raise_in_tanh(tmp_path, f"""
         import importlib, os, sys
         report = {{"env": sorted(k for k in os.environ if "SECRET" in k)}}
