@@ -3,8 +3,10 @@ libraries and the child runtime, and nothing else of the machine.
 
 A template is built once per process (the standard library's files linked or copied from
 the Python installation, minus ``site-packages`` and the parts no program needs); each
-sandbox gets its own root of hard links to the template, with its own ``/sandbox/submission``
-(read-only), ``/sandbox/work``, ``/tmp`` and ``/dev/shm`` (owned by the sandbox uid).
+sandbox gets a root of hard links to the template, with its own ``/sandbox/submission``
+(read-only), ``/sandbox/work``, ``/tmp`` and ``/dev/shm`` (owned by the sandbox uid). Roots
+are reused by the next sandbox of the same process once emptied (:func:`release_root`):
+only those four directories can hold anything of a submission.
 Paths of the standard library are the same inside as outside, so the already running
 interpreter keeps importing from them after ``chroot``.
 """
@@ -23,7 +25,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from micrograd.sandbox._runtime import runtime_dir
 
-__all__ = ["INSIDE", "make_root", "template_root"]
+__all__ = ["INSIDE", "acquire_root", "make_root", "release_root", "template_root"]
 
 #: where a child finds its files, in the ``bwrap`` and ``uid`` layers alike
 INSIDE = {
@@ -157,3 +159,30 @@ def reset_writable(root: Path, uid: int, gid: int) -> None:
         folder.mkdir()
         os.chown(folder, uid, gid)
         os.chmod(folder, 0o700)
+
+
+_free_roots: Dict[Tuple[int, str], List[Path]] = {}
+
+
+def acquire_root(folder: Path, template: Path, uid: int, gid: int) -> Path:
+    """A root for one sandbox: a released one of this process if there is one, else a new one in ``folder``."""
+    free = _free_roots.setdefault((os.getpid(), str(template)), [])
+    if free:
+        root = free.pop()
+        reset_writable(root, uid, gid)
+        return root
+    return make_root(folder, template, uid, gid)
+
+
+def release_root(root: Path, template: Path) -> None:
+    """Empty ``root``'s submission and writable directories and keep it for this process's next sandbox.
+
+    Call only once every process of the sandbox is gone.
+    """
+    submission = root / INSIDE["submission"].lstrip("/")
+    shutil.rmtree(submission, ignore_errors=True)
+    submission.mkdir()
+    os.chmod(submission, 0o755)
+    for folder in writable_dirs(root):
+        shutil.rmtree(folder, ignore_errors=True)
+    _free_roots.setdefault((os.getpid(), str(template)), []).append(root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
@@ -18,7 +19,7 @@ from typing import Any, Dict, List, Optional
 
 from micrograd.program import Failure
 from micrograd.sandbox import _procs
-from micrograd.sandbox._chroot import INSIDE, make_root, reset_writable, template_root
+from micrograd.sandbox._chroot import INSIDE, acquire_root, release_root, reset_writable, template_root
 from micrograd.sandbox._files import copy_submission
 from micrograd.sandbox._ids import SandboxIds, reserve_ids
 from micrograd.sandbox._layers import BOOT, Isolation, bwrap_argv, default_isolation
@@ -136,16 +137,17 @@ class SandboxEvaluator:
         self._pidfd: Optional[int] = None
         self._closed = False
         self._survivors: List[int] = []
+        self._chroot: Optional[Path] = None
         self._root = Path(tempfile.mkdtemp(prefix="micrograd-sandbox-"))
         try:
             os.chmod(self._root, 0o755)
-            self._chroot: Optional[Path] = None
             if self.isolation.drop_uid:
                 self._ids = reserve_ids()
             if self.isolation.layer == "uid":
                 assert self._ids is not None
-                python = self.isolation.python or None
-                self._chroot = make_root(self._root / "root", template_root(python), self._ids.uid, self._ids.gid)
+                self._template = template_root(self.isolation.python or None)
+                self._chroot = acquire_root(_roots_dir() / f"root-{os.urandom(6).hex()}", self._template,
+                                            self._ids.uid, self._ids.gid)
                 self._submission = self._chroot / INSIDE["submission"].lstrip("/")
             else:
                 self._submission = self._root / "submission"
@@ -177,6 +179,11 @@ class SandboxEvaluator:
         finally:
             survivors = self._sweep()
             shutil.rmtree(self._root, ignore_errors=True)
+            if self._chroot is not None:
+                if survivors:  # never reuse a root a process may still write to
+                    shutil.rmtree(self._chroot, ignore_errors=True)
+                else:
+                    release_root(self._chroot, self._template)
             if self._ids is not None:
                 self._ids.release()
         if survivors:
@@ -526,6 +533,24 @@ class SandboxEvaluator:
             reason = f"the process closed its pipe ({error})"
         self._stop()
         return Failure("Crash", f"{reason} while {doing}", "run")
+
+
+_roots: Dict[int, Path] = {}
+
+
+def _roots_dir() -> Path:
+    """Where this process keeps the chroot roots of the uid layer (removed when it exits)."""
+    pid = os.getpid()
+    if pid not in _roots:
+        _roots[pid] = Path(tempfile.mkdtemp(prefix="micrograd-roots-"))
+        os.chmod(_roots[pid], 0o755)
+        atexit.register(_remove_roots, _roots[pid], pid)
+    return _roots[pid]
+
+
+def _remove_roots(folder: Path, pid: int) -> None:
+    if pid == os.getpid():
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _raise_at(error: BaseException, where: str, display: str) -> None:

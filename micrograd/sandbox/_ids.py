@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Tuple
 
-__all__ = ["SandboxIds", "id_range", "processes_of", "reserve_ids"]
+from micrograd.sandbox._procs import of_uid
+
+__all__ = ["SandboxIds", "id_range", "reserve_ids"]
 
 #: the default range of sandbox uids (far from system and login accounts)
 FIRST = 3_000_000
@@ -55,24 +57,6 @@ def _lock_dir() -> Path:
     return folder
 
 
-def processes_of(uid: int) -> list:
-    """Pids of the processes whose real, effective or saved uid is ``uid``."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/status", "rb") as f:
-                for line in f:
-                    if line.startswith(b"Uid:"):
-                        if str(uid).encode() in line.split()[1:4]:
-                            found.append(int(name))
-                        break
-        except OSError:
-            continue
-    return found
-
-
 @dataclass
 class SandboxIds:
     """A reserved uid and gid; :meth:`release` (or process exit) frees them."""
@@ -100,7 +84,7 @@ def reserve_ids() -> SandboxIds:
         except OSError:
             os.close(fd)
             continue
-        if processes_of(uid):  # left over by someone else: not ours to use (or to kill)
+        if of_uid(uid):  # left over by someone else: not ours to use (or to kill)
             os.close(fd)
             continue
         return SandboxIds(uid, uid, fd)
