@@ -19,6 +19,7 @@ import resource
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 from autograder import Limits, grade, load_rubric
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric
@@ -65,39 +66,72 @@ def make_batch(root: Path, n: int) -> list:
     return paths[:n]
 
 
-def _run(paths: list, out: Path, rubric: Rubric, args: argparse.Namespace, isolation: str) -> tuple:
-    """(results, wall seconds, CPU seconds of the grading workers) for one graded batch."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+_CPUACCT = Path("/sys/fs/cgroup/cpuacct")
+
+
+def _own_cpu_group() -> Optional[Path]:
+    """Move this process into a cpuacct cgroup of its own (cgroup v1, root): then every process it starts,
+    sandboxes included (bwrap's reaper does not pass its children's CPU time on), is counted."""
+    try:
+        group = _CPUACCT / f"micrograd-benchmark-{os.getpid()}"
+        group.mkdir()
+        (group / "cgroup.procs").write_text(str(os.getpid()))
+        return group
+    except OSError:
+        return None
+
+
+def _cpu(group: Optional[Path]) -> float:
+    """CPU seconds used so far: by the whole cgroup if there is one, else by the waited-for children."""
+    if group is not None:
+        return int((group / "cpuacct.usage").read_text()) / 1e9
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(paths: list, out: Path, rubric: Rubric, args: argparse.Namespace, isolation: str,
+         group: Optional[Path] = None) -> tuple:
+    """(results, wall seconds, CPU seconds) for one graded batch."""
+    before = _cpu(group)
     started = time.perf_counter()
     results = grade(paths, out, rubric=rubric, limits=Limits(timeout=args.timeout, budget=max(60.0, 24 * args.timeout)),
                     jobs=args.jobs, isolation=isolation)
     elapsed = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return results, elapsed, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return results, elapsed, _cpu(group) - before
 
 
 def compare(paths: list, root: Path, rubric: Rubric, args: argparse.Namespace) -> None:
     """Grade the batch in each layer of ``--compare``, alternating; same grades, and the time ratio."""
     walls: dict = collections.defaultdict(list)
+    cpus: dict = collections.defaultdict(list)
     grades: dict = {}
+    group = _own_cpu_group()
+    print("CPU: " + ("every process of the benchmark (a cpuacct cgroup)" if group else
+                     "the grading workers only (no cgroup: the sandboxes' CPU is not all counted)"))
     for round_ in range(args.rounds):
         for layer in args.compare:
             load = os.getloadavg()[0]
-            results, elapsed, cpu = _run(paths, root / f"out-{layer}-{round_}", rubric, args, layer)
+            results, elapsed, cpu = _run(paths, root / f"out-{layer}-{round_}", rubric, args, layer, group)
             walls[layer].append(elapsed)
-            print(f"round {round_ + 1} {layer:6}: {elapsed:6.1f} s wall, workers' CPU {cpu:5.0f} s, "
+            cpus[layer].append(cpu)
+            print(f"round {round_ + 1} {layer:6}: {elapsed:6.1f} s wall, {cpu:5.0f} s CPU, "
                   f"load {load:.1f} -> {os.getloadavg()[0]:.1f}, isolation {sorted({r.isolation for r in results})}",
                   flush=True)
             found = {r.student: (r.status, r.score) for r in results}
             if layer in grades and grades[layer] != found:
                 print(f"  {layer} graded differently from its own first round")
             grades.setdefault(layer, found)
+    if group is not None:  # back to where they were (this process, multiprocessing's helper), and the group goes
+        for pid in (group / "cgroup.procs").read_text().split():
+            (_CPUACCT / "cgroup.procs").write_text(pid)
+        group.rmdir()
     first, *others = args.compare
     for layer in others:
         differ = {s: (g, grades[layer][s]) for s, g in grades[first].items() if g != grades[layer][s]}
         print(f"same grades {first} and {layer}: {not differ}" + (f"; differ: {differ}" if differ else ""))
-        ratio = sum(walls[first]) / sum(walls[layer])
-        print(f"wall time {first} / {layer}: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%)")
+        for what, table in (("wall time", walls), ("CPU time", cpus)):
+            ratio = sum(table[first]) / sum(table[layer])
+            print(f"{what} {first} / {layer}: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%)")
 
 
 def main() -> None:
