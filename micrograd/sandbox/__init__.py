@@ -71,7 +71,8 @@ def student_evaluator(path: Union[str, Path], *, timeout: Optional[float] = None
                       isolation: Optional[Isolation] = None) -> SandboxEvaluator:
     """The evaluator ``micrograd check`` uses: the code in ``path`` in a sandboxed child, messages naming ``path``.
 
-    ``timeout`` bounds one request (None: no limit but the caller's). Raises
+    ``timeout`` bounds one request (None: no limit but the caller's); the child is started (and has
+    imported the code, or failed to) when this returns. Raises
     micrograd.impl.ImplementationError for a path that is not an implementation directory.
     """
     import os
@@ -91,8 +92,10 @@ def student_evaluator(path: Union[str, Path], *, timeout: Optional[float] = None
     if isolation is None:
         requested = os.environ.get("MICROGRAD_ISOLATION", "auto")
         isolation = choose_isolation(requested, layers=CHECK_LAYERS)
-    limits = Limits(timeout=timeout or 10.0**6, budget=float("inf"), startup=30.0)
+    limits = Limits(timeout=timeout or 10.0**6, budget=float("inf"), startup=10.0)
     try:
-        return SandboxEvaluator(directory, limits, isolation=isolation, display=str(directory.resolve()) + os.sep)
+        evaluator = SandboxEvaluator(directory, limits, isolation=isolation, display=str(directory.resolve()) + os.sep)
     except ValueError as error:
         raise ImplementationError(str(error)) from None
+    evaluator.load_report()  # start the child now: its start-up is not the first property's time
+    return evaluator
