@@ -25,13 +25,18 @@ __all__ = ["grade_batch", "grade_one"]
 _ORACLE: Any = None
 
 
-def _init_worker(rubric: Rubric) -> None:
-    """Runs once in each worker: adopt orphans, load the profile, import the spec, create the oracle."""
+def _init_worker(rubric: Rubric, subreaper: bool = True) -> None:
+    """Runs once in each worker: adopt orphans, load the profile, import the spec, create the oracle.
+
+    ``subreaper``: make this process adopt (and kill) orphaned processes; only for a process that
+    does nothing but grade (a subreaper kills every child it did not start as a sandbox).
+    """
     global _ORACLE
     from autograder.grade._runner import make_oracle, prepare_hypothesis, spec_properties
     from autograder.sandbox import become_subreaper
 
-    become_subreaper()
+    if subreaper:
+        become_subreaper()
     prepare_hypothesis()
     spec_properties(rubric.spec)
     _ORACLE = make_oracle()
@@ -47,8 +52,8 @@ def grade_one(path: Path, rubric: Rubric, limits: Limits, isolation: Optional[Is
     from autograder.sandbox import default_isolation
 
     global _ORACLE
-    if _ORACLE is None:
-        _init_worker(rubric)
+    if _ORACLE is None:  # graded in a process that may do other things: no subreaper
+        _init_worker(rubric, subreaper=False)
     isolation = isolation or default_isolation()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="micrograd-submission-") as scratch:

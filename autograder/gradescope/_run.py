@@ -33,7 +33,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from autograder.grade._batch import _init_worker, grade_one
     from autograder.report import gradescope_results, write_json
     from autograder.rubric import load_rubric
-    from autograder.sandbox import IsolationError, Limits, become_subreaper, choose_isolation
+    from autograder.sandbox import IsolationError, Limits, choose_isolation
 
     try:
         isolation = choose_isolation(args.isolation)
@@ -45,8 +45,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     defaults = Limits()
     timeout = args.timeout or defaults.timeout
     limits = Limits(timeout=timeout, budget=max(timeout * 24, 60.0), memory_mb=args.memory or defaults.memory_mb)
-    become_subreaper()
-    _init_worker(rubric)
+    _init_worker(rubric)  # this process only grades: it adopts and kills orphans
     result = grade_one(args.submission, rubric, limits, isolation)
     # the sandbox is closed: no process of the submission is left, so nothing can overwrite this
     args.results.mkdir(parents=True, exist_ok=True)

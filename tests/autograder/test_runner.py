@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict
 
+import pytest
+
 from autograder.grade import make_oracle, run_property, spec_properties
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, default_rubric
 from micrograd.impl import LocalEvaluator
@@ -123,3 +125,26 @@ def test_the_import_policy_covers_helper_modules(tmp_path: Path) -> None:
     result = grade_directory(tmp_path, "student", load_rubric(MINI.parent / "mini_rubric.toml"), None, None)  # type: ignore[arg-type]
     assert (result.status, result.score) == ("invalid", 0)
     assert "helpers.py imports numpy (line 1)" in result.reason
+
+
+@pytest.mark.slow
+def test_grading_in_a_process_of_its_own_does_not_make_it_kill_its_other_children() -> None:
+    import ctypes
+    import subprocess
+    import sys
+
+    from autograder.grade import grade_one
+    from autograder.rubric import load_rubric
+    from autograder.sandbox import Limits
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        result = grade_one(CORRECT, load_rubric(MINI.parent / "mini_rubric.toml"), Limits(timeout=1.0, budget=20.0))
+        assert (result.status, result.score) == ("graded", 6)
+        assert other.poll() is None  # a subreaper would have killed it as an "orphan"
+        flag = ctypes.c_int(-1)
+        ctypes.CDLL(None).prctl(37, ctypes.byref(flag), 0, 0, 0)  # PR_GET_CHILD_SUBREAPER
+        assert flag.value == 0
+    finally:
+        other.kill()
+        other.wait()
