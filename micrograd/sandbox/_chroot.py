@@ -118,8 +118,12 @@ def template_root(python: Optional[str] = None) -> Path:
     key = (os.getpid(), python)
     if key not in _templates:
         holder = Path(tempfile.mkdtemp(prefix="micrograd-chroot-"))
-        os.chmod(holder, 0o755)
-        _build_template(python, holder / "template")
+        try:
+            os.chmod(holder, 0o755)
+            _build_template(python, holder / "template")
+        except BaseException:
+            shutil.rmtree(holder, ignore_errors=True)
+            raise
         _templates[key] = holder / "template"
         atexit.register(_remove, holder, os.getpid())
     return _templates[key]
