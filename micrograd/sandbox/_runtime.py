@@ -76,8 +76,12 @@ def runtime_dir() -> Path:
     pid = os.getpid()
     if pid not in _built:
         holder = Path(tempfile.mkdtemp(prefix="micrograd-runtime-"))
-        os.chmod(holder, 0o755)
-        _built[pid] = build_runtime(holder / "runtime")
+        try:
+            os.chmod(holder, 0o755)
+            _built[pid] = build_runtime(holder / "runtime")
+        except BaseException:
+            shutil.rmtree(holder, ignore_errors=True)
+            raise
         atexit.register(_remove, holder, pid)
     return _built[pid]
 
