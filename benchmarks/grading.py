@@ -1,8 +1,12 @@
 """Benchmark: grade a batch of N submissions (correct, buggy, hostile) with ``--jobs`` workers.
 
-    python benchmarks/grading.py [--n 100] [--jobs 2] [--max-examples N] [--timeout 2]
+    python benchmarks/grading.py [--n 100] [--jobs 2] [--max-examples N] [--timeout 2] [--isolation auto]
+    python benchmarks/grading.py --compare bwrap none [--rounds 2]    # the cost of isolation
 
-Prints the wall time and the statuses; results are recorded in docs/grading.md.
+Prints the wall time and the statuses; with ``--compare``, grades the same batch in each layer,
+alternating (``--rounds`` times each, so that a change in the machine's load hits both), checks that
+every layer gives every submission the same grade, and prints the ratio of the wall times. Results
+are recorded in docs/grading.md.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import resource
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 from autograder import Limits, grade, load_rubric
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric
@@ -61,30 +66,100 @@ def make_batch(root: Path, n: int) -> list:
     return paths[:n]
 
 
+_CPUACCT = Path("/sys/fs/cgroup/cpuacct")
+
+
+def _own_cpu_group() -> Optional[Path]:
+    """Move this process into a cpuacct cgroup of its own (cgroup v1, root): then every process it starts,
+    sandboxes included (bwrap's reaper does not pass its children's CPU time on), is counted."""
+    try:
+        group = _CPUACCT / f"micrograd-benchmark-{os.getpid()}"
+        group.mkdir()
+        (group / "cgroup.procs").write_text(str(os.getpid()))
+        return group
+    except OSError:
+        return None
+
+
+def _cpu(group: Optional[Path]) -> float:
+    """CPU seconds used so far: by the whole cgroup if there is one, else by the waited-for children."""
+    if group is not None:
+        return int((group / "cpuacct.usage").read_text()) / 1e9
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(paths: list, out: Path, rubric: Rubric, args: argparse.Namespace, isolation: str,
+         group: Optional[Path] = None) -> tuple:
+    """(results, wall seconds, CPU seconds) for one graded batch."""
+    before = _cpu(group)
+    started = time.perf_counter()
+    results = grade(paths, out, rubric=rubric, limits=Limits(timeout=args.timeout, budget=max(60.0, 24 * args.timeout)),
+                    jobs=args.jobs, isolation=isolation)
+    elapsed = time.perf_counter() - started
+    return results, elapsed, _cpu(group) - before
+
+
+def compare(paths: list, root: Path, rubric: Rubric, args: argparse.Namespace) -> None:
+    """Grade the batch in each layer of ``--compare``, alternating; same grades, and the time ratio."""
+    walls: dict = collections.defaultdict(list)
+    cpus: dict = collections.defaultdict(list)
+    grades: dict = {}
+    group = _own_cpu_group()
+    print("CPU: " + ("every process of the benchmark (a cpuacct cgroup)" if group else
+                     "the grading workers only (no cgroup: the sandboxes' CPU is not all counted)"))
+    for round_ in range(args.rounds):
+        for layer in args.compare:
+            load = os.getloadavg()[0]
+            results, elapsed, cpu = _run(paths, root / f"out-{layer}-{round_}", rubric, args, layer, group)
+            walls[layer].append(elapsed)
+            cpus[layer].append(cpu)
+            print(f"round {round_ + 1} {layer:6}: {elapsed:6.1f} s wall, {cpu:5.0f} s CPU, "
+                  f"load {load:.1f} -> {os.getloadavg()[0]:.1f}, isolation {sorted({r.isolation for r in results})}",
+                  flush=True)
+            found = {r.student: (r.status, r.score) for r in results}
+            if layer in grades and grades[layer] != found:
+                print(f"  {layer} graded differently from its own first round")
+            grades.setdefault(layer, found)
+    if group is not None:  # back to where they were (this process, multiprocessing's helper), and the group goes
+        for pid in (group / "cgroup.procs").read_text().split():
+            (_CPUACCT / "cgroup.procs").write_text(pid)
+        group.rmdir()
+    first, *others = args.compare
+    for layer in others:
+        differ = {s: (g, grades[layer][s]) for s, g in grades[first].items() if g != grades[layer][s]}
+        print(f"same grades {first} and {layer}: {not differ}" + (f"; differ: {differ}" if differ else ""))
+        for what, table in (("wall time", walls), ("CPU time", cpus)):
+            ratio = sum(table[first]) / sum(table[layer])
+            print(f"{what} {first} / {layer}: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES)
     parser.add_argument("--timeout", type=float, default=2.0)
+    parser.add_argument("--isolation", default="auto", help="the layer for a single run (auto, bwrap, uid, none)")
+    parser.add_argument("--compare", nargs="+", default=None, metavar="LAYER", help="grade in each of these layers")
+    parser.add_argument("--rounds", type=int, default=1, help="with --compare: runs of each layer, alternating")
     args = parser.parse_args()
     base = load_rubric()
     rubric = Rubric(base.rules, base.spec, args.max_examples, base.forbid_imports, "benchmark")
     with tempfile.TemporaryDirectory() as tmp:
         paths = make_batch(Path(tmp) / "submissions", args.n)
-        started = time.perf_counter()
-        results = grade(paths, Path(tmp) / "out", rubric=rubric,
-                        limits=Limits(timeout=args.timeout, budget=max(60.0, 24 * args.timeout)), jobs=args.jobs)
-        elapsed = time.perf_counter() - started
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = usage.ru_utime + usage.ru_stime
+        if args.compare:
+            compare(paths, Path(tmp), rubric, args)
+            return
+        results, elapsed, cpu = _run(paths, Path(tmp) / "out", rubric, args, args.isolation)
     statuses = collections.Counter(r.status for r in results)
     by_kind = collections.defaultdict(list)
     for r in results:
         by_kind[r.student.rsplit("_", 1)[0]].append(r.score)
     print(f"{len(results)} submissions, {len(rubric.property_ids)} properties, max_examples={args.max_examples}, "
           f"jobs={args.jobs}: {elapsed:.1f} s ({elapsed / len(results):.2f} s per submission)")
-    print(f"CPU time of workers and sandboxes: {cpu:.0f} s; load average at the end: {os.getloadavg()[0]:.1f}")
+    print(f"CPU time of the grading workers: {cpu:.0f} s; load average at the end: {os.getloadavg()[0]:.1f}; "
+          f"isolation {sorted({r.isolation for r in results})}")
     print("statuses:", dict(statuses))
     for kind, scores in by_kind.items():
         print(f"  {kind:24} scores {sorted(set(scores))} / {rubric.max_score:g}")

@@ -14,7 +14,7 @@ from autograder.grade._batch import grade_batch
 from autograder.grade._identity import Identity, IdentityError, identify_all
 from autograder.report import OutputError, SubmissionResult, write_outputs
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric, RubricError, load_rubric
-from autograder.sandbox import Limits
+from autograder.sandbox import CHOICES, Isolation, IsolationError, Limits, choose_isolation
 
 __all__ = ["HELP", "check_out", "configure", "grade", "run", "with_identity"]
 
@@ -37,6 +37,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="Hypothesis examples per property (default: the rubric's max_examples, "
                              f"else {DEFAULT_MAX_EXAMPLES})")
     parser.add_argument("--no-html", action="store_true", help="skip report.html (its plots need matplotlib)")
+    parser.add_argument("--isolation", choices=CHOICES, default="auto",
+                        help="how submissions are isolated (default auto: the strongest of bwrap, uid, none that "
+                             "works here; see docs/grading.md)")
 
 
 def check_out(out: Path) -> None:
@@ -58,17 +61,18 @@ def with_identity(result: SubmissionResult, identity: Identity) -> SubmissionRes
 
 
 def grade(submissions: List[Path], out: Path, *, rubric: Optional[Rubric] = None, limits: Optional[Limits] = None,
-          jobs: int = 1, progress: Any = None, html: bool = True) -> List[SubmissionResult]:
+          jobs: int = 1, progress: Any = None, html: bool = True, isolation: Any = "auto") -> List[SubmissionResult]:
     """Grade ``submissions`` and write the outputs into ``out``; returns the results in input order.
 
     Each result is named after its student (:func:`identify_all`: nbgrader layout, Gradescope export,
     or the file name); raises OutputError before grading when ``out`` cannot be written.
+    ``isolation``: ``auto``, ``bwrap``, ``uid``, ``none`` or a chosen micrograd.sandbox.Isolation.
     """
     rubric = rubric or load_rubric()
     limits = limits or Limits()
     check_out(out)
     identities, _ = identify_all(submissions)
-    results = grade_batch(submissions, rubric, limits, jobs=jobs, on_done=progress)  # in the order given
+    results = grade_batch(submissions, rubric, limits, jobs=jobs, on_done=progress, isolation=isolation)
     results = [with_identity(r, identity) for r, identity in zip(results, identities)]
     write_outputs(results, out, html_report=html, rubric=rubric)
     return results
@@ -105,9 +109,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_out(args.out)
         _, notes = identify_all(args.submissions)
-    except (OutputError, IdentityError) as error:
+        isolation: Isolation = choose_isolation(args.isolation)
+    except (OutputError, IdentityError, IsolationError) as error:
         return _error(str(error))
     console = Console(stderr=True)
+    console.print(isolation.describe(), style=None if isolation.isolated else "bold red", highlight=False)
     for note in notes:  # two submissions would have had the same folder: say how they were told apart
         console.print(f"[yellow]note:[/] {escape(note)}")
     with Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -122,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             results = grade(args.submissions, args.out, rubric=rubric, limits=limits, jobs=args.jobs,
-                            progress=done, html=not args.no_html)
+                            progress=done, html=not args.no_html, isolation=isolation)
         except OutputError as error:
             return _error(str(error))
     table = Table(title=f"Grades ({args.out / 'grades.csv'})")
@@ -131,4 +137,5 @@ def run(args: argparse.Namespace) -> int:
     for r in results:
         table.add_row(escape(r.display_name), f"{r.score:g}/{r.max_score:g}", r.status, escape(r.reason[:80]))
     Console().print(table)
+    Console().print(isolation.describe(), highlight=False)
     return 0

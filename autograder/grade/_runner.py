@@ -9,23 +9,38 @@ or dies, a per-submission budget, and memoized oracle answers.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from autograder.grade._profile import graded_settings, prepare_hypothesis
-from autograder.report._results import ExerciseResult, PropertyResult, SubmissionResult
+from autograder.report._results import ExerciseResult, PropertyResult, SubmissionResult, to_json
 from autograder.rubric import Rubric, policy_violations, spec_properties
-from autograder.sandbox import Limits, SandboxEvaluator
+from autograder.sandbox import Isolation, Limits, SandboxError, SandboxEvaluator
 from micrograd.program import Failure, Program, to_python
 from micrograd.testing import Property
 from micrograd.testing import run_property as run_spec_property
 from micrograd.verdict import EXERCISES, SpecFailure
 
-__all__ = ["MAX_TIMEOUTS", "grade_directory", "make_oracle", "prepare_hypothesis", "run_property", "spec_properties"]
+__all__ = [
+    "CAPS",
+    "MAX_TIMEOUTS",
+    "bounded_result",
+    "grade_directory",
+    "make_oracle",
+    "prepare_hypothesis",
+    "run_property",
+    "spec_properties",
+]
 
 #: after this many timed-out properties, the remaining ones are not run
 MAX_TIMEOUTS = 3
+
+#: the most characters a student's result keeps: per text field, per cell of an expected-vs-got table,
+#: rows per table, and in all (the result's JSON; beyond it, counterexamples are dropped from the end)
+CAPS = {"reason": 2000, "summary": 2000, "code": 8000, "hint": 1000, "cell": 200, "rows": 40, "total": 512 * 1024}
+
 
 class _Abort(BaseException):
     """Stops a property at once (Hypothesis does not catch BaseException): the child hung or died."""
@@ -184,19 +199,79 @@ def _result(student: str, rubric: Rubric, status: str, reason: str, results: Dic
             started: float) -> SubmissionResult:
     score, exercises = _score(rubric, results)
     ordered = tuple(results[p] for p in rubric.property_ids)
-    return SubmissionResult(student, status, reason, score, rubric.max_score, exercises, ordered,
-                            round(time.monotonic() - started, 3))
+    return bounded_result(SubmissionResult(student, status, reason, score, rubric.max_score, exercises, ordered,
+                                           round(time.monotonic() - started, 3)))
 
 
-def grade_directory(directory: Path, student: str, rubric: Rubric, limits: Limits, oracle: Any) -> SubmissionResult:
-    """Grade the submission in ``directory`` (engine.py and nn.py). Never raises for what the submission does."""
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    mark = f"... [{len(text) - limit} more characters cut]"
+    return text[: max(0, limit - len(mark))] + mark
+
+
+def bounded_result(result: SubmissionResult) -> SubmissionResult:
+    """``result`` within CAPS: every text field cut, tables shortened, and if its JSON is still over
+    ``CAPS["total"]``, counterexample code and tables dropped, last property first."""
+    cell = CAPS["cell"]
+    properties = [
+        dataclasses.replace(
+            p,
+            summary=_cut(p.summary, CAPS["summary"]),
+            code=_cut(p.code, CAPS["code"]),
+            hint=_cut(p.hint, CAPS["hint"]),
+            rows=tuple(tuple(_cut(str(x), cell) for x in row) for row in p.rows[: CAPS["rows"]]),  # type: ignore[misc]
+        )
+        for p in result.properties
+    ]
+    result = dataclasses.replace(result, reason=_cut(result.reason, CAPS["reason"]), properties=tuple(properties))
+    size = len(to_json(result))
+    shorter = [  # first the counterexamples go, then most of the text, last property first
+        lambda p: dataclasses.replace(p, code="", rows=(), summary=_cut(p.summary, CAPS["summary"] - 30)
+                                      + " (details cut: size cap)"),
+        lambda p: dataclasses.replace(p, summary=_cut(p.summary, 200), hint=_cut(p.hint, 200)),
+    ]
+    for shorten in shorter:
+        for i in reversed(range(len(properties))):
+            if size <= CAPS["total"]:
+                return result
+            properties[i] = shorten(properties[i])
+            result = dataclasses.replace(result, properties=tuple(properties))
+            size = len(to_json(result))
+    return result
+
+
+def _python_files(directory: Path) -> List[str]:
+    """The submission's Python files, relative to ``directory`` (engine.py first)."""
+    found = []
+    for folder, dirs, files in os.walk(directory):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                found.append(os.path.relpath(os.path.join(folder, name), directory))
+    return sorted(found, key=lambda f: (f != "engine.py", f != "nn.py", f))
+
+
+def grade_directory(directory: Path, student: str, rubric: Rubric, limits: Limits, oracle: Any,
+                    isolation: Optional[Isolation] = None) -> SubmissionResult:
+    """Grade the submission in ``directory`` (engine.py, nn.py, helper modules) in a sandbox of ``isolation``
+    (default: the strongest available). Never raises for what the submission does."""
     started = time.monotonic()
-    violations = policy_violations(directory, rubric.forbid_imports)
+    violations = policy_violations(directory, rubric.forbid_imports, files=_python_files(directory))
     if violations:
         reason = "; ".join(str(v) for v in violations)
         return _result(student, rubric, "invalid", reason, _all(rubric, "failed", f"not run: {reason}"), started)
+    try:
+        return _grade_in_sandbox(directory, student, rubric, limits, oracle, isolation, started)
+    except SandboxError as error:
+        reason = f"the grader could not run or stop this submission's sandbox: {error}"
+        return _result(student, rubric, "crashed", reason, _all(rubric, "failed", f"not run: {reason}"), started)
+
+
+def _grade_in_sandbox(directory: Path, student: str, rubric: Rubric, limits: Limits, oracle: Any,
+                      isolation: Optional[Isolation], started: float) -> SubmissionResult:
     by_id = {p.id: p for p in spec_properties(rubric.spec)}
-    with SandboxEvaluator(directory, limits) as evaluator:
+    with SandboxEvaluator(directory, limits, isolation=isolation) as evaluator:
         load = evaluator.load_report()
         if load.failure is not None:
             status = "timeout" if load.failure.type == "Timeout" else "crashed"

@@ -1,10 +1,17 @@
-"""Inside Gradescope: grade /autograder/submission and write results.json (``run_autograder`` calls this)."""
+"""Inside Gradescope: grade /autograder/submission and write results.json (``run_autograder`` calls this).
+
+The submission runs in the strongest isolation layer available (``--isolation``, or
+``MICROGRAD_ISOLATION`` for local tests; on Gradescope, which runs as root in Docker
+without CAP_SYS_ADMIN, that is usually ``uid``), and the layer is printed to stdout (which
+Gradescope shows to instructors). results.json is written only after the sandbox is
+closed: every process of the submission is gone and its files are removed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import List, Optional
 
@@ -12,33 +19,37 @@ __all__ = ["main"]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from autograder.sandbox import CHOICES
+
     parser = argparse.ArgumentParser(prog="run_autograder")
     parser.add_argument("--submission", type=Path, required=True)
     parser.add_argument("--results", type=Path, required=True)
     parser.add_argument("--rubric", type=Path, default=None)
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--memory", type=int, default=None)
+    parser.add_argument("--isolation", choices=CHOICES, default=os.environ.get("MICROGRAD_ISOLATION", "auto"))
     args = parser.parse_args(argv)
 
     from autograder.grade import identify, with_identity
     from autograder.grade._batch import _init_worker, grade_one
     from autograder.report import gradescope_results, write_json
     from autograder.rubric import load_rubric
-    from autograder.sandbox import Limits
+    from autograder.sandbox import IsolationError, Limits, choose_isolation
 
+    try:
+        isolation = choose_isolation(args.isolation)
+    except IsolationError as error:
+        print(f"run_autograder: {error}", file=sys.stderr)
+        return 2
+    print(isolation.describe(), flush=True)
     rubric = load_rubric(args.rubric)
     defaults = Limits()
     timeout = args.timeout or defaults.timeout
     limits = Limits(timeout=timeout, budget=max(timeout * 24, 60.0), memory_mb=args.memory or defaults.memory_mb)
-    _init_worker(rubric)
-    with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch) / "submission"
-        import shutil
-
-        shutil.copytree(args.submission, copy, symlinks=False, ignore_dangling_symlinks=True)
-        result = grade_one(copy, rubric, limits)
+    _init_worker(rubric)  # this process only grades: it adopts and kills orphans
+    result = grade_one(args.submission, rubric, limits, isolation)
     result = with_identity(result, identify(args.submission))  # snippets as the student runs them
-    # every sandboxed process is dead by now: whatever the submission wrote is overwritten here
+    # the sandbox is closed: no process of the submission is left, so nothing can overwrite this
     args.results.mkdir(parents=True, exist_ok=True)
     write_json(gradescope_results(result, rubric), args.results / "results.json")
     return 0

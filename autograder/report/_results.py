@@ -65,6 +65,7 @@ class SubmissionResult:
     ``student`` is the id (the student's folder in the outputs); ``name`` who it is, as handed in;
     ``submission`` the path graded; ``layout`` how the student runs a counterexample: ``folder``
     (next to their engine.py) or ``notebook`` (in a new cell of their notebook).
+    ``isolation``: the sandbox layer the submission ran in (bwrap, uid or none; see micrograd.sandbox).
     """
 
     student: str
@@ -78,6 +79,7 @@ class SubmissionResult:
     name: str = ""
     submission: str = ""
     layout: str = "folder"
+    isolation: str = ""
 
     @property
     def display_name(self) -> str:

@@ -1,10 +1,34 @@
-"""Run a submission in a fresh, limited child process that only computes; the parent judges.
+"""The grader's sandbox: :mod:`micrograd.sandbox` (``micrograd check`` runs submissions the same way).
 
-:class:`SandboxEvaluator` implements micrograd.impl's Evaluator protocol over a JSON pipe.
+Kept as the autograder's import path; everything lives in :mod:`micrograd.sandbox`.
 """
 
-from autograder.sandbox._evaluator import LoadReport, SandboxEvaluator
-from autograder.sandbox._limits import Limits
-from autograder.sandbox._procs import become_subreaper
+from micrograd.sandbox import (
+    CHOICES,
+    LAYERS,
+    Isolation,
+    IsolationError,
+    Limits,
+    LoadReport,
+    SandboxError,
+    SandboxEvaluator,
+    available_layers,
+    become_subreaper,
+    choose_isolation,
+    default_isolation,
+)
 
-__all__ = ["Limits", "LoadReport", "SandboxEvaluator", "become_subreaper"]
+__all__ = [
+    "CHOICES",
+    "LAYERS",
+    "Isolation",
+    "IsolationError",
+    "Limits",
+    "LoadReport",
+    "SandboxError",
+    "SandboxEvaluator",
+    "available_layers",
+    "become_subreaper",
+    "choose_isolation",
+    "default_isolation",
+]

@@ -31,7 +31,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 from hypothesis import Phase, settings
 
 from micrograd import _paths
-from micrograd.impl import ImplementationError, LocalEvaluator
+from micrograd.impl import ImplementationError
+from micrograd.sandbox import IsolationError, student_evaluator
 from micrograd.testing import (
     PROFILES,
     Property,
@@ -244,10 +245,11 @@ def resolve_path(path: Optional[Path | str], cwd: Optional[Path] = None) -> Tupl
     )
 
 
-def make_evaluator(directory: Path) -> Any:
-    """The evaluator ``micrograd check`` runs the spec against (the one place to swap it, e.g. for a
-    child process): the implementation in ``directory``, loaded in this process."""
-    return LocalEvaluator(directory)
+def make_evaluator(directory: Path, *, timeout: Optional[float] = None) -> Any:
+    """The evaluator ``micrograd check`` runs the spec against: the implementation in ``directory``,
+    in a sandboxed child process as when it is graded (so a segfault, ``os._exit`` or a recursion
+    crash is a failure with its reason, not the end of the check); ``timeout`` bounds one request."""
+    return student_evaluator(directory, timeout=timeout)
 
 
 def run_check(
@@ -280,9 +282,9 @@ def run_check(
         raise CheckError(f"unknown Hypothesis profile {profile!r}; choose one of {', '.join(PROFILES)}")
     if timeout is not None and not timeout > 0:
         raise CheckError(f"--timeout must be a positive number of seconds, got {timeout!r}")
-    try:
-        impl = evaluator if evaluator is not None else make_evaluator(directory)
-    except ImplementationError as error:
+    try:  # the student's code runs in a sandboxed child, as when it is graded
+        impl = evaluator if evaluator is not None else make_evaluator(directory, timeout=timeout)
+    except (ImplementationError, IsolationError) as error:
         raise CheckError(str(error)) from None
     chosen = None if exercises is None else [e for e in EXERCISES if e in set(exercises)]
     if exercises is not None:
@@ -320,6 +322,8 @@ def run_check(
             cancel = getattr(impl, "cancel_prefetched", None)
             if callable(cancel):
                 cancel()
+            if evaluator is None:
+                impl.close()
     report.exercises = shown
     report.duration = time.perf_counter() - start
     return report
@@ -327,18 +331,31 @@ def run_check(
 
 def _load_failure(impl: Any, which: str) -> Optional[SpecFailure]:
     """The SpecFailure saying that the implementation's ``which``.py cannot be loaded, or None."""
-    inner = getattr(impl, "impl", None)
-    if inner is None:  # another evaluator (a sandbox) reports load errors through its outcomes
-        return None
-    try:
-        getattr(inner, "Value" if which == "engine" else "nn")
-    except ImplementationError as error:
-        from micrograd.program import Failure
+    from micrograd.program import Failure
 
-        failure = Failure("ImplementationError", str(error), "load")
-        return SpecFailure("backward" if which == "engine" else "neuron", f"your code cannot be loaded: {error}",
-                           failure=failure)
-    return None
+    load_report = getattr(impl, "load_report", None)
+    if callable(load_report):  # a sandbox: the child says what importing the files gave
+        loaded = load_report()
+        if loaded.failure is not None:  # the child died or hung while importing
+            failure: Optional[Failure] = loaded.failure
+            message: Optional[str] = str(loaded.failure)
+        else:
+            message = loaded.engine if which == "engine" else loaded.nn
+            failure = None if message is None else Failure("ImplementationError", message, "load")
+    else:
+        inner = getattr(impl, "impl", None)
+        if inner is None:  # another evaluator reports load errors through its outcomes
+            return None
+        try:
+            getattr(inner, "Value" if which == "engine" else "nn")
+        except ImplementationError as error:
+            message, failure = str(error), Failure("ImplementationError", str(error), "load")
+        else:
+            message, failure = None, None
+    if message is None or failure is None:
+        return None
+    return SpecFailure("backward" if which == "engine" else "neuron", f"your code cannot be loaded: {message}",
+                       failure=failure)
 
 
 @contextlib.contextmanager

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox._protocol import kinds
 from micrograd.app._backend import BackendError, ChildBackend, open_backend
 from micrograd.app._data import load_dataset
 from micrograd.app._trainer import TrainConfig, Trainer
 from micrograd.app._wire import KIND, StepOutcome, StepRequest
 from micrograd.impl import reference_dir
+from micrograd.sandbox._protocol import kinds
 
 
 def _copy(tmp_path: Path, name: str = "impl") -> Path:

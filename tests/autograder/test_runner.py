@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict
 
+import pytest
+
 from autograder.grade import make_oracle, run_property, spec_properties
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, default_rubric
 from micrograd.impl import LocalEvaluator
@@ -96,3 +98,53 @@ def test_a_property_the_spec_cannot_judge_here_leaves_the_count() -> None:
     assert (total, exercise.passed, exercise.total) == (2.0, 1, 1)
     results["test_relu::judged"] = PropertyResult("test_relu::judged", "relu", "failed", "wrong")
     assert _score(Rubric((rule,)), results)[0] == 0.0
+
+
+def test_a_result_is_bounded_field_by_field_and_in_all() -> None:
+    from autograder.grade._runner import CAPS, bounded_result
+    from autograder.report._results import PropertyResult, SubmissionResult, to_json
+
+    big = PropertyResult("p", "add", "failed", "s" * 10**6, "c" * 10**6, tuple(("x" * 10**4, "1", "2")
+                                                                            for _ in range(10**3)), "h" * 10**6)
+    result = bounded_result(SubmissionResult("s", "graded", "r" * 10**6, 0, 1, (), (big,) * 40))
+    assert len(result.reason) <= CAPS["reason"] and len(to_json(result)) <= CAPS["total"]
+    first, last = result.properties[0], result.properties[-1]
+    assert len(first.code) <= CAPS["code"] and len(first.rows) <= CAPS["rows"] and first.code.endswith("cut]")
+    assert last.code == "" and last.rows == () and "details cut: size cap" in last.summary
+    many = bounded_result(SubmissionResult("s", "graded", "", 0, 1, (), (big,) * 200))
+    assert len(to_json(many)) <= CAPS["total"]
+
+
+def test_the_import_policy_covers_helper_modules(tmp_path: Path) -> None:
+    from autograder.grade import grade_directory
+    from autograder.rubric import load_rubric
+
+    (tmp_path / "engine.py").write_text((CORRECT / "engine.py").read_text() + "\nfrom helpers import fast\n")
+    (tmp_path / "nn.py").write_text((CORRECT / "nn.py").read_text())
+    (tmp_path / "helpers.py").write_text("import numpy\nfast = numpy.tanh\n")
+    result = grade_directory(tmp_path, "student", load_rubric(MINI.parent / "mini_rubric.toml"), None, None)  # type: ignore[arg-type]
+    assert (result.status, result.score) == ("invalid", 0)
+    assert "helpers.py imports numpy (line 1)" in result.reason
+
+
+@pytest.mark.slow
+def test_grading_in_a_process_of_its_own_does_not_make_it_kill_its_other_children() -> None:
+    import ctypes
+    import subprocess
+    import sys
+
+    from autograder.grade import grade_one
+    from autograder.rubric import load_rubric
+    from autograder.sandbox import Limits
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        result = grade_one(CORRECT, load_rubric(MINI.parent / "mini_rubric.toml"), Limits(timeout=1.0, budget=20.0))
+        assert (result.status, result.score) == ("graded", 6)
+        assert other.poll() is None  # a subreaper would have killed it as an "orphan"
+        flag = ctypes.c_int(-1)
+        ctypes.CDLL(None).prctl(37, ctypes.byref(flag), 0, 0, 0)  # PR_GET_CHILD_SUBREAPER
+        assert flag.value == 0
+    finally:
+        other.kill()
+        other.wait()

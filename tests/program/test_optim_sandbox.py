@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from autograder.sandbox import SandboxEvaluator
-from autograder.sandbox._protocol import kinds
 from micrograd.impl import LocalEvaluator, exercises_dir, reference_dir
 from micrograd.program import AdamWOutcome, AdamWProgram, CrossEntropyOutcome, CrossEntropyProgram
+from micrograd.sandbox._protocol import kinds
 
 REQUESTS = [
     CrossEntropyProgram((1.0, -2.0, 0.5), 2),

@@ -17,8 +17,12 @@ class Limits:
     ``budget``: wall seconds for the whole submission (all requests and restarts);
     ``memory_mb``: address space of the child (RLIMIT_AS);
     ``max_processes``: RLIMIT_NPROC in the child (0: it may start no process or thread;
-    not enforced by the kernel when the grader runs as root);
+    the kernel does not enforce it for root, so it holds only where the child runs as a
+    sandbox uid: the ``bwrap`` layer started by root and the ``uid`` layer);
     ``file_size_mb``: largest file the child may write (RLIMIT_FSIZE);
+    ``disk_mb``: size of each private writable directory of the ``bwrap`` layer (the
+    working directory, ``/tmp`` and ``/dev/shm`` are memory file systems of this size);
+    ``open_files``: RLIMIT_NOFILE in the child;
     ``startup``: extra wall seconds allowed for starting Python and importing the submission.
     """
 
@@ -28,6 +32,8 @@ class Limits:
     max_processes: int = 0
     file_size_mb: int = 1
     startup: float = 10.0
+    disk_mb: int = 16
+    open_files: int = 64
 
     def __post_init__(self) -> None:
         for name in ("timeout", "budget", "startup"):
@@ -40,6 +46,10 @@ class Limits:
             raise ValueError(f"Limits.max_processes must be an int >= 0, got {self.max_processes!r}")
         if not (isinstance(self.file_size_mb, int) and self.file_size_mb >= 0):
             raise ValueError(f"Limits.file_size_mb must be an int >= 0, got {self.file_size_mb!r}")
+        if not (isinstance(self.disk_mb, int) and self.disk_mb >= 1):
+            raise ValueError(f"Limits.disk_mb must be an int >= 1 (MiB), got {self.disk_mb!r}")
+        if not (isinstance(self.open_files, int) and self.open_files >= 16):
+            raise ValueError(f"Limits.open_files must be an int >= 16, got {self.open_files!r}")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -1,0 +1,101 @@
+"""Run a submission in a fresh, limited, isolated child process that only computes; the parent judges.
+
+:class:`SandboxEvaluator` implements micrograd.impl's Evaluator protocol over a JSON pipe.
+The child runs a minimal runtime (the loader, the programs and this protocol: never the
+reference solution) in the strongest isolation layer the machine offers
+(:func:`choose_isolation`: ``bwrap``, ``uid`` or ``none``). ``micrograd check`` and
+``micrograd grade`` both evaluate submissions this way, so they give the same verdicts.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+if TYPE_CHECKING:  # imported on first use: the child imports this package, and needs none of them
+    from micrograd.sandbox._evaluator import LoadReport, SandboxError, SandboxEvaluator
+    from micrograd.sandbox._layers import (
+        CHOICES,
+        LAYERS,
+        Isolation,
+        IsolationError,
+        available_layers,
+        choose_isolation,
+        default_isolation,
+    )
+    from micrograd.sandbox._limits import Limits
+    from micrograd.sandbox._procs import become_subreaper
+    from micrograd.sandbox._protocol import kind_table, kinds, register_kind
+
+_WHERE = {
+    "LoadReport": "_evaluator", "SandboxError": "_evaluator", "SandboxEvaluator": "_evaluator",
+    "CHOICES": "_layers", "LAYERS": "_layers", "Isolation": "_layers", "IsolationError": "_layers",
+    "available_layers": "_layers", "choose_isolation": "_layers", "default_isolation": "_layers",
+    "Limits": "_limits", "become_subreaper": "_procs",
+    "kind_table": "_protocol", "kinds": "_protocol", "register_kind": "_protocol",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'micrograd.sandbox' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"micrograd.sandbox.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+__all__ = [
+    "CHOICES",
+    "LAYERS",
+    "Isolation",
+    "IsolationError",
+    "Limits",
+    "LoadReport",
+    "SandboxError",
+    "SandboxEvaluator",
+    "available_layers",
+    "become_subreaper",
+    "choose_isolation",
+    "default_isolation",
+    "kind_table",
+    "kinds",
+    "register_kind",
+    "student_evaluator",
+]
+
+#: the layers ``micrograd check`` chooses from by default (the ``uid`` layer is for graders running as root)
+CHECK_LAYERS = ("bwrap", "none")
+
+
+def student_evaluator(path: Union[str, Path], *, timeout: Optional[float] = None,
+                      isolation: Optional[Isolation] = None) -> SandboxEvaluator:
+    """The evaluator ``micrograd check`` uses: the code in ``path`` in a sandboxed child, messages naming ``path``.
+
+    ``timeout`` bounds one request (None: no limit but the caller's); the child is started (and has
+    imported the code, or failed to) when this returns. Raises
+    micrograd.impl.ImplementationError for a path that is not an implementation directory.
+    """
+    import os
+
+    from micrograd.impl import ImplementationError
+    from micrograd.sandbox._evaluator import SandboxEvaluator
+    from micrograd.sandbox._layers import choose_isolation
+    from micrograd.sandbox._limits import Limits
+
+    directory = Path(path).expanduser()
+    if not directory.exists():
+        raise ImplementationError(f"{path} does not exist: give a directory holding engine.py and nn.py")
+    if not directory.is_dir():
+        raise ImplementationError(f"{path} is not a directory: give a directory holding engine.py and nn.py")
+    if not (directory / "engine.py").is_file():
+        raise ImplementationError(f"{path} has no engine.py: an implementation needs engine.py and nn.py")
+    if isolation is None:
+        requested = os.environ.get("MICROGRAD_ISOLATION", "auto")
+        isolation = choose_isolation(requested, layers=CHECK_LAYERS)
+    limits = Limits(timeout=timeout or 10.0**6, budget=float("inf"), startup=10.0)
+    try:
+        evaluator = SandboxEvaluator(directory, limits, isolation=isolation, display=str(directory.resolve()) + os.sep)
+    except ValueError as error:
+        raise ImplementationError(str(error)) from None
+    evaluator.load_report()  # start the child now: its start-up is not the first property's time
+    return evaluator

@@ -1,0 +1,193 @@
+"""The sandboxed child, started by :data:`micrograd.sandbox._layers.BOOT` with a JSON spec.
+
+It imports what it needs from the child runtime, confines itself (resource limits; in the
+``bwrap`` layer started by root and in the ``uid`` layer, a sandbox uid and gid with no
+capability left and no way to gain one), then loads the submission and answers requests
+read as JSON lines from the request pipe with JSON lines on the reply pipe. It never sees
+an expected value: it only computes. Its stdout and stderr go to /dev/null.
+
+On SIGUSR1 it writes where the submission is running (``{"where": ...}``), so a grader that
+is about to kill it for taking too long can say which line was running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import sys
+from typing import Any, Dict, Optional
+
+_MiB = 1024 * 1024
+_MAX_STRING = 1000  # the parent cuts again: this only keeps replies small
+
+
+def _limit(which: int, value: int) -> None:
+    soft, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    try:
+        resource.setrlimit(which, (value, value))
+    except (ValueError, OSError):  # an unprivileged process may not raise a limit; lowering works
+        resource.setrlimit(which, (min(value, soft) if soft != resource.RLIM_INFINITY else value, hard))
+
+
+def set_limits(limits: Dict[str, Any]) -> None:
+    """Apply the limits to this process (before any student code runs)."""
+    _limit(resource.RLIMIT_CORE, 0)
+    _limit(resource.RLIMIT_AS, int(limits["memory_mb"]) * _MiB)
+    _limit(resource.RLIMIT_CPU, int(limits["cpu_seconds"]))
+    _limit(resource.RLIMIT_FSIZE, int(limits["file_size_mb"]) * _MiB)
+    _limit(resource.RLIMIT_NOFILE, int(limits.get("open_files", 64)))
+    _limit(resource.RLIMIT_NPROC, int(limits["max_processes"]))
+
+
+def _no_new_privileges() -> None:
+    """PR_SET_NO_NEW_PRIVS: no setuid program or file capability can give this process privileges."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+
+
+def drop_privileges(uid: int, gid: int) -> None:
+    """Become ``uid``/``gid`` for good (real, effective and saved), with no supplementary group."""
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid) or os.getgroups():
+        raise OSError("the sandbox uid could not be set")
+    try:
+        os.setuid(0)
+    except PermissionError:
+        pass
+    else:  # pragma: no cover (only if the kernel let a dropped process regain root)
+        raise OSError("the sandbox uid could regain root")
+
+
+def confine(spec: Dict[str, Any]) -> None:
+    """Limits, then (if asked) the sandbox uid and no new privileges. Raises OSError if any step fails."""
+    set_limits(spec["limits"])
+    uid, gid = spec.get("uid"), spec.get("gid")
+    if uid is not None and gid is not None:
+        drop_privileges(int(uid), int(gid))
+    if uid is not None or spec.get("chroot"):
+        _no_new_privileges()
+
+
+_IMPL: Any = None
+_SUBMISSION = ""
+
+
+def _load(directory: str) -> Dict[str, Optional[str]]:
+    from micrograd.impl import ImplementationError, load_implementation
+
+    report: Dict[str, Optional[str]] = {"engine": None, "nn": None}
+    global _IMPL
+    try:
+        _IMPL = load_implementation(directory)
+        _IMPL.Value  # noqa: B018 (imports engine.py)
+    except ImplementationError as error:
+        report["engine"] = _text(error)
+        return report
+    try:
+        _IMPL.Module  # noqa: B018 (imports nn.py)
+    except ImplementationError as error:
+        report["nn"] = _text(error)
+    return report
+
+
+def _text(error: BaseException) -> str:
+    try:
+        return str(error)[:_MAX_STRING]
+    except BaseException:  # noqa: BLE001 (a submission's exception may break even str())
+        return "(the exception could not be printed)"
+
+
+def _name(error: BaseException) -> str:
+    try:
+        return str(type(error).__name__)[:100]
+    except BaseException:  # noqa: BLE001
+        return "Exception"
+
+
+def _small(data: Any) -> Any:
+    """``data`` with every string cut to _MAX_STRING characters (the reply stays small; the parent cuts again)."""
+    if isinstance(data, str):
+        if len(data) <= _MAX_STRING:
+            return data
+        mark = f"... [{len(data) - _MAX_STRING} more characters cut]"
+        return data[: _MAX_STRING - len(mark)] + mark
+    if isinstance(data, (list, tuple)):
+        return [_small(x) for x in data]
+    if isinstance(data, dict):
+        return {k: _small(v) for k, v in data.items()}
+    return data
+
+
+def _where(frame: Any) -> Optional[Dict[str, Any]]:
+    """The innermost frame running the submission's own code: file name, line, function."""
+    prefix = _SUBMISSION.rstrip("/") + "/"
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if isinstance(filename, str) and filename.startswith(prefix):
+            return {"file": filename[len(prefix):][:200], "line": int(frame.f_lineno or 0),
+                    "function": str(frame.f_code.co_name)[:200]}
+        frame = frame.f_back
+    return None
+
+
+def main(spec: Dict[str, Any]) -> int:
+    global _SUBMISSION
+    req_fd, resp_fd = int(spec["req"]), int(spec["resp"])
+    _SUBMISSION = str(spec["submission"])
+    # Everything the child runs is imported now, from the runtime, before the submission can touch it;
+    # keep our own references: the submission may monkeypatch modules once imported.
+    from micrograd.impl import run_request
+    from micrograd.sandbox._protocol import decode_request, install_kinds
+
+    install_kinds(spec.get("kinds", {}))
+    dumps, loads, write = json.dumps, json.loads, os.write
+    state = {"replying": False}
+
+    def reply(message: Dict[str, Any]) -> None:
+        data = dumps(message, separators=(",", ":")).encode() + b"\n"
+        state["replying"] = True
+        try:
+            while data:
+                data = data[write(resp_fd, data):]
+        finally:
+            state["replying"] = False
+
+    def where(signum: int, frame: Any) -> None:
+        if not state["replying"]:
+            reply({"where": _where(frame)})
+
+    confine(spec)
+    if spec.get("probe"):
+        reply({"probe": {"uid": os.getuid(), "gid": os.getgid(), "pid": os.getpid()}})
+        return 0
+    signal.signal(signal.SIGUSR1, where)
+    requests = os.fdopen(req_fd, "rb", buffering=0)
+    reply({"ready": True, **_load(_SUBMISSION)})
+    while True:
+        line = requests.readline()
+        if not line:
+            return 0
+        try:
+            request = decode_request(loads(line))
+        except (ValueError, KeyError, TypeError) as error:
+            reply({"invalid": f"{type(error).__name__}: {error}"[:_MAX_STRING]})
+            continue
+        try:
+            message = {"outcome": _small(run_request(request, _IMPL).to_dict())}
+            dumps(message)
+        except BaseException as error:  # noqa: BLE001 (whatever the submission raised, report it)
+            message = {"raised": {"type": _name(error), "message": _text(error)}}
+        reply(message)
+
+
+if __name__ == "__main__":  # pragma: no cover (started through BOOT)
+    sys.exit(main(json.loads(sys.argv[1])))

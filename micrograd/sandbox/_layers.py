@@ -1,0 +1,297 @@
+"""Isolation layers: how a sandboxed child is started, and which layers this machine offers.
+
+- ``bwrap``: bubblewrap gives the child its own PID, network, IPC, UTS, cgroup and mount
+  namespaces. The mount namespace holds the system's ``/usr`` and the Python interpreter
+  with its standard library (read-only; every ``site-packages`` and the kit itself covered
+  by empty directories), the child runtime and the submission (read-only), and private
+  memory file systems for the working directory, ``/tmp`` and ``/dev/shm``. Started by
+  root, bwrap keeps only CAP_SETUID/CAP_SETGID for the child, which drops to a dedicated
+  sandbox uid before it imports the submission (so RLIMIT_NPROC holds); started by another
+  user, bwrap runs in a user namespace of that user.
+- ``uid`` (root only, where bwrap cannot run, e.g. Docker without CAP_SYS_ADMIN): the child
+  chroots into a root of its own (:mod:`micrograd.sandbox._chroot`) and drops to a sandbox uid.
+- ``none``: a plain child process with limits; submissions are not isolated from the grader.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from micrograd.sandbox._chroot import INSIDE, child_sys_path
+
+__all__ = [
+    "CHOICES",
+    "LAYERS",
+    "Isolation",
+    "IsolationError",
+    "available_layers",
+    "bwrap_argv",
+    "choose_isolation",
+    "default_isolation",
+    "python_view",
+]
+
+#: the layers, strongest first
+LAYERS = ("bwrap", "uid", "none")
+#: what ``--isolation`` accepts
+CHOICES = ("auto", *LAYERS)
+
+#: the program ``python -c`` runs in the child: enter the chroot (uid layer), find the runtime, run it
+BOOT = (
+    "import os, sys, json\n"
+    "s = json.loads(sys.argv[1])\n"
+    "if s.get('chroot'):\n"
+    "    os.chroot(s['chroot'])\n"
+    "os.chdir(s['work'])\n"
+    "sys.path.insert(0, s['runtime'])\n"
+    "from micrograd.sandbox._child import main\n"
+    "sys.exit(main(s))\n"
+)
+
+
+class IsolationError(Exception):
+    """A requested isolation layer is not available here (the message says why and what to do)."""
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """The layer submissions run in; ``detail`` says how, for run summaries.
+
+    ``drop_uid``: the child drops to a sandbox uid of its own (``bwrap`` started by root, ``uid``);
+    ``nested_userns``: bwrap cannot forbid the child new user namespaces (``--disable-userns``
+    needs Linux 6.x): it may create one, but gains nothing outside it.
+    """
+
+    layer: str
+    detail: str = ""
+    drop_uid: bool = False
+    nested_userns: bool = False
+    python: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if self.layer not in LAYERS:
+            raise ValueError(f"unknown isolation layer {self.layer!r}; expected one of {', '.join(LAYERS)}")
+
+    @property
+    def isolated(self) -> bool:
+        return self.layer != "none"
+
+    def describe(self) -> str:
+        """One line for a run's summary."""
+        if not self.isolated:
+            return (f"isolation: none: submissions were NOT isolated from the grader or from each other "
+                    f"({self.detail or 'no isolation layer was used'})")
+        return f"isolation: {self.layer} ({self.detail})"
+
+
+@dataclass(frozen=True)
+class PythonView:
+    """What of the Python installation a child sees: the interpreter, its standard library, its libraries."""
+
+    python: str
+    sys_path: Tuple[str, ...]
+    binds: Tuple[str, ...]
+    hidden: Tuple[str, ...]
+
+
+_views: Dict[str, PythonView] = {}
+
+#: host directories bound read-only (or recreated as symlinks) in every bwrap sandbox
+_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+
+def _under(path: str, roots: Sequence[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def _site_dirs(python: str) -> List[str]:
+    code = "import site, sys; print('\\n'.join(site.getsitepackages() + sys.path))"
+    try:
+        done = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, timeout=60,
+                              env={"PATH": "/usr/bin:/bin"})
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line for line in done.stdout.splitlines() if line]
+
+
+def python_view(python: Optional[str] = None) -> PythonView:
+    """The parts of ``python``'s installation a bwrap child needs, and the directories to hide in them."""
+    python = os.path.realpath(python or sys.executable)
+    if python in _views:
+        return _views[python]
+    from micrograd import _paths
+    from micrograd.sandbox._chroot import _libraries
+
+    sys_path = tuple(p for p in child_sys_path(python) if os.path.exists(p))
+    system = [p for p in _SYSTEM if os.path.isdir(p) and not os.path.islink(p)]
+    binds: List[str] = []
+    for path in (python, *sys_path, *sorted(_libraries([python]))):
+        real = os.path.realpath(path)  # the child runs the real interpreter: it looks for everything there
+        if os.path.exists(real) and not _under(real, system + binds):
+            binds.append(real)
+    bound = system + binds
+    kit = [str(_paths.package_dir()), str(_paths.reference_dir()), str(Path(__file__).resolve().parents[2])]
+    installed = [*glob.glob("/usr/lib/python3*/*-packages"), *glob.glob("/usr/local/lib/python3*/*-packages")]
+    candidates = [*_site_dirs(python), *sys.path, sys.prefix, *kit, *installed]  # any Python's installed packages
+    hidden: List[str] = []
+    for path in candidates:
+        real = os.path.realpath(path) if path else ""
+        if (not real or not os.path.isdir(real) or not _under(real, bound) or real in hidden
+                or any(_under(p, [real]) for p in sys_path)):  # never hide the standard library itself
+            continue
+        hidden.append(real)
+    view = PythonView(python, sys_path, tuple(binds), tuple(sorted(hidden)))
+    _views[python] = view
+    return view
+
+
+def bwrap_argv(isolation: Isolation, *, runtime: str, submission: str, disk_mb: int, info_fd: int) -> List[str]:
+    """The bwrap command line up to and including ``--``."""
+    view = python_view(isolation.python or None)
+    argv = ["bwrap", "--die-with-parent", "--new-session"]
+    if isolation.drop_uid:  # started by root: no user namespace; the child drops to its sandbox uid itself
+        argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                 "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        argv += ["--unshare-all", "--unshare-user"] + ([] if isolation.nested_userns else ["--disable-userns"])
+    for path in _SYSTEM:
+        if os.path.islink(path):
+            argv += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            argv += ["--ro-bind", path, path]
+    made: List[str] = []
+    for path in (*view.binds, INSIDE["runtime"]):  # directories bwrap would create 0700: a dropped uid must pass
+        parent = os.path.dirname(path)
+        chain = []
+        while parent not in ("/", "") and not _under(parent, list(_SYSTEM)) and parent not in made:
+            chain.append(parent)
+            parent = os.path.dirname(parent)
+        for folder in reversed(chain):
+            argv += ["--perms", "0755", "--dir", folder]
+            made.append(folder)
+    for path in view.binds:
+        argv += ["--ro-bind", path, path]
+    for path in view.hidden:
+        argv += ["--tmpfs", path]
+    size = str(disk_mb * 1024 * 1024)
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    for path in ("/tmp", "/dev/shm", INSIDE["work"]):
+        argv += ["--perms", "1777", "--size", size, "--tmpfs", path]
+    argv += ["--ro-bind", runtime, INSIDE["runtime"], "--ro-bind", submission, INSIDE["submission"],
+             "--chdir", INSIDE["work"], "--info-fd", str(info_fd), "--"]
+    return argv
+
+
+def _bwrap_version() -> Tuple[int, ...]:
+    try:
+        done = subprocess.run(["bwrap", "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", done.stdout)
+    return tuple(int(x) for x in match.groups() if x is not None) if match else ()
+
+
+def _probe(isolation: Isolation) -> Optional[str]:
+    """None if a child starts in ``isolation`` and confines itself; else why not."""
+    from micrograd.sandbox._evaluator import SandboxEvaluator
+
+    with tempfile.TemporaryDirectory(prefix="micrograd-probe-") as tmp:
+        submission = Path(tmp)
+        (submission / "engine.py").write_text("class Value:\n    pass\n")
+        try:
+            with SandboxEvaluator(submission, isolation=isolation) as sandbox:
+                return sandbox.probe()
+        except (OSError, ValueError, RuntimeError) as error:
+            return f"{type(error).__name__}: {error}"
+
+
+_available: Dict[Tuple[str, str, int], Tuple[Optional[Isolation], str]] = {}
+
+
+def _candidate(layer: str, python: str) -> Tuple[Optional[Isolation], str]:
+    """(the isolation, "") if ``layer`` works here, else (None, why not)."""
+    key = (layer, python, os.geteuid())
+    if key in _available:
+        return _available[key]
+    root = os.geteuid() == 0
+    found: Tuple[Optional[Isolation], str]
+    if layer == "none":
+        found = (Isolation("none", "a plain child process with resource limits", python=python), "")
+    elif layer == "bwrap":
+        version = _bwrap_version() if shutil.which("bwrap") else ()
+        if not version:
+            found = (None, "bubblewrap is not installed (apt-get install bubblewrap)")
+        elif version < (0, 8):
+            found = (None, f"bubblewrap {'.'.join(map(str, version))} is too old (0.8 or newer is needed)")
+        else:
+            how = ("own PID, network, IPC and mount namespaces; a sandbox uid per submission" if root
+                   else "own user, PID, network, IPC and mount namespaces")
+            isolation = Isolation("bwrap", f"bubblewrap {'.'.join(map(str, version))}: {how}", drop_uid=root,
+                                  python=python)
+            why = _probe(isolation)
+            if why is not None and not root:  # an older kernel: without --disable-userns
+                fallback = dataclasses.replace(isolation, nested_userns=True)
+                if _probe(fallback) is None:
+                    isolation, why = fallback, None
+            found = (isolation, "") if why is None else (None, f"bubblewrap cannot start a sandbox here: {why}")
+    elif not root:
+        found = (None, "only a grader running as root can run submissions as another user")
+    else:
+        isolation = Isolation("uid", "a sandbox uid per submission, chrooted into a root holding only Python's "
+                                     "standard library", drop_uid=True, python=python)
+        why = _probe(isolation)
+        found = (isolation, "") if why is None else (None, f"cannot chroot and change uid here: {why}")
+    _available[key] = found
+    return found
+
+
+def available_layers(python: Optional[str] = None) -> Dict[str, Optional[str]]:
+    """layer -> None if it works here, else the reason it does not."""
+    python = os.path.realpath(python or sys.executable)
+    return {layer: (None if _candidate(layer, python)[0] else _candidate(layer, python)[1]) for layer in LAYERS}
+
+
+def choose_isolation(requested: str = "auto", *, python: Optional[str] = None,
+                     layers: Sequence[str] = LAYERS) -> Isolation:
+    """The isolation for ``requested`` (``auto``: the strongest of ``layers`` that works here).
+
+    Raises IsolationError for a layer that was asked for by name and does not work here.
+    """
+    if requested not in CHOICES:
+        raise IsolationError(f"unknown isolation {requested!r}; choose one of {', '.join(CHOICES)}")
+    python = os.path.realpath(python or sys.executable)
+    if requested != "auto":
+        isolation, why = _candidate(requested, python)
+        if isolation is None:
+            raise IsolationError(f"--isolation {requested} is not available: {why}")
+        return isolation
+    reasons: List[str] = []
+    for layer in layers:
+        isolation, why = _candidate(layer, python)
+        if isolation is not None:
+            if reasons and not isolation.isolated:
+                isolation = Isolation("none", "; ".join(reasons), python=python)
+            return isolation
+        reasons.append(f"{layer}: {why}")
+    raise IsolationError("no isolation layer works here: " + "; ".join(reasons))  # pragma: no cover (none works)
+
+
+_default: Dict[int, Isolation] = {}
+
+
+def default_isolation() -> Isolation:
+    """The strongest layer that works here, chosen once per process (``MICROGRAD_ISOLATION`` overrides)."""
+    pid = os.getpid()
+    if pid not in _default:
+        _default[pid] = choose_isolation(os.environ.get("MICROGRAD_ISOLATION", "auto"))
+    return _default[pid]

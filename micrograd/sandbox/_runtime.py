@@ -1,0 +1,91 @@
+"""The child runtime: the few parts of the kit the sandboxed child runs, copied into a directory of their own.
+
+The child imports nothing from the kit's installation: its ``sys.path`` is this directory
+and the standard library. The directory holds ``micrograd/__init__.py``, ``_paths.py`` and
+the sub-packages of :func:`micrograd.sandbox._protocol.runtime_packages` (the loader, the
+programs, the sandbox protocol, the packages of registered request kinds), compiled to
+bytecode, and never ``engine.py`` or ``nn.py``: the reference solution is not in it, so a
+submission cannot import it from there.
+"""
+
+from __future__ import annotations
+
+import atexit
+import compileall
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Dict, Iterator, Optional
+
+from micrograd.sandbox._protocol import runtime_packages
+
+__all__ = ["build_runtime", "runtime_dir", "runtime_files"]
+
+#: names never copied into the runtime, wherever they are (the reference solution)
+FORBIDDEN = ("engine.py", "nn.py")
+
+
+def _package_dir() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def runtime_files() -> Iterator[Path]:
+    """The kit's files (relative to the ``micrograd`` package) that make up the child runtime."""
+    package = _package_dir()
+    yield Path("__init__.py")
+    yield Path("_paths.py")
+    for name in runtime_packages():
+        root = package / name
+        if not (root / "__init__.py").is_file():
+            raise FileNotFoundError(f"{root}: a request kind names micrograd.{name}, which is not a package")
+        for file in sorted(root.rglob("*.py")):
+            relative = file.relative_to(package)
+            if "__pycache__" in relative.parts or file.name in FORBIDDEN:
+                continue
+            yield relative
+
+
+def build_runtime(target: Path) -> Path:
+    """Write the child runtime into ``target`` (which must not exist); returns ``target / "micrograd"``'s parent.
+
+    Files are copied (a symlink's content, never the link), made world-readable (a
+    child dropped to a sandbox uid must read them) and compiled to bytecode.
+    """
+    package = _package_dir()
+    destination = target / "micrograd"
+    destination.mkdir(parents=True)
+    for relative in runtime_files():
+        out = destination / relative
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(package / relative, out)
+    compileall.compile_dir(str(destination), quiet=2, workers=1)
+    for folder, _, files in os.walk(target):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    os.chmod(target, 0o755)
+    return target
+
+
+_built: Dict[int, Path] = {}
+
+
+def runtime_dir() -> Path:
+    """This process's child runtime (built on first use, removed when the process exits)."""
+    pid = os.getpid()
+    if pid not in _built:
+        holder = Path(tempfile.mkdtemp(prefix="micrograd-runtime-"))
+        try:
+            os.chmod(holder, 0o755)
+            _built[pid] = build_runtime(holder / "runtime")
+        except BaseException:
+            shutil.rmtree(holder, ignore_errors=True)
+            raise
+        atexit.register(_remove, holder, pid)
+    return _built[pid]
+
+
+def _remove(holder: Path, pid: Optional[int]) -> None:
+    if pid == os.getpid():  # not in a forked child that inherited the atexit hook
+        shutil.rmtree(holder, ignore_errors=True)
