@@ -28,6 +28,7 @@ __all__ = [
     "outcome_class",
     "register_kind",
     "request_kind",
+    "runtime_modules",
     "runtime_packages",
 ]
 
@@ -113,13 +114,21 @@ def install_kinds(table: Dict[str, Any]) -> None:
 
 
 def runtime_packages() -> Tuple[str, ...]:
-    """The ``micrograd`` sub-packages the child runtime needs: the base ones and every kind's."""
-    names = list(_BASE_PACKAGES)
+    """The ``micrograd`` sub-packages the child runtime carries whole: the loader, the programs, this
+    protocol. A kind defined elsewhere brings only its own module (:func:`runtime_modules`)."""
+    return _BASE_PACKAGES
+
+
+def runtime_modules() -> Tuple[str, ...]:
+    """The modules (``micrograd.app._wire``) of the registered kinds outside :func:`runtime_packages`,
+    which the child runtime carries on their own, with their packages' ``__init__``."""
+    names = []
     for paths in _KINDS.values():
         for path in paths:
-            parts = path.partition(":")[0].split(".")
-            if len(parts) > 1 and parts[1] not in names:
-                names.append(parts[1])
+            module = path.partition(":")[0]
+            parts = module.split(".")
+            if len(parts) > 1 and parts[1] not in _BASE_PACKAGES and module not in names:
+                names.append(module)
     return tuple(names)
 
 

@@ -3,7 +3,7 @@
 The child imports nothing from the kit's installation: its ``sys.path`` is this directory
 and the standard library. The directory holds ``micrograd/__init__.py``, ``_paths.py`` and
 the sub-packages of :func:`micrograd.sandbox._protocol.runtime_packages` (the loader, the
-programs, the sandbox protocol, the packages of registered request kinds), compiled to
+programs, the sandbox protocol) and the modules of request kinds defined elsewhere, compiled to
 bytecode, and never ``engine.py`` or ``nn.py``: the reference solution is not in it, so a
 submission cannot import it from there.
 """
@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Dict, Iterator, Optional
 
-from micrograd.sandbox._protocol import runtime_packages
+from micrograd.sandbox._protocol import runtime_modules, runtime_packages
 
 __all__ = ["build_runtime", "runtime_dir", "runtime_files"]
 
@@ -37,13 +37,22 @@ def runtime_files() -> Iterator[Path]:
     yield Path("_paths.py")
     for name in runtime_packages():
         root = package / name
-        if not (root / "__init__.py").is_file():
-            raise FileNotFoundError(f"{root}: a request kind names micrograd.{name}, which is not a package")
         for file in sorted(root.rglob("*.py")):
             relative = file.relative_to(package)
             if "__pycache__" in relative.parts or file.name in FORBIDDEN:
                 continue
             yield relative
+    for module in runtime_modules():  # a request kind of another package: its module, and the package's face
+        parts = module.split(".")[1:]
+        for depth in range(1, len(parts)):
+            init = Path(*parts[:depth], "__init__.py")
+            if not (package / init).is_file():
+                raise FileNotFoundError(f"{package / init}: a request kind names {module}, which is not in a package")
+            yield init
+        file = Path(*parts[:-1], parts[-1] + ".py")
+        if not (package / file).is_file():
+            raise FileNotFoundError(f"{package / file}: a request kind names {module}, which does not exist")
+        yield file
 
 
 def build_runtime(target: Path) -> Path:

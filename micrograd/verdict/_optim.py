@@ -71,7 +71,6 @@ def _fmt(x: Optional[float]) -> str:
 
 
 def _not_started_advice(failure: Any, exercise: str) -> str:
-
     where = f" at {failure.location}" if failure.location else ""
     return (f"replace the `raise NotImplementedError`{where} ({failure.message or 'no message'}) with your code; "
             f"this exercise is about {lookup(exercise).functions}, and its checks also run the parts it builds on")
@@ -81,7 +80,6 @@ def _not_started_advice(failure: Any, exercise: str) -> str:
 
 
 def _cross_entropy_oracle(name: str) -> Callable[[CrossEntropyProgram], CrossEntropyOutcome]:
-
     if name not in ORACLES:
         raise ValueError(f"unknown oracle {name!r}; choose one of {', '.join(ORACLES)}")
     return _optim.exact_cross_entropy if name == "exact" else _optim.torch_cross_entropy
@@ -147,7 +145,6 @@ def check_cross_entropy_program(
 
 
 def _adamw_oracle(name: str) -> Callable[[AdamWProgram], AdamWOutcome]:
-
     if name not in ORACLES:
         raise ValueError(f"unknown oracle {name!r}; choose one of {', '.join(ORACLES)}")
     return _optim.exact_adamw if name == "exact" else _optim.torch_adamw

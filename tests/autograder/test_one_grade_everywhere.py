@@ -122,9 +122,6 @@ def test_micrograd_grade_gradescope_and_nbgrader_give_the_same_points(
     assert any(score % 1 for scores in here.values() for score in scores.values())  # partial credit
 
 
-@pytest.mark.xfail(strict=True, reason="without torch or JAX the relu'(0) checks are skipped and leave relu's count, "
-                                       "so relu is graded on fewer checks; passes once the exact oracle (issue 11) "
-                                       "judges every check everywhere: then remove this mark")
 def test_the_oracle_installed_does_not_change_the_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("torch", reason="compares an environment with torch and one without")
     from autograder.grade import grade_directory, make_oracle

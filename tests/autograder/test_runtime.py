@@ -63,6 +63,8 @@ def test_request_kinds_are_registered_by_path_and_carried_by_the_runtime() -> No
         register_kind("module_again", *paths)
         assert kind_table()["module_again"] == paths
         assert "program" in _protocol.runtime_packages()
+        # a kind outside the runtime's packages brings its module alone, not its whole package
+        assert "micrograd.app._wire" in _protocol.runtime_modules()
         with pytest.raises(ValueError, match="micrograd package"):
             register_kind("elsewhere", "autograder.grade:Prepared", "autograder.grade:Prepared")
         with pytest.raises(ValueError, match="identifier"):
