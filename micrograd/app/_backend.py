@@ -54,18 +54,17 @@ class InProcessBackend:
 
 
 class ChildBackend:
-    """Runs requests on a student's directory in the autograder's sandboxed child process."""
+    """Runs requests on a student's directory in the sandboxed child process ``micrograd check`` uses
+    (no time budget: the app plays for as long as the user likes; ``timeout`` bounds one step)."""
 
     isolated = True
 
     def __init__(self, path: Path, timeout: float = DEFAULT_TIMEOUT) -> None:
-        from autograder.sandbox import Limits, SandboxEvaluator
+        from micrograd.sandbox import student_evaluator
 
         self.path = path
         self.name = str(path)
-        # the budget is for a whole grading run; the app plays for as long as the user likes
-        limits = Limits(timeout=timeout, budget=10.0**9)
-        self._evaluator = SandboxEvaluator(path, limits)
+        self._evaluator = student_evaluator(path, timeout=timeout)
 
     def evaluate(self, request: StepRequest) -> StepOutcome:
         outcome = self._evaluator.evaluate(request)
