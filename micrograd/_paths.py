@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["data_dir", "exercises_dir", "package_dir", "reference_dir", "repo_dir", "spec_dir"]
+__all__ = ["data_dir", "exercises_dir", "notebooks_dir", "package_dir", "reference_dir", "repo_dir", "spec_dir"]
 
 
 def package_dir() -> Path:
@@ -48,3 +48,9 @@ def spec_dir() -> Path:
     """The property-based specification (``tests/spec``)."""
     root = repo_dir()
     return _first(root / "tests" / "spec" if root else None, data_dir() / "spec")
+
+
+def notebooks_dir() -> Path:
+    """The notebooks (``notebooks/`` in a checkout; a wheel carries a copy)."""
+    root = repo_dir()
+    return _first(root / "notebooks" if root else None, data_dir() / "notebooks")

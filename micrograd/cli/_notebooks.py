@@ -1,31 +1,50 @@
-"""The ``micrograd notebooks`` command: JupyterLab on the kit's notebooks/ (the ``notebooks`` extra)."""
+"""The ``micrograd notebooks`` command: JupyterLab on the kit's notebooks (the ``notebooks`` extra).
+
+From a checkout it opens ``notebooks/`` itself; an installed kit carries a copy of them, which it
+first copies into ``./micrograd-notebooks`` (once: an existing folder is opened as it is), so that
+the notebooks are the user's to edit and save.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import List, Optional
 
-from micrograd._paths import repo_dir
+from micrograd import _paths
 
-__all__ = ["HELP", "configure", "jupyter_command", "notebooks_dir", "run"]
+__all__ = ["COPY", "HELP", "configure", "jupyter_command", "notebooks_dir", "run"]
+
+#: where an installed kit's notebooks are copied, in the current directory
+COPY = "micrograd-notebooks"
 
 HELP = "open the kit's notebooks in JupyterLab"
 _INSTALL = "python -m pip install -e '.[notebooks]'"
 
 
 def notebooks_dir() -> Optional[Path]:
-    """``notebooks/`` of the source checkout this package runs from, if any."""
-    root = repo_dir()
-    return root / "notebooks" if root is not None and (root / "notebooks").is_dir() else None
+    """The notebooks to open: the checkout's ``notebooks/``, else a copy of the installed kit's in
+    ``./micrograd-notebooks`` (made now if it does not exist), else None (neither is there)."""
+    source = _paths.notebooks_dir()
+    if not source.is_dir():
+        return None
+    if _paths.repo_dir() is not None:
+        return source
+    copy = Path.cwd() / COPY
+    if not copy.exists():
+        shutil.copytree(source, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+        print(f"micrograd notebooks: copied the kit's notebooks into {copy}", file=sys.stderr)
+    return copy
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", nargs="?", type=Path, default=None,
-                        help="the directory to open (default: the checkout's notebooks/)")
+                        help="the directory to open (default: the checkout's notebooks/, or a copy of "
+                             f"the installed kit's in ./{COPY})")
     parser.add_argument("--ip", default=None, help="the address JupyterLab listens on (0.0.0.0 for a remote machine "
                                                    "or a container)")
     parser.add_argument("--port", type=int, default=None, help="the port JupyterLab listens on (default: 8888)")
@@ -50,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     directory = args.directory if args.directory is not None else notebooks_dir()
     if directory is None:
-        print("micrograd notebooks: this installation has no notebooks/ (they live in the source checkout): "
-              "clone the repository and run it there, or give a directory", file=sys.stderr)
+        print("micrograd notebooks: this installation has no notebooks (a checkout has notebooks/, a wheel "
+              "carries them): reinstall the kit, or give a directory", file=sys.stderr)
         return 2
     if not Path(directory).is_dir():
         print(f"micrograd notebooks: {directory} is not a directory", file=sys.stderr)

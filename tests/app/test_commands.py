@@ -95,18 +95,37 @@ def test_importing_the_request_module_needs_neither_streamlit_nor_numpy() -> Non
 # notebooks
 
 
-def test_notebooks_opens_jupyterlab_on_the_checkout_s_notebooks(monkeypatch) -> None:
+def test_notebooks_opens_jupyterlab_on_the_kit_s_notebooks(monkeypatch, tmp_path: Path) -> None:
     calls = []
+    monkeypatch.chdir(tmp_path)  # an installed kit copies its notebooks here
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
     monkeypatch.setattr(subprocess, "call", lambda command: calls.append(command) or 0)
     assert cli.main(["notebooks", "--ip", "0.0.0.0", "--port", "8899", "--no-browser"]) == 0
     command = calls[0]
     assert command[1:3] == ["-m", "jupyterlab"]
     root = notebooks.notebooks_dir()
-    assert root is not None and (root / "demo.ipynb").is_file()
-    assert f"--ServerApp.root_dir={root}" in command
+    assert root is not None and (root / "demo.ipynb").is_file() and (root / "yinyang.ipynb").is_file()
+    assert f"--ServerApp.root_dir={root.resolve()}" in command
     assert {"--ip=0.0.0.0", "--port=8899", "--no-browser"} <= set(command)
     assert not any(part.startswith("--ip") for part in notebooks.jupyter_command(_args(notebooks, []), root))
+
+
+def test_an_installed_kit_opens_a_copy_of_its_notebooks(monkeypatch, tmp_path: Path, capsys) -> None:
+    shipped = tmp_path / "site" / "micrograd" / "_data" / "notebooks"
+    shipped.mkdir(parents=True)
+    (shipped / "demo.ipynb").write_text("{}")
+    (shipped / "build.py").write_text("")  # the notebooks' builder is not the user's
+    monkeypatch.setattr(notebooks._paths, "repo_dir", lambda: None)
+    monkeypatch.setattr(notebooks._paths, "data_dir", lambda: shipped.parent)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    root = notebooks.notebooks_dir()
+    assert root == work / notebooks.COPY
+    assert sorted(p.name for p in root.iterdir()) == ["demo.ipynb"]
+    assert "copied the kit's notebooks" in capsys.readouterr().err
+    (root / "demo.ipynb").write_text('{"edited": true}')
+    assert notebooks.notebooks_dir() == root and (root / "demo.ipynb").read_text() == '{"edited": true}'
 
 
 def test_notebooks_errors(monkeypatch, tmp_path: Path, capsys) -> None:
@@ -119,4 +138,4 @@ def test_notebooks_errors(monkeypatch, tmp_path: Path, capsys) -> None:
     assert "is not a directory" in capsys.readouterr().err
     monkeypatch.setattr(notebooks, "notebooks_dir", lambda: None)
     assert cli.main(["notebooks"]) == 2
-    assert "clone the repository" in capsys.readouterr().err
+    assert "reinstall the kit, or give a directory" in capsys.readouterr().err
