@@ -9,12 +9,15 @@ submission is gone and its files are removed.
 from __future__ import annotations
 
 import concurrent.futures as futures
+import contextlib
 import dataclasses
 import multiprocessing
+import sys
 import tempfile
 import time
+import types
 from pathlib import Path
-from typing import Any, Callable, List, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Union
 
 from autograder.report._results import SubmissionResult
 from autograder.rubric import Rubric
@@ -76,6 +79,21 @@ def _failed(path: Path, rubric: Rubric, error: BaseException, isolation: Isolati
     return dataclasses.replace(result, isolation=isolation.layer)
 
 
+@contextlib.contextmanager
+def _workers_without_main() -> Iterator[None]:
+    """Start grading workers without the caller's ``__main__``: a spawned worker re-runs it (by path
+    or by name) before it does anything, and a script without a main guard, a notebook kernel or a
+    test harness's generated script would then run again, or fail, in every worker. The workers
+    need nothing of it."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def grade_batch(
     paths: Sequence[Path],
     rubric: Rubric,
@@ -97,7 +115,8 @@ def grade_batch(
     context = multiprocessing.get_context("spawn")
     with futures.ProcessPoolExecutor(max_workers=min(jobs, max(1, len(paths))), mp_context=context,
                                      initializer=_init_worker, initargs=(rubric,)) as pool:
-        pending = {pool.submit(grade_one, Path(p), rubric, limits, chosen): i for i, p in enumerate(paths)}
+        with _workers_without_main():  # the workers start here
+            pending = {pool.submit(grade_one, Path(p), rubric, limits, chosen): i for i, p in enumerate(paths)}
         for future in futures.as_completed(pending):
             i = pending[future]
             try:

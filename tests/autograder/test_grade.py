@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sys
 import json
 import zipfile
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from autograder import Limits, grade, load_rubric
 from autograder.grade import _command, make_oracle, run_property, spec_properties
 from autograder.report import SubmissionResult
-from micrograd._paths import exercises_dir
+from micrograd._paths import exercises_dir, reference_dir
 from micrograd.cli import main
 from micrograd.impl import LocalEvaluator
 
@@ -176,3 +177,21 @@ def test_the_same_name_twice_gets_two_folders_and_a_note(
     assert "are both 'correct'" in capsys.readouterr().err
     with (tmp_path / "out" / "grades.csv").open() as f:
         assert [(r["student"], r["score"]) for r in csv.DictReader(f)] == [("correct", "0"), ("correct-2", "1")]
+
+
+@pytest.mark.slow
+def test_workers_do_not_rerun_the_callers_main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A spawned worker re-runs __main__ by path: a script without a main guard, a notebook kernel or a
+    test harness's generated script (streamlit's AppTest left one) broke the pool for the whole batch."""
+    import types
+
+    from autograder.grade import grade_batch
+
+    script = tmp_path / "caller.py"
+    script.write_text("raise SystemExit('the caller ran again in a worker')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    results = grade_batch([exercises_dir(), reference_dir()], load_rubric(), LIMITS, jobs=2)
+    assert [r.status for r in results] == ["graded", "graded"]
+    assert sys.modules["__main__"] is main
