@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import sys
 import json
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any, Dict, List
