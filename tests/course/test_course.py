@@ -278,7 +278,7 @@ def test_autograde_export_and_feedback(course):
     submit(course, "recursive", lambda source: mutate(recursive, source) if "class Value" in source else source)
     # a student who ships a .py file next to the notebook: the notebook rewrites it
     (course / "submitted" / "recursive" / "micrograd" / "engine.py").write_text("raise SystemExit('not run')\n")
-    assigns = mutant("add_assigns_grad")  # `=` for `+=` in __add__: fails one of add's two checks
+    assigns = mutant("add_assigns_grad")  # `=` for `+=` in __add__: accumulation's bug, not add's
     submit(course, "assigns", lambda source: mutate(assigns, source) if "class Value" in source else source)
     for command in ("autograde", "export", "generate_feedback"):
         done = nbgrader(course, command, "micrograd") if command != "export" else nbgrader(course, "export")
@@ -291,13 +291,15 @@ def test_autograde_export_and_feedback(course):
     assert float(rows["correct"]["score"]) == total, _failures(course, "correct")
     # upstream's recursive topological sort fails the deep-graph exercise, and only it
     assert float(rows["recursive"]["score"]) == total - course_build.POINTS["deep"], _failures(course, "recursive")
-    # partial credit: half of add's point (one of its two checks fails), as micrograd grade gives
+    # partial credit, as micrograd grade gives: add's own rule is right (it is judged on its own), the
+    # `=` costs accumulation, and exercises whose graphs reuse a node lose some of their checks
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         grades = gradebook.find_submission_notebook("micrograd", "micrograd", "assigns").grades
         cells = {g.name: (g.score, g.max_score) for g in grades}
-    assert cells["test_add"] == (0.5, 1), _failures(course, "assigns")
+    assert cells["test_add"] == (1, 1) and cells["test_accumulation"][0] == 0, _failures(course, "assigns")
+    assert any(0 < score < max_score for score, max_score in cells.values()), _failures(course, "assigns")
     assert float(rows["assigns"]["score"]) == sum(score for score, _ in cells.values())
     # the feedback names each exercise, carries no Hypothesis files, and shows snippets for the notebook
     feedback = course / "feedback" / "assigns" / "micrograd"
