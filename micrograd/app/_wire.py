@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from micrograd.program._evaluate import GraphTooLargeError, _number, _ReadError, topological_order
 from micrograd.program._untrusted import as_float, as_floats, as_int, as_list, as_str
 
 __all__ = ["KIND", "LOSSES", "GraphNode", "StepFailure", "StepOutcome", "StepRequest", "n_params"]
@@ -292,22 +293,6 @@ def _check_numbers(what: str, xs: Sequence[Any], finite: bool = False) -> None:
 # evaluation: runs in the implementation's process, on its classes
 
 
-class _ReadError(Exception):
-    """The implementation returned something that is not what the app asked for."""
-
-
-def _number(x: Any, what: str) -> float:
-    """The float value of ``x``, ignoring any overridden methods of a float or int subclass."""
-    if isinstance(x, bool):
-        return float(x)
-    if isinstance(x, float):
-        return float.__float__(x)
-    if isinstance(x, int):
-        try:
-            return int.__float__(x)
-        except OverflowError:
-            return math.copysign(math.inf, x)
-    raise _ReadError(f"{what} is {type(x).__name__}, not a number")
 
 
 def _text(error: BaseException) -> str:
@@ -431,9 +416,11 @@ class _Evaluation:
         roles.update({id(v): f"x{i}" for i, v in enumerate(inputs)})
         roles.update({id(v): f"out{j}" for j, v in enumerate(outputs)})
         roles[id(loss)] = "loss"
-        order, size = _topological(loss, self.request.graph_limit)
-        if order is None:
-            return (), size, f"the graph has more than {self.request.graph_limit} nodes"
+        try:
+            order = topological_order(loss, self.request.graph_limit, _inputs)
+        except GraphTooLargeError as error:
+            return (), error.found, f"the graph has more than {self.request.graph_limit} nodes"
+        size = len(order)
         index = {id(v): i for i, v in enumerate(order)}
         nodes = []
         for i, v in enumerate(order):
@@ -456,27 +443,6 @@ def _inputs(v: Any) -> Tuple[Any, ...]:
     if not isinstance(prev, (tuple, list, set, frozenset)):
         raise _ReadError(f"a node's _prev is {type(prev).__name__}, not a tuple or set of Values")
     return tuple(prev)
-
-
-def _topological(root: Any, limit: int) -> Tuple[Optional[List[Any]], int]:
-    """Every node behind ``root``, inputs before results, without recursion; ``(None, n)`` once
-    more than ``limit`` nodes are found."""
-    order: List[Any] = []
-    seen = set()
-    stack = [(root, False)]
-    while stack:
-        v, done = stack.pop()
-        if done:
-            order.append(v)
-            continue
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        if len(seen) > limit:
-            return None, len(seen)
-        stack.append((v, True))
-        stack.extend((c, False) for c in reversed(_inputs(v)) if id(c) not in seen)
-    return order, len(order)
 
 
 def _fold(values: Sequence[Any]) -> Any:

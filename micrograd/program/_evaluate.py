@@ -11,7 +11,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from micrograd.program._outcome import Failure, Outcome
 from micrograd.program._program import Const, Op, Program
 
-__all__ = ["MAX_NODES", "float_forward", "kit_node", "run_backward", "run_on_value_class"]
+__all__ = ["MAX_NODES", "GraphTooLargeError", "float_forward", "kit_node", "run_backward", "run_on_value_class",
+           "topological_order"]
 
 _BINARY: Dict[str, Callable[[Any, Any], Any]] = {
     "add": operator.add,
@@ -42,7 +43,10 @@ def _number(x: Any, what: str) -> float:
     if isinstance(x, float):
         return float.__float__(x)
     if isinstance(x, int):
-        return int.__float__(x)
+        try:
+            return int.__float__(x)
+        except OverflowError:  # an int beyond a float's range
+            return math.copysign(math.inf, x)
     raise _ReadError(f"{what} is {type(x).__name__} {x!r:.60}, not a number")
 
 
@@ -113,8 +117,22 @@ class _RuleError(Exception):
         self.node = node
 
 
-def _topological(root: Any, limit: int) -> List[Any]:
-    """Every node behind ``root`` (by ``_prev``), inputs before the nodes that use them; identity, not ==."""
+class GraphTooLargeError(ValueError):
+    """The graph behind a root has more nodes than the caller allows (``found`` is how many were seen)."""
+
+    def __init__(self, limit: int, found: int) -> None:
+        super().__init__(f"the graph behind the root has more than {limit} nodes: does _prev keep making new ones?")
+        self.limit = limit
+        self.found = found
+
+
+def _prev_of(v: Any) -> Tuple[Any, ...]:
+    return tuple(v._prev)
+
+
+def topological_order(root: Any, limit: int, inputs: Callable[[Any], Sequence[Any]] = _prev_of) -> List[Any]:
+    """Every node behind ``root`` (its ``inputs``: ``_prev``), inputs before the nodes that use them,
+    by identity (not ==), without recursion; GraphTooLargeError past ``limit`` nodes."""
     topo: List[Any] = []
     seen = set()
     stack = [(root, False)]
@@ -127,16 +145,15 @@ def _topological(root: Any, limit: int) -> List[Any]:
             continue
         seen.add(id(v))
         if len(seen) > limit:
-            raise ValueError(f"the graph behind the root has more than {limit} nodes: does _prev keep making new ones?")
+            raise GraphTooLargeError(limit, len(seen))
         stack.append((v, True))
-        children = tuple(v._prev)
-        stack.extend((child, False) for child in reversed(children))
+        stack.extend((child, False) for child in reversed(tuple(inputs(v))) if id(child) not in seen)
     return topo
 
 
 def _kit_backward(root: Any, grad: float, index_of: Dict[int, int]) -> None:
     """The kit's traversal on an implementation's graph; an error in a ``_backward`` names its node."""
-    topo = _topological(root, MAX_NODES)
+    topo = topological_order(root, MAX_NODES)
     root.grad = grad
     for v in reversed(topo):
         try:
@@ -152,7 +169,7 @@ def run_backward(root: Any, grad: float = 1.0) -> None:
     ``micrograd check`` judges an operation's rule with it, on its own, without your ``backward()``;
     a counterexample calls it to show the same thing.
     """
-    topo = _topological(root, MAX_NODES)
+    topo = topological_order(root, MAX_NODES)
     root.grad = grad
     for v in reversed(topo):
         v._backward()
