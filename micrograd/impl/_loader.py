@@ -28,7 +28,7 @@ import types
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterator, Optional, Sequence
 
-__all__ = ["Implementation", "ImplementationError", "load_implementation"]
+__all__ = ["Implementation", "ImplementationError", "implementation_dir", "load_implementation"]
 
 _counter = itertools.count()
 _import_lock = threading.RLock()
@@ -277,19 +277,25 @@ def _local_modules(directory: Path) -> tuple:
 _finder = _HelperFinder()
 
 
-def load_implementation(path: str | Path) -> Implementation:
-    """Make the directory ``path`` (holding engine.py and nn.py) into an Implementation.
-
-    Files are imported on first use of a class; a missing file or class raises
-    ImplementationError naming it.
-    """
-    directory = Path(path).expanduser().resolve()
+def implementation_dir(path: str | Path) -> Path:
+    """``path`` as a directory holding engine.py; ImplementationError saying what is wrong otherwise."""
+    directory = Path(path).expanduser()
     if not directory.exists():
         raise ImplementationError(f"{path} does not exist: give a directory holding engine.py and nn.py")
     if not directory.is_dir():
         raise ImplementationError(f"{path} is not a directory: give a directory holding engine.py and nn.py")
     if not (directory / "engine.py").is_file():
         raise ImplementationError(f"{path} has no engine.py: an implementation needs engine.py and nn.py")
+    return directory
+
+
+def load_implementation(path: str | Path) -> Implementation:
+    """Make the directory ``path`` (holding engine.py and nn.py) into an Implementation.
+
+    Files are imported on first use of a class; a missing file or class raises
+    ImplementationError naming it.
+    """
+    directory = implementation_dir(path).resolve()
     name = f"_micrograd_impl_{next(_counter)}"
     package = types.ModuleType(name)
     package.__path__ = [str(directory)]

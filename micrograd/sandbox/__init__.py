@@ -78,17 +78,12 @@ def student_evaluator(path: Union[str, Path], *, timeout: Optional[float] = None
     import os
 
     from micrograd.impl import ImplementationError
+    from micrograd.impl._loader import implementation_dir
     from micrograd.sandbox._evaluator import SandboxEvaluator
     from micrograd.sandbox._layers import choose_isolation
     from micrograd.sandbox._limits import Limits
 
-    directory = Path(path).expanduser()
-    if not directory.exists():
-        raise ImplementationError(f"{path} does not exist: give a directory holding engine.py and nn.py")
-    if not directory.is_dir():
-        raise ImplementationError(f"{path} is not a directory: give a directory holding engine.py and nn.py")
-    if not (directory / "engine.py").is_file():
-        raise ImplementationError(f"{path} has no engine.py: an implementation needs engine.py and nn.py")
+    directory = implementation_dir(path)
     if isolation is None:
         requested = os.environ.get("MICROGRAD_ISOLATION", "auto")
         isolation = choose_isolation(requested, layers=CHECK_LAYERS)
