@@ -44,6 +44,19 @@ def _by_exercise(results: Dict[str, Any]) -> Dict[str, float]:
     return {t["name"].split(":")[0]: t["score"] for t in results["tests"]}
 
 
+def _differences(results: Dict[str, Any], here: Any) -> str:
+    """What each side said of the exercises they score differently (for an assertion's message)."""
+    ours = {ex.exercise: ex.score for ex in here.exercises}
+    lines = []
+    for t in results["tests"]:
+        name = t["name"].split(":")[0]
+        if ours.get(name) != t["score"]:
+            mine = [f"{p.id}: {p.status} {p.summary[:300]}" for p in here.properties if p.exercise == name]
+            lines.append(f"{name}: Gradescope {t['score']} ({t['output'][:600]!r}); micrograd grade {ours.get(name)} "
+                         f"({mine})")
+    return "\n".join(lines)
+
+
 def test_setup_builds_an_image_with_what_grading_uses(gradescope_root: GradescopeRoot) -> None:
     done = gradescope_root.shell(
         "/autograder/venv/bin/python -c 'import micrograd, autograder, torch, nbformat' && command -v bwrap && "
@@ -67,7 +80,7 @@ def test_a_buggy_submission_gets_the_grade_micrograd_grade_gives(gradescope_root
     results = gradescope_root.run(EXAMPLES / "buggy")
     _check_format(results)
     (here,) = grade([EXAMPLES / "buggy"], tmp_path / "out", html=False)
-    assert _by_exercise(results) == {ex.exercise: ex.score for ex in here.exercises}
+    assert _by_exercise(results) == {ex.exercise: ex.score for ex in here.exercises}, _differences(results, here)
     failed = [t for t in results["tests"] if t["status"] == "failed"]
     assert failed and all("Counterexample (runnable):" in t["output"] for t in failed)
     assert "# run this next to your engine.py and nn.py" in failed[0]["output"]
@@ -87,7 +100,7 @@ def test_a_notebook_submission_is_graded_with_snippets_for_the_notebook(gradesco
     _check_format(results)
     (here,) = grade([upload / "micrograd.ipynb"], tmp_path / "out", html=False)
     assert results["output"] == "Status: graded" and here.status == "graded"
-    assert _by_exercise(results) == {ex.exercise: ex.score for ex in here.exercises}
+    assert _by_exercise(results) == {ex.exercise: ex.score for ex in here.exercises}, _differences(results, here)
     assert _by_exercise(results)["tanh"] == 0
     tanh = next(t for t in results["tests"] if t["name"].startswith("tanh:"))
     assert "# run this in a new cell at the end of your notebook" in tanh["output"]

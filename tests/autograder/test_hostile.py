@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 from hostile_corpus import ATTACKS, CASES, HONEST_MARK, materialize
@@ -101,21 +101,34 @@ def _files_of(uids: range) -> List[str]:
     return found
 
 
+def _closed_ancestor(path: str) -> Optional[str]:
+    """The outermost directory on the way to ``path`` that other users cannot enter (root's home, mode
+    0700; tox's .tox, mode 0700), or None."""
+    parts = Path(path).parts
+    for depth in range(2, len(parts)):
+        folder = str(Path(*parts[:depth]))
+        if os.path.isdir(folder) and not os.stat(folder).st_mode & stat.S_IXOTH:
+            return folder
+    return None
+
+
 def _nonroot_prefix() -> List[str]:
     """Run a command as uid 65534 in a mount namespace where the Python installation, the kit and these
-    tests are reachable (root's home, mode 0700, is replaced by an empty directory holding just them)."""
+    tests are reachable: each directory on the way to them that other users cannot enter (root's home,
+    tox's .tox, both mode 0700) is replaced by an empty one holding just them, read-only."""
     argv = ["bwrap", "--dev-bind", "/", "/"]
     needed = sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, package_dir().parent,
                                                    Path(__file__).resolve().parents[2])})
-    if os.path.isdir("/root") and not os.stat("/root").st_mode & stat.S_IXOTH:
-        argv += ["--perms", "0755", "--tmpfs", "/root"]
-        made: List[str] = []
-        for path in (p for p in needed if p.startswith("/root/")):
+    closed = sorted({c for c in map(_closed_ancestor, needed) if c is not None}, key=len)
+    for top in closed:
+        argv += ["--perms", "0755", "--tmpfs", top]
+        made: List[str] = [top]
+        for path in (p for p in needed if p.startswith(top + "/")):
             if any(path.startswith(m + "/") for m in made if m in needed):
                 continue  # inside a directory bound already
             parents = []
             parent = os.path.dirname(path)
-            while parent != "/root":
+            while parent != top:
                 parents.append(parent)
                 parent = os.path.dirname(parent)
             for folder in reversed(parents):
