@@ -91,7 +91,10 @@ class GradescopeRoot:
     def _env(self) -> Dict[str, str]:
         env = {"PATH": GRADESCOPE_PATH, "HOME": "/root", "LANG": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive",
                # PyTorch's own index is not reachable from CI: torch comes from the machine's pip sources
-               "MICROGRAD_TORCH_INDEX": ""}
+               "MICROGRAD_TORCH_INDEX": "",
+               # its own sandbox uids: this root has its own /run (where graders reserve uids) but shares the
+               # kernel with the machine, where another grader's sweep of its uid would kill our sandboxes
+               "MICROGRAD_SANDBOX_UIDS": "3500000-3500999"}
         env.update({k: os.environ[k] for k in _PIP_ENV if k in os.environ})
         if self.constraints is not None:
             env["PIP_CONSTRAINT"] = "/etc/micrograd-dry-run-constraints.txt"
