@@ -172,7 +172,7 @@ def test_assignment_in_add_gets_the_accumulation_hint_while_mul_is_a_stub(tmp_pa
     text = rendered(report)
     assert "implement Value.__mul__" in rows(text)["mul"] and "implement Value.__add__" not in text
     section = sections(text)["accumulation"]
-    assert HINTS["accumulation"] in section.replace("\n", " ") or "accumulate with +=" in section
+    assert HINTS["accumulation"] in " ".join(section.split()) or "accumulate with +=" in section
     assert "Value.__add__" in section
 
 
@@ -275,7 +275,7 @@ def test_without_a_path_the_check_says_what_it_checks_and_why(tmp_path, monkeypa
         (tmp_path / "exercises" / name).write_text((reference_dir() / name).read_text())
     status, out, _ = run_check(capsys, "--oracle", "exact")
     assert status == 0 and f"Checking {tmp_path / 'exercises'} (no PATH given: the exercises/ folder in the" in \
-        out.replace("\n", " ")
+        " ".join(out.split())
 
 
 def test_the_path_may_come_after_exercise_options(capsys):
