@@ -1,13 +1,15 @@
 """``micrograd grade``: batch grading of submissions in sandboxes, against the spec's properties."""
 
-from autograder.grade._batch import grade_batch, grade_one
+from autograder.grade._batch import grade_batch, grade_one, spread_order
 from autograder.grade._command import HELP, check_out, configure, grade, run, with_identity
 from autograder.grade._identity import Identity, IdentityError, identify, identify_all, layout, safe_id
+from autograder.grade._plan import BatchPlan, plan_batch
 from autograder.grade._profile import prepare_hypothesis, without_local_constants
 from autograder.grade._runner import MAX_TIMEOUTS, grade_directory, make_oracle, run_property, spec_properties
 from autograder.grade._submission import Prepared, SubmissionError, prepare, student_id
 
 __all__ = [
+    "BatchPlan",
     "HELP",
     "MAX_TIMEOUTS",
     "Identity",
@@ -24,12 +26,14 @@ __all__ = [
     "identify_all",
     "layout",
     "make_oracle",
+    "plan_batch",
     "prepare",
     "prepare_hypothesis",
     "run",
     "run_property",
     "safe_id",
     "spec_properties",
+    "spread_order",
     "student_id",
     "with_identity",
     "without_local_constants",

@@ -11,30 +11,43 @@ from __future__ import annotations
 import concurrent.futures as futures
 import contextlib
 import dataclasses
+import hashlib
 import multiprocessing
+import pickle
+import queue
 import sys
 import tempfile
 import time
 import types
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
+from autograder.grade._plan import BatchPlan, plan_batch
 from autograder.report._results import SubmissionResult
 from autograder.rubric import Rubric
 from autograder.sandbox import Isolation, Limits, choose_isolation
 
-__all__ = ["grade_batch", "grade_one"]
+__all__ = ["grade_batch", "grade_one", "spread_order"]
 
 _ORACLE: Any = None
+#: the batch's recorded examples and requests, and their replay cache, in a grading worker
+_PLAN: Optional[BatchPlan] = None
+_REPLAY: Any = None
 
 
-def _init_worker(rubric: Rubric, subreaper: bool = True) -> None:
-    """Runs once in each worker: adopt orphans, load the profile, import the spec, create the oracle.
+#: how long a worker waits for the batch's plan before it grades without one (same grades, more time)
+PLAN_WAIT = 900.0
+
+
+def _init_worker(rubric: Rubric, subreaper: bool = True, plan: Any = None) -> None:
+    """Runs once in each worker: adopt orphans, load the profile, import the spec, create the oracle,
+    take the batch's plan (:func:`autograder.grade.plan_batch`; ``plan`` is the plan, None, or a queue
+    the grading process puts it in once it is made, while the workers start).
 
     ``subreaper``: make this process adopt (and kill) orphaned processes; only for a process that
     does nothing but grade (a subreaper kills every child it did not start as a sandbox).
     """
-    global _ORACLE
+    global _ORACLE, _PLAN, _REPLAY
     from autograder.grade._runner import make_oracle, prepare_hypothesis, spec_properties
     from autograder.sandbox import become_subreaper
 
@@ -43,6 +56,12 @@ def _init_worker(rubric: Rubric, subreaper: bool = True) -> None:
     prepare_hypothesis()
     spec_properties(rubric.spec)
     _ORACLE = make_oracle()
+    if plan is not None and not isinstance(plan, BatchPlan):
+        try:
+            plan = pickle.loads(plan.get(timeout=PLAN_WAIT))  # the grading process's own pickle
+        except queue.Empty:
+            plan = None
+    _PLAN, _REPLAY = plan, None if plan is None else plan.replay_cache(rubric)
 
 
 def grade_one(path: Path, rubric: Rubric, limits: Limits, isolation: Optional[Isolation] = None) -> SubmissionResult:
@@ -54,7 +73,6 @@ def grade_one(path: Path, rubric: Rubric, limits: Limits, isolation: Optional[Is
     from autograder.grade._submission import prepare
     from autograder.sandbox import default_isolation
 
-    global _ORACLE
     if _ORACLE is None:  # graded in a process that may do other things: no subreaper
         _init_worker(rubric, subreaper=False)
     isolation = isolation or default_isolation()
@@ -65,7 +83,9 @@ def grade_one(path: Path, rubric: Rubric, limits: Limits, isolation: Optional[Is
             result = _result(prepared.student, rubric, "invalid", prepared.error,
                              _all(rubric, "failed", f"not run: {prepared.error}"), started)
         else:
-            result = grade_directory(prepared.directory, prepared.student, rubric, limits, _ORACLE, isolation)
+            plan = _PLAN if _PLAN is not None and _PLAN.fits(rubric) else None
+            result = grade_directory(prepared.directory, prepared.student, rubric, limits, _ORACLE, isolation,
+                                     plan=plan, replay=_REPLAY if plan is not None else None)
     return dataclasses.replace(result, isolation=isolation.layer)
 
 
@@ -94,6 +114,33 @@ def _workers_without_main() -> Iterator[None]:
             sys.modules["__main__"] = main
 
 
+def spread_order(paths: Sequence[Path]) -> List[int]:
+    """The order submissions are graded in: shuffled, the same way every time (by a hash of each one's name
+    and folder). Submissions that take long (hung ones wait for their time limits) tend to sit together in
+    a class list (a block of copies, a Gradescope export in upload order); graded last, they would leave
+    the cores idle while they wait. Results are in the order of ``paths`` whatever the order of grading."""
+    def key(i: int) -> Tuple[bytes, int]:
+        path = Path(paths[i])
+        return hashlib.sha256(f"{path.parent.name}/{path.name}".encode()).digest(), i
+
+    return sorted(range(len(paths)), key=key)
+
+
+def _send_plan(plans: Any, rubric: Rubric, workers: int) -> None:
+    """Make the batch's plan and put it in ``plans`` once per worker (None if it could not be made: the
+    workers then run Hypothesis on every submission, as a single submission does)."""
+    data = pickle.dumps(None)
+    try:
+        data = pickle.dumps(plan_batch(rubric), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 (the plan only saves time: grading goes on without it)
+        pass
+    finally:
+        for _ in range(workers):
+            plans.put_nowait(data)
+        plans.close()
+        plans.cancel_join_thread()  # a worker that died never takes its copy: exiting does not wait for it
+
+
 def grade_batch(
     paths: Sequence[Path],
     rubric: Rubric,
@@ -113,10 +160,16 @@ def grade_batch(
     chosen = isolation if isinstance(isolation, Isolation) else choose_isolation(isolation)
     results: List[Optional[SubmissionResult]] = [None] * len(paths)
     context = multiprocessing.get_context("spawn")
-    with futures.ProcessPoolExecutor(max_workers=min(jobs, max(1, len(paths))), mp_context=context,
-                                     initializer=_init_worker, initargs=(rubric,)) as pool:
+    workers = min(jobs, max(1, len(paths)))
+    # one submission runs Hypothesis itself; more replay what the reference was asked (same grades).
+    # The plan goes to the workers through a queue once it is made, while they start.
+    plans = context.Queue() if len(paths) > 1 else None
+    with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                     initializer=_init_worker, initargs=(rubric, True, plans)) as pool:
         with _workers_without_main():  # the workers start here
-            pending = {pool.submit(grade_one, Path(p), rubric, limits, chosen): i for i, p in enumerate(paths)}
+            pending = {pool.submit(grade_one, Path(paths[i]), rubric, limits, chosen): i for i in spread_order(paths)}
+        if plans is not None:
+            _send_plan(plans, rubric, workers)
         for future in futures.as_completed(pending):
             i = pending[future]
             try:

@@ -11,15 +11,18 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from collections import deque
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Deque, Dict, List, Optional, Sequence, Tuple
 
+from autograder.grade._plan import BatchPlan
 from autograder.grade._profile import graded_settings, prepare_hypothesis
 from autograder.report._results import ExerciseResult, PropertyResult, SubmissionResult, to_json
 from autograder.rubric import Rubric, policy_violations, spec_properties
 from autograder.sandbox import Isolation, Limits, SandboxError, SandboxEvaluator
 from micrograd.program import Failure, Program, to_python
-from micrograd.testing import Property
+from micrograd.sandbox import Encoded
+from micrograd.testing import Property, ReplayCache
 from micrograd.testing import run_property as run_spec_property
 from micrograd.verdict import EXERCISES, SpecFailure
 
@@ -36,6 +39,8 @@ __all__ = [
 
 #: after this many timed-out properties, the remaining ones are not run
 MAX_TIMEOUTS = 3
+#: how many times the planned requests of a submission are sent again after its child went
+MAX_RESENDS = 3
 
 #: the most characters a student's result keeps: per text field, per cell of an expected-vs-got table,
 #: rows per table, and in all (the result's JSON; beyond it, counterexamples are dropped from the end)
@@ -55,15 +60,74 @@ class _Guard:
     """The evaluator the properties see: a Timeout or Crash aborts the property instead of shrinking on it.
 
     The abort is remembered in ``aborted`` (``run_spec_property`` turns any exception into its result).
+
+    With a plan (:mod:`autograder.grade._plan`), :meth:`send` sends the planned requests of every
+    property still to run to the sandbox in one message, and ``evaluate`` serves each answer when the
+    running property (:meth:`begin`) asks for that request, in the recorded order: the child computes the
+    next properties' answers while this one is judged. Any other request goes to the sandbox when it is
+    asked (after those in flight). When the child goes (a timeout, a crash), the requests in flight are
+    lost and those of the properties still to run are sent again, at most MAX_RESENDS times.
     """
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, plan: Optional[BatchPlan] = None) -> None:
         self.inner = inner
         self.name = inner.name
         self.aborted: Optional[_Abort] = None
+        self.plan = plan if callable(getattr(inner, "submit_pickled", None)) else None
+        self._queued: Dict[str, Deque[Tuple[Any, Any, int]]] = {}  # property id -> (request, encoded, ticket)
+        self._current: Deque[Tuple[Any, Any, int]] = deque()
+        self._resends = 0
+
+    def send(self, props: Sequence[Property]) -> None:
+        """Send the planned requests of ``props`` (those not already in flight), in order, in one message."""
+        if self.plan is None:
+            return
+        plan = self.plan
+        chosen = [p for p in props if p.id in plan.requests and p.id not in self._queued]
+        tickets = iter(self.inner.submit_pickled([plan.pickled(p) for p in chosen]))
+        for p in chosen:
+            self._queued[p.id] = deque((r, e, next(tickets)) for r, e in zip(plan.requests[p.id], plan.encoded(p)))
+
+    def begin(self, prop: Property, later: Sequence[Property]) -> None:
+        """``prop`` runs now; ``later`` are the properties still to run after it."""
+        self.end()
+        self._current = self._queued.pop(prop.id, deque())
+        if self.plan is None or not self._current or self.inner.pending(self._current[0][2]):
+            return
+        self._current = deque()  # the child went with everything in flight
+        self.inner.forget([t for queued in self._queued.values() for _, _, t in queued])
+        self._queued.clear()
+        if self._resends >= MAX_RESENDS:
+            self.plan = None
+            return
+        self._resends += 1
+        self.send([prop, *later])
+        self._current = self._queued.pop(prop.id, deque())
+
+    def end(self) -> None:
+        """The running property is done: its answers it did not ask for are dropped."""
+        if self._current:
+            self.inner.forget([t for _, _, t in self._current])
+        self._current = deque()
+
+    def _served(self, request: Any) -> Any:
+        if not self._current:
+            return None
+        recorded, encoded, ticket = self._current[0]
+        if request is not recorded:
+            try:
+                same = Encoded.of(request).item == encoded.item
+            except (TypeError, ValueError, AttributeError):
+                same = False
+            if not same:
+                return None
+        self._current.popleft()
+        return self.inner.result(ticket)  # None if the child went before answering it
 
     def evaluate(self, request: Any) -> Any:
-        outcome = self.inner.evaluate(request)
+        outcome = self._served(request)
+        if outcome is None:
+            outcome = self.inner.evaluate(request)
         error = getattr(outcome, "error", None)
         if error is not None and error.type in ("Timeout", "Crash"):
             self.aborted = _Abort(error, request)
@@ -72,22 +136,32 @@ class _Guard:
 
 
 class _MemoOracle:
-    """An oracle whose answers are remembered (derandomized properties ask the same programs of every student)."""
+    """An oracle whose answers are remembered (derandomized properties ask the same programs of every student):
+    by the program object itself (replayed examples are the same objects for every submission), else by its JSON."""
+
+    _LIMIT = 200_000
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.name = inner.name
         self._memo: Dict[str, Any] = {}
+        self._by_id: Dict[int, Tuple[Any, Any]] = {}
 
     def evaluate(self, program: Any) -> Any:
+        known = self._by_id.get(id(program))
+        if known is not None and known[0] is program:
+            return known[1]
         try:
             key = type(program).__name__ + program.to_json()
         except (AttributeError, TypeError, ValueError):
             return self.inner.evaluate(program)
         if key not in self._memo:
-            if len(self._memo) > 200_000:
+            if len(self._memo) > self._LIMIT:
                 self._memo.clear()
             self._memo[key] = self.inner.evaluate(program)
+        if len(self._by_id) > self._LIMIT:
+            self._by_id.clear()
+        self._by_id[id(program)] = (program, self._memo[key])  # holding the program keeps its id its own
         return self._memo[key]
 
     def __getattr__(self, name: str) -> Any:
@@ -119,32 +193,24 @@ def _from_spec_failure(prop: Property, error: SpecFailure, status: str = "failed
     return PropertyResult(prop.id, prop.exercise, status, summary, error.code, rows, error.hint)
 
 
-def run_property(prop: Property, impl: Any, oracle: Any, max_examples: Optional[int] = None) -> PropertyResult:
+def run_property(prop: Property, impl: Any, oracle: Any, max_examples: Optional[int] = None, *,
+                 replay: Optional[ReplayCache] = None) -> PropertyResult:
     """Run one property with the grading settings (at most ``max_examples`` examples) through
     :func:`micrograd.testing.run_property`; never raises (except KeyboardInterrupt).
 
     ``impl`` is normally a guard over the sandbox: a hung or dead child stops the property
-    (status ``timeout`` or ``crash``, with the graph that was running as its code).
+    (status ``timeout`` or ``crash``, with the graph that was running as its code). With ``replay``
+    (the batch's recorded examples, see :mod:`autograder.grade._plan`), the recorded examples run
+    first; a failure hands over to Hypothesis, which finds and shrinks it as without them.
     """
-    from hypothesis.errors import Flaky
-
     guard = impl if isinstance(impl, _Guard) else _Guard(impl)
     guard.aborted = None
     func: Any = prop.function
-    flaky: List[bool] = []
-
-    def watched(**kwargs: Any) -> None:
-        try:
-            func(**kwargs)
-        except Flaky:
-            flaky.append(True)
-            raise
-
     saved = getattr(func, "_hypothesis_internal_use_settings", None)  # None: a property without @given
     if saved is not None:
         func._hypothesis_internal_use_settings = graded_settings(func, max_examples)
     try:
-        result = run_spec_property(dataclasses.replace(prop, function=watched), guard, oracle)
+        result = run_spec_property(prop, guard, oracle, replay=replay, shrink_stubs=True)
     finally:
         if saved is not None:
             func._hypothesis_internal_use_settings = saved
@@ -155,11 +221,11 @@ def run_property(prop: Property, impl: Any, oracle: Any, max_examples: Optional[
                               _request_code(request))
     if result.status == "failed" and result.failure is not None:
         found = _from_spec_failure(prop, result.failure)
-        if flaky:
+        if result.flaky:
             found = dataclasses.replace(found, summary="flaky: the same check gave different results when run "
                                                        "again. " + found.summary)
         return found
-    if flaky:
+    if result.flaky:
         return PropertyResult(prop.id, prop.exercise, "failed",
                               "flaky: the same check gave different results when run again")
     if result.status == "error":
@@ -246,23 +312,29 @@ def _python_files(directory: Path) -> List[str]:
 
 
 def grade_directory(directory: Path, student: str, rubric: Rubric, limits: Limits, oracle: Any,
-                    isolation: Optional[Isolation] = None) -> SubmissionResult:
+                    isolation: Optional[Isolation] = None, plan: Optional[BatchPlan] = None,
+                    replay: Optional[ReplayCache] = None) -> SubmissionResult:
     """Grade the submission in ``directory`` (engine.py, nn.py, helper modules) in a sandbox of ``isolation``
-    (default: the strongest available). Never raises for what the submission does."""
+    (default: the strongest available). Never raises for what the submission does. ``plan`` and ``replay``:
+    the batch's recorded examples and requests (:mod:`autograder.grade._plan`), which the same grades
+    take less time with (``replay`` defaults to ``plan.replay_cache(rubric)``)."""
     started = time.monotonic()
     violations = policy_violations(directory, rubric.forbid_imports, files=_python_files(directory))
     if violations:
         reason = "; ".join(str(v) for v in violations)
         return _result(student, rubric, "invalid", reason, _all(rubric, "failed", f"not run: {reason}"), started)
     try:
-        return _grade_in_sandbox(directory, student, rubric, limits, oracle, isolation, started)
+        if plan is not None and replay is None:
+            replay = plan.replay_cache(rubric)
+        return _grade_in_sandbox(directory, student, rubric, limits, oracle, isolation, started, plan, replay)
     except SandboxError as error:
         reason = f"the grader could not run or stop this submission's sandbox: {error}"
         return _result(student, rubric, "crashed", reason, _all(rubric, "failed", f"not run: {reason}"), started)
 
 
 def _grade_in_sandbox(directory: Path, student: str, rubric: Rubric, limits: Limits, oracle: Any,
-                      isolation: Optional[Isolation], started: float) -> SubmissionResult:
+                      isolation: Optional[Isolation], started: float, plan: Optional[BatchPlan],
+                      replay: Optional[ReplayCache]) -> SubmissionResult:
     by_id = {p.id: p for p in spec_properties(rubric.spec)}
     with SandboxEvaluator(directory, limits, isolation=isolation) as evaluator:
         load = evaluator.load_report()
@@ -273,17 +345,21 @@ def _grade_in_sandbox(directory: Path, student: str, rubric: Rubric, limits: Lim
         if load.engine is not None:
             return _result(student, rubric, "invalid", load.engine,
                            _all(rubric, "failed", f"not run: {load.engine}"), started)
-        guard = _Guard(evaluator)
+        properties = [by_id[pid] for pid in rubric.property_ids]
+        guard = _Guard(evaluator, plan)
+        guard.send(properties)  # the child computes while the grader judges
         results: Dict[str, PropertyResult] = {}
         timeouts = 0
-        for pid in rubric.property_ids:
-            prop = by_id[pid]
+        for i, prop in enumerate(properties):
+            pid = prop.id
             if timeouts >= MAX_TIMEOUTS or evaluator.remaining <= 0:
                 why = (f"{MAX_TIMEOUTS} checks timed out" if timeouts >= MAX_TIMEOUTS
                        else f"the submission used up its time budget of {limits.budget:g} s")
                 results[pid] = PropertyResult(pid, prop.exercise, "timeout", f"not run: {why}")
                 continue
-            results[pid] = run_property(prop, guard, oracle, rubric.max_examples)
+            guard.begin(prop, properties[i + 1:])
+            results[pid] = run_property(prop, guard, oracle, rubric.max_examples, replay=replay)
+            guard.end()
             if results[pid].status == "timeout":
                 timeouts += 1
     statuses = [r.status for r in results.values()]

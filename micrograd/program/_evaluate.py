@@ -50,6 +50,16 @@ def _number(x: Any, what: str) -> float:
     raise _ReadError(f"{what} is {type(x).__name__} {x!r:.60}, not a number")
 
 
+def _read_all(nodes: Sequence[Any], attr: str, what: str) -> Tuple[float, ...]:
+    """``attr`` of every node as a float (see _number); the node is named only when one is not a number."""
+    found = []
+    for i, v in enumerate(nodes):
+        x = getattr(v, attr)
+        kind = type(x)
+        found.append(x if kind is float else float(x) if kind is int else _number(x, f"{_name(i)}{what}"))
+    return tuple(found)
+
+
 def run_on_value_class(program: Program, value_class: type, *, files: Sequence[Path] = ()) -> Outcome:
     """Build ``program`` with ``value_class``, run its backward passes, read every node.
 
@@ -77,7 +87,7 @@ def run_on_value_class(program: Program, value_class: type, *, files: Sequence[P
                 raise _ReadError(f"the result is {type(out).__name__} {out!r:.60}, not a Value")
             nodes.append(out)
         phase, node = "read", None
-        initial = tuple(_number(v.grad, f"{_name(i)}.grad before backward()") for i, v in enumerate(nodes))
+        initial = _read_all(nodes, "grad", ".grad before backward()")
         for i, preset in enumerate(program.preset):
             nodes[i].grad = float(preset)
         phase = "backward"
@@ -93,8 +103,8 @@ def run_on_value_class(program: Program, value_class: type, *, files: Sequence[P
                 calls.append(tuple(log[:_MAX_CALLS]))
                 log.clear()
         phase, node = "read", None
-        data = tuple(_number(v.data, f"{_name(i)}.data") for i, v in enumerate(nodes))
-        grad = tuple(_number(v.grad, f"{_name(i)}.grad") for i, v in enumerate(nodes))
+        data = _read_all(nodes, "data", ".data")
+        grad = _read_all(nodes, "grad", ".grad")
     except _RuleError as error:
         return Outcome(error=_failure(error.error, "rule", error.node, files))
     except (Exception, SystemExit) as error:  # noqa: BLE001 (an implementation may raise anything)

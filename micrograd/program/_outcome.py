@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
 from micrograd.program._untrusted import as_float, as_floats, as_int, as_list, as_optional_int, as_str
@@ -55,7 +55,16 @@ class Outcome:
         return self.error is None
 
     def to_dict(self) -> Dict[str, Any]:
-        return asdict(self)
+        """``dataclasses.asdict(self)``, written out: asdict copies every number of a large outcome."""
+        error = self.error
+        return {
+            "data": self.data,
+            "grad": self.grad,
+            "initial_grad": self.initial_grad,
+            "error": None if error is None else {"type": error.type, "message": error.message, "phase": error.phase,
+                                                 "node": error.node, "location": error.location},
+            "calls": self.calls,
+        }
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> Outcome:

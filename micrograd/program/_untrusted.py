@@ -23,8 +23,14 @@ def as_float(x: Any) -> float:
     raise ValueError(f"expected a number, got {type(x).__name__}")
 
 
+_FLOATS = frozenset((float,))
+
+
 def as_floats(x: Any) -> Tuple[float, ...]:
-    return tuple(as_float(v) for v in as_list(x))
+    items = as_list(x)
+    if _FLOATS.issuperset(map(type, items)):  # the common case, checked at C speed
+        return tuple(items)
+    return tuple(as_float(v) for v in items)
 
 
 def as_str(x: Any) -> str:

@@ -26,14 +26,15 @@ if TYPE_CHECKING:  # imported on first use: the child imports this package, and 
     )
     from micrograd.sandbox._limits import Limits
     from micrograd.sandbox._procs import become_subreaper
-    from micrograd.sandbox._protocol import kind_table, kinds, register_kind
+    from micrograd.sandbox._protocol import Encoded, Pickled, kind_table, kinds, register_kind
 
 _WHERE = {
     "LoadReport": "_evaluator", "SandboxError": "_evaluator", "SandboxEvaluator": "_evaluator",
     "CHOICES": "_layers", "LAYERS": "_layers", "Isolation": "_layers", "IsolationError": "_layers",
     "available_layers": "_layers", "choose_isolation": "_layers", "default_isolation": "_layers",
     "Limits": "_limits", "become_subreaper": "_procs",
-    "kind_table": "_protocol", "kinds": "_protocol", "register_kind": "_protocol",
+    "Encoded": "_protocol", "Pickled": "_protocol", "kind_table": "_protocol", "kinds": "_protocol",
+    "register_kind": "_protocol",
 }
 
 
@@ -46,11 +47,13 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CHOICES",
+    "Encoded",
     "LAYERS",
     "Isolation",
     "IsolationError",
     "Limits",
     "LoadReport",
+    "Pickled",
     "SandboxError",
     "SandboxEvaluator",
     "available_layers",

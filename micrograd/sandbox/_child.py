@@ -4,23 +4,34 @@ It imports what it needs from the child runtime, confines itself (resource limit
 ``bwrap`` layer started by root and in the ``uid`` layer, a sandbox uid and gid with no
 capability left and no way to gain one), then loads the submission and answers requests
 read as JSON lines from the request pipe with JSON lines on the reply pipe. It never sees
-an expected value: it only computes. Its stdout and stderr go to /dev/null.
+an expected value: it only computes. Its stdout and stderr go to /dev/null. A batch
+(``{"batch": [...]}``) gets one reply line per request, in order, written a few at a time
+(see ``micrograd.sandbox._protocol.FLUSH_SECONDS``).
 
-On SIGUSR1 it writes where the submission is running (``{"where": ...}``), so a grader that
-is about to kill it for taking too long can say which line was running.
+On SIGUSR1 it writes the answers it has not written yet, then where the submission is running
+(``{"where": ...}``), so a grader that is about to kill it for taking too long can say which
+request and which line were running.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
 import resource
 import signal
 import sys
-from typing import Any, Dict, Optional
+import time
+from array import array
+from base64 import b64encode as _b64
+from typing import Any, Dict, List, Optional
+
+from micrograd.sandbox._protocol import PACK_MIN, PACKED
 
 _MiB = 1024 * 1024
 _MAX_STRING = 1000  # the parent cuts again: this only keeps replies small
+_NUMBERS = frozenset((float, int, type(None)))
+_FLOATS = frozenset((float,))
 
 
 def _limit(which: int, value: int) -> None:
@@ -114,13 +125,18 @@ def _name(error: BaseException) -> str:
 
 
 def _small(data: Any) -> Any:
-    """``data`` with every string cut to _MAX_STRING characters (the reply stays small; the parent cuts again)."""
+    """``data`` with every string cut to _MAX_STRING characters (the reply stays small; the parent cuts again),
+    and every long list of floats packed (see micrograd.sandbox._protocol.packed_floats)."""
     if isinstance(data, str):
         if len(data) <= _MAX_STRING:
             return data
         mark = f"... [{len(data) - _MAX_STRING} more characters cut]"
         return data[: _MAX_STRING - len(mark)] + mark
     if isinstance(data, (list, tuple)):
+        if len(data) >= PACK_MIN and _FLOATS.issuperset(map(type, data)):
+            return {PACKED: _b64(array("d", data).tobytes()).decode("ascii")}
+        if _NUMBERS.issuperset(map(type, data)):  # the common case: numbers
+            return data
         return [_small(x) for x in data]
     if isinstance(data, dict):
         return {k: _small(v) for k, v in data.items()}
@@ -146,47 +162,82 @@ def main(spec: Dict[str, Any]) -> int:
     # Everything the child runs is imported now, from the runtime, before the submission can touch it;
     # keep our own references: the submission may monkeypatch modules once imported.
     from micrograd.impl import run_request
-    from micrograd.sandbox._protocol import decode_request, install_kinds
+    from micrograd.sandbox._protocol import FLUSH_BYTES, FLUSH_SECONDS, decode_request, install_kinds
 
     install_kinds(spec.get("kinds", {}))
-    dumps, loads, write = json.dumps, json.loads, os.write
+    dumps, loads, write, clock, unpickle = json.dumps, json.loads, os.write, time.monotonic, pickle.loads
     state = {"replying": False}
+    pending: List[bytes] = []  # answers of the batch being run, not yet written
 
-    def reply(message: Dict[str, Any]) -> None:
-        data = dumps(message, separators=(",", ":")).encode() + b"\n"
+    def encode(message: Dict[str, Any]) -> bytes:
+        return dumps(message, separators=(",", ":")).encode() + b"\n"
+
+    def flush(*extra: bytes) -> None:
+        """Write the pending answers (then ``extra``), in order; never twice (see ``where``)."""
         state["replying"] = True
         try:
+            data = b"".join([*pending, *extra])
+            pending.clear()
             while data:
                 data = data[write(resp_fd, data):]
         finally:
             state["replying"] = False
 
+    def reply(message: Dict[str, Any]) -> None:
+        flush(encode(message))
+
     def where(signum: int, frame: Any) -> None:
-        if not state["replying"]:
-            reply({"where": _where(frame)})
+        if not state["replying"]:  # the answers finished so far first: the parent knows which request is running
+            flush(encode({"where": _where(frame)}))
 
     confine(spec)
     if spec.get("probe"):
         reply({"probe": {"uid": os.getuid(), "gid": os.getgid(), "pid": os.getpid()}})
         return 0
     signal.signal(signal.SIGUSR1, where)
-    requests = os.fdopen(req_fd, "rb", buffering=0)
+    requests = os.fdopen(req_fd, "rb")  # buffered: a batch is one long line
     reply({"ready": True, **_load(_SUBMISSION)})
     while True:
         line = requests.readline()
         if not line:
             return 0
         try:
-            request = decode_request(loads(line))
-        except (ValueError, KeyError, TypeError) as error:
+            message = loads(line)
+            batch = message.get("batch")
+            items: List[Any] = batch if isinstance(batch, list) else [message]
+            if "pickled" in message:  # the parent's own requests, pickled (the parent is trusted)
+                items = []
+                for nbytes, count in message["pickled"]:
+                    data = requests.read(nbytes)
+                    try:
+                        items.extend(("request", r) for r in unpickle(data))
+                    except BaseException as error:  # noqa: BLE001 (a submission that broke pickle or a class)
+                        items.extend([("raised", error)] * count)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
             reply({"invalid": f"{type(error).__name__}: {error}"[:_MAX_STRING]})
             continue
-        try:
-            message = {"outcome": _small(run_request(request, _IMPL).to_dict())}
-            dumps(message)
-        except BaseException as error:  # noqa: BLE001 (whatever the submission raised, report it)
-            message = {"raised": {"type": _name(error), "message": _text(error)}}
-        reply(message)
+        flushed, size = clock(), 0
+        for item in items:  # one answer per request, in order, written a few at a time (one write costs more
+            # than computing most answers)
+            if isinstance(item, tuple) and item[0] == "raised":  # unpickling it ran the submission's code
+                answer = encode({"raised": {"type": _name(item[1]), "message": _text(item[1])}})
+                pending.append(answer)
+                continue
+            try:
+                request = item[1] if isinstance(item, tuple) else decode_request(item)
+            except (ValueError, KeyError, TypeError, AttributeError) as error:
+                answer = encode({"invalid": f"{type(error).__name__}: {error}"[:_MAX_STRING]})
+            else:
+                try:
+                    answer = encode({"outcome": _small(run_request(request, _IMPL).to_dict())})
+                except BaseException as error:  # noqa: BLE001 (whatever the submission raised, report it)
+                    answer = encode({"raised": {"type": _name(error), "message": _text(error)}})
+            pending.append(answer)
+            size += len(answer)
+            if size >= FLUSH_BYTES or clock() - flushed >= FLUSH_SECONDS:
+                flush()
+                flushed, size = clock(), 0
+        flush()
 
 
 if __name__ == "__main__":  # pragma: no cover (started through BOOT)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
+import itertools
 import json
 import math
 import os
@@ -13,9 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Deque, Dict, List, Optional, Sequence, Set
 
 from micrograd.program import Failure
 from micrograd.sandbox import _procs
@@ -24,13 +28,32 @@ from micrograd.sandbox._files import copy_submission
 from micrograd.sandbox._ids import SandboxIds, reserve_ids
 from micrograd.sandbox._layers import BOOT, Isolation, bwrap_argv, default_isolation
 from micrograd.sandbox._limits import Limits
-from micrograd.sandbox._protocol import bounded, cut, encode_request, kind_table, outcome_class
+from micrograd.sandbox._protocol import (
+    FLUSH_SECONDS,
+    Encoded,
+    Pickled,
+    batch_line,
+    bounded,
+    cut,
+    kind_table,
+    outcome_class,
+    pickled_frame,
+)
 from micrograd.sandbox._runtime import runtime_dir
 
 __all__ = ["LoadReport", "SandboxError", "SandboxEvaluator"]
 
 _MAX_REPLY = 8 * 1024 * 1024
 _POLL = 0.05
+#: F_SETPIPE_SZ (Linux): both pipes get this much room, when the system allows
+_F_SETPIPE_SZ = 1031
+_PIPE_SIZE = 1 << 20
+#: the most bytes written to the child in one call
+_CHUNK = 1 << 16
+#: how often (seconds) :meth:`SandboxEvaluator.result` takes in what the child wrote without waiting, and
+#: how much it keeps unread at most
+_DRAIN_EVERY = 0.002
+_MAX_BUFFERED = 64 * 1024 * 1024
 #: how long a child may take to say where it is running before it is killed anyway
 _WHERE_WAIT = 0.5
 #: how long the grader waits for every process of a submission to be gone
@@ -58,10 +81,27 @@ class LoadReport:
         return self.failure is None and self.engine is None
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A request sent and not yet answered: its ticket, outcome kind, when it was sent, and how much longer
+    than the time limit its answer may take to arrive (answers of a batch are written a few at a time)."""
+
+    ticket: int
+    kind: str
+    sent: float
+    slack: float
+
+
 class _ChildGoneError(Exception):
-    def __init__(self, failure: Failure) -> None:
+    """The child is gone (stopped, dead or hung). ``late``: the answers it wrote after the deadline, before
+    saying where it was (in a batch, those of the requests before the one running); ``unsure``: it died
+    without saying which request killed it (in a batch, any not yet answered may have)."""
+
+    def __init__(self, failure: Failure, late: Optional[List[Dict[str, Any]]] = None, unsure: bool = False) -> None:
         super().__init__(str(failure))
         self.failure = failure
+        self.late = late or []
+        self.unsure = unsure
 
 
 def _environment(home: str, tmp: str) -> Dict[str, str]:
@@ -129,7 +169,15 @@ class SandboxEvaluator:
         self._proc: Optional[subprocess.Popen] = None
         self._send_fd = -1
         self._recv_fd = -1
-        self._buffer = b""
+        self._buffer = bytearray()  # what the child wrote; replies not yet read start at _pos
+        self._pos = 0
+        self._outbox = bytearray()  # what is still to be written to the child
+        self._tickets = itertools.count()
+        self._inflight: Deque[_Pending] = deque()  # requests sent, not yet answered, oldest first
+        self._answers: Dict[int, Any] = {}  # ticket -> outcome, read and not yet taken
+        self._forgotten: Set[int] = set()  # tickets whose answers nobody will take
+        self._answered = 0.0  # when the last answer was read (monotonic)
+        self._drained = 0.0
         self._load: Optional[LoadReport] = None
         self._ids: Optional[SandboxIds] = None
         self._namespace: Optional[int] = None
@@ -278,7 +326,12 @@ class SandboxEvaluator:
             for fd in fds:
                 os.close(fd)
         _procs.register_child(self._proc.pid)
-        self._send_fd, self._recv_fd, self._buffer = req_w, resp_r, b""
+        os.set_blocking(req_w, False)  # requests wait in the outbox until the child takes them, never in write()
+        for fd in (req_w, resp_r):  # room for a batch of requests, and for answers written ahead of reading
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
+        self._send_fd, self._recv_fd = req_w, resp_r
+        self._buffer, self._pos, self._outbox = bytearray(), 0, bytearray()
         if info_r >= 0:
             self._read_info(info_r, time.monotonic() + self.limits.startup)
 
@@ -354,6 +407,8 @@ class SandboxEvaluator:
                 except OSError:
                     pass
         self._send_fd = self._recv_fd = -1
+        self._inflight.clear()
+        self._outbox.clear()
         if proc is None:
             return
         if self._pidfd is not None:
@@ -389,9 +444,130 @@ class SandboxEvaluator:
     # requests
 
     def evaluate(self, request: Any) -> Any:
-        """The outcome of ``request`` (a Program, or a module request) computed by the submission."""
-        kind, line = encode_request(request)
-        result = outcome_class(kind)
+        """The outcome of ``request`` (a Program, or a module request) computed by the submission.
+
+        ``request`` may also be an :class:`~micrograd.sandbox._protocol.Encoded` request. Requests
+        :meth:`submit` sent earlier are answered first."""
+        outcome = self.result(self.submit([request])[0])
+        if outcome is None:  # an earlier request, still in flight, stopped the child: once more, on a fresh one
+            outcome = self.result(self.submit([request])[0])
+        assert outcome is not None  # a request sent alone is answered, or says why not
+        return outcome
+
+    def evaluate_many(self, requests: Sequence[Any]) -> List[Optional[Any]]:
+        """The outcomes of ``requests``, computed by the submission in one round trip (:meth:`submit`, then
+        :meth:`result` of each): None for those not run (see :meth:`result`)."""
+        return [self.result(ticket) for ticket in self.submit(requests)]
+
+    def submit(self, requests: Sequence[Any]) -> List[int]:
+        """Send ``requests`` to the child in one message, without waiting; returns a ticket for each, in
+        order, for :meth:`result`. Requests may be :class:`~micrograd.sandbox._protocol.Encoded` ones.
+
+        The child answers them in turn after those sent before, while the caller does something else.
+        """
+        encoded = [r if isinstance(r, Encoded) else Encoded.of(r) for r in requests]
+        if len(encoded) == 1:
+            return self._enqueue([encoded[0].kind], encoded[0].item + b"\n")
+        return self._enqueue([item.kind for item in encoded], batch_line(encoded))
+
+    def submit_pickled(self, groups: Sequence[Pickled]) -> List[int]:
+        """:meth:`submit` for requests pickled once (:class:`~micrograd.sandbox._protocol.Pickled`, faster for
+        the child to read than JSON): a ticket for each request of each group, in order."""
+        kinds = [kind for group in groups for kind in group.kinds]
+        return self._enqueue(kinds, pickled_frame(groups), batch=True)
+
+    def _enqueue(self, kinds: Sequence[str], message: bytes, batch: Optional[bool] = None) -> List[int]:
+        """Send ``message``, which carries requests of ``kinds``; a ticket for each."""
+        tickets = [next(self._tickets) for _ in kinds]
+        if not kinds:
+            return tickets
+        early = [self._before_requests(outcome_class(kind)) for kind in kinds]
+        if early[0] is not None:  # no child to run them (the budget is spent, the import failed)
+            self._answers.update({t: e for t, e in zip(tickets, early) if e is not None})
+            return tickets
+        slack = FLUSH_SECONDS if (len(kinds) > 1 if batch is None else batch) else 0.0
+        now = time.monotonic()
+        self._inflight.extend(_Pending(t, kind, now, slack) for t, kind in zip(tickets, kinds))
+        self._outbox += message
+        try:
+            self._write_some()
+        except _ChildGoneError as gone:
+            self._lose(gone)
+        return tickets
+
+    def result(self, ticket: int) -> Optional[Any]:
+        """The outcome of the request of ``ticket`` (from :meth:`submit`), waiting for it if need be.
+
+        Each request has ``limits.timeout`` seconds from the moment the answer before it arrived (or it
+        was sent), and the wait counts against the budget; an answer is what :meth:`evaluate` would have
+        given for the request alone, so a request that times out, or kills the child when it is the only
+        one unanswered, says so. None for a request that was not run: one after a request that timed out
+        or an invalid answer, and every request not answered when the child dies (any of them may have
+        killed it); evaluate it again if it is needed (a fresh child is started).
+        """
+        self._drain()
+        while ticket not in self._answers:
+            if not self._inflight or self._inflight[0].ticket > ticket:
+                return None
+            self._read_next()
+        self._forgotten.discard(ticket)
+        return self._answers.pop(ticket)
+
+    def pending(self, ticket: int) -> bool:
+        """Will :meth:`result` of ``ticket`` give an outcome (it is answered, or still in flight)?"""
+        if ticket in self._answers:
+            return True
+        return ticket not in self._forgotten and any(p.ticket == ticket for p in self._inflight)
+
+    def forget(self, tickets: Sequence[int]) -> None:
+        """Drop the answers of ``tickets``, which will not be asked for (those still in flight when they come)."""
+        for ticket in tickets:
+            if self._answers.pop(ticket, None) is None:
+                self._forgotten.add(ticket)
+
+    def _read_next(self) -> None:
+        """Read the answer of the oldest request in flight into ``_answers`` (or why there is none)."""
+        head = self._inflight[0]
+        items = list(self._inflight)
+        begun = time.monotonic()
+        try:
+            message = self._read(min(self.limits.timeout, self.remaining), "running a check", slack=head.slack,
+                                 since=max(head.sent, self._answered))
+        except _ChildGoneError as gone:
+            self._inflight = deque(items)  # what was in flight when the child went
+            self._lose(gone)
+            return
+        except BaseException as error:  # interrupted (a caller's time limit, Ctrl-C): the child goes too
+            self._interrupted(error)
+            raise
+        finally:
+            self.spent += time.monotonic() - begun
+        self._answered = time.monotonic()
+        self._inflight.popleft()
+        self._keep(head, self._outcome(outcome_class(head.kind), message))
+
+    def _keep(self, pending: _Pending, outcome: Any) -> None:
+        if pending.ticket in self._forgotten:
+            self._forgotten.discard(pending.ticket)
+        else:
+            self._answers[pending.ticket] = outcome
+
+    def _lose(self, gone: _ChildGoneError) -> None:
+        """The child went while requests were in flight: keep the answers it wrote last, give the request it
+        was running the failure (when it is known), and lose the rest."""
+        items = list(self._inflight)
+        self._stop()
+        for item, message in zip(items, gone.late):  # answered, written after the deadline
+            self._keep(item, self._outcome(outcome_class(item.kind), message))
+        running = len(gone.late)
+        if running < len(items) and not (gone.unsure and running < len(items) - 1):
+            self._keep(items[running], outcome_class(items[running].kind)(error=gone.failure))
+        for item in items[running:]:
+            self._forgotten.discard(item.ticket)
+
+    def _before_requests(self, result: Any) -> Optional[Any]:
+        """The outcome every request gets without running (time budget spent, import failed), else None
+        (after starting the child if it is not running)."""
         if self.remaining <= 0:
             spent = f"the submission used up its time budget of {self.limits.budget:g} s"
             return result(error=Failure("Timeout", spent, "run"))
@@ -401,21 +577,17 @@ class SandboxEvaluator:
         if self._load.failure is not None:
             failure = self._load.failure
             return result(error=Failure(failure.type, f"importing the submission: {failure.message}", "load"))
-        started = time.monotonic()
-        try:
-            self._send(line)
-            message = self._read(min(self.limits.timeout, self.remaining), "running a check")
-        except _ChildGoneError as gone:
-            self._stop()
-            return result(error=gone.failure)
-        except BaseException as error:  # interrupted (a caller's time limit, Ctrl-C): the child goes too
-            where = None if isinstance(error, (KeyboardInterrupt, SystemExit)) else self._locate()
-            self._stop()
-            if where is not None:
-                _raise_at(error, where, self._display)
-            raise
-        finally:
-            self.spent += time.monotonic() - started
+        return None
+
+    def _interrupted(self, error: BaseException) -> None:
+        where = None if isinstance(error, (KeyboardInterrupt, SystemExit)) else self._locate()
+        self._stop()
+        if where is not None:
+            _raise_at(error, where, self._display)
+
+    def _outcome(self, result: Any, message: Dict[str, Any]) -> Any:
+        """The outcome of class ``result`` that the child's reply ``message`` carries (validated); an invalid
+        reply is a Crash, and the child is stopped."""
         try:
             if "outcome" in message:
                 return result.from_dict(message["outcome"])
@@ -429,48 +601,94 @@ class SandboxEvaluator:
             return result(error=Failure("Crash", cut(f"the submission's process sent an invalid reply: {error}"),
                                         "run"))
 
-    def _send(self, line: bytes) -> None:
+    def _write_some(self) -> None:
+        """Write as much of the outbox to the child as its pipe takes now (never waiting)."""
         try:
-            while line:
-                line = line[os.write(self._send_fd, line):]
+            while self._outbox:
+                written = os.write(self._send_fd, self._outbox[:_CHUNK])
+                del self._outbox[:written]
+        except BlockingIOError:
+            pass
         except OSError as error:
-            raise _ChildGoneError(self._died("sending a check", error)) from None
+            self._outbox.clear()
+            raise _ChildGoneError(self._died("sending a check", error), unsure=True) from None
+
+    def _drain(self) -> None:
+        """Take in what the child has written, without waiting (so that it need not wait for us to read),
+        and send what is waiting in the outbox."""
+        if self._recv_fd < 0 or time.monotonic() - self._drained < _DRAIN_EVERY:
+            return
+        self._drained = time.monotonic()
+        try:
+            while len(self._buffer) - self._pos < _MAX_BUFFERED:
+                ready, _, _ = select.select([self._recv_fd], [], [], 0)
+                if not ready:
+                    break
+                chunk = os.read(self._recv_fd, 1 << 20)
+                if not chunk:
+                    break
+                self._buffer += chunk
+            if self._outbox:
+                self._write_some()
+        except (OSError, _ChildGoneError):
+            pass  # the next read says what happened
+
+    def _next_line(self) -> Optional[bytes]:
+        """The next complete line in the buffer, or None."""
+        end = self._buffer.find(b"\n", self._pos)
+        if end < 0:
+            if len(self._buffer) - self._pos > _MAX_REPLY:
+                raise _ChildGoneError(Failure("Crash", "the submission's process sent an oversized reply", "run"))
+            return None
+        line = bytes(self._buffer[self._pos:end])
+        self._pos = end + 1
+        if self._pos == len(self._buffer) or self._pos > _MAX_REPLY:
+            del self._buffer[:self._pos]
+            self._pos = 0
+        return line
 
     def _read_line(self, deadline: float) -> Optional[bytes]:
-        """The next line from the child, or None at ``deadline``. Raises _ChildGoneError if it died."""
-        while b"\n" not in self._buffer:
+        """The next line from the child, or None at ``deadline`` (after one look, however late it is).
+        Raises _ChildGoneError if it died. Sends what is waiting in the outbox as the child takes it."""
+        while True:
+            line = self._next_line()
+            if line is not None:
+                return line
             left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            ready, _, _ = select.select([self._recv_fd], [], [], min(_POLL, left))
+            writing = [self._send_fd] if self._outbox else []
+            ready, writable, _ = select.select([self._recv_fd], writing, [], max(0.0, min(_POLL, left)))
+            if writable:
+                self._write_some()
             if ready:
-                chunk = os.read(self._recv_fd, 65536)
+                chunk = os.read(self._recv_fd, 1 << 20)
                 if not chunk:
-                    raise _ChildGoneError(self._died(self._doing))
+                    raise _ChildGoneError(self._died(self._doing), unsure=True)
                 self._buffer += chunk
-                if len(self._buffer) > _MAX_REPLY:
-                    raise _ChildGoneError(Failure("Crash", "the submission's process sent an oversized reply", "run"))
-            elif self._proc is not None and self._proc.poll() is not None:
-                raise _ChildGoneError(self._died(self._doing))
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line
+            elif left <= 0:
+                return None
+            elif not writable and self._proc is not None and self._proc.poll() is not None:
+                raise _ChildGoneError(self._died(self._doing), unsure=True)
 
     _doing = ""
 
-    def _read(self, timeout: float, doing: str) -> Dict[str, Any]:
+    def _read(self, timeout: float, doing: str, slack: float = 0.0, since: Optional[float] = None) -> Dict[str, Any]:
+        """The child's next reply, waiting at most ``timeout`` (plus ``slack``) seconds from ``since`` (default:
+        now); else _ChildGoneError with a Timeout failure, after asking the child where it is (and keeping
+        the answers it wrote first)."""
         self._doing = doing
-        deadline = time.monotonic() + timeout
+        deadline = (time.monotonic() if since is None else since) + timeout + slack
         while True:
             line = self._read_line(deadline)
             if line is None:
                 budget = self.remaining <= timeout + 1e-9 and timeout < self.limits.timeout
                 what = (f"the submission used up its time budget of {self.limits.budget:g} s" if budget
                         else f"no answer within {timeout:g} s while {doing}")
-                where = self._locate() if doing == "running a check" else None
+                late: List[Dict[str, Any]] = []
+                where = self._locate(late) if doing == "running a check" else None
                 if where is not None:
                     what += f"; it was running {where}"
                 self._stop()
-                raise _ChildGoneError(Failure("Timeout", what, "run"))
+                raise _ChildGoneError(Failure("Timeout", what, "run"), late=late)
             message = self._decode(line)
             if "where" not in message:  # a late answer to a where-are-you signal is not a reply
                 return message
@@ -500,8 +718,9 @@ class SandboxEvaluator:
             return {k: self._relabel(v) for k, v in data.items()}
         return data
 
-    def _locate(self) -> Optional[str]:
-        """Ask the child where it is running ("engine.py:57 (relu)"), before it is killed."""
+    def _locate(self, late: Optional[List[Dict[str, Any]]] = None) -> Optional[str]:
+        """Ask the child where it is running ("engine.py:57 (relu)"), before it is killed; the answers it
+        writes before saying so go to ``late``."""
         pid = self._python_pid()
         if pid is None or self._recv_fd < 0:
             return None
@@ -518,6 +737,8 @@ class SandboxEvaluator:
                 message = self._decode(line)
                 if "where" in message:
                     return _where_text(message["where"])
+                if late is not None:
+                    late.append(message)
         except _ChildGoneError:
             return None
 

@@ -74,8 +74,10 @@ PROFILES = {
 
 
 def register_profiles() -> None:
+    """Register PROFILES, each over Hypothesis's own defaults (not over whatever profile is loaded now)."""
+    default = settings.get_profile("default")
     for name, values in PROFILES.items():
-        settings.register_profile(name, **values)  # type: ignore[arg-type]
+        settings.register_profile(name, parent=default, **values)  # type: ignore[arg-type]
 
 
 def load_profile(name: Optional[str] = None) -> str:

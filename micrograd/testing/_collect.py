@@ -16,6 +16,7 @@ load the profile (:func:`micrograd.testing.load_profile`) before collecting.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import inspect
 import io
@@ -32,6 +33,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 import pytest
+from hypothesis import Phase
+from hypothesis.errors import Flaky
 from hypothesis.reporting import with_reporter
 from hypothesis.statistics import collector
 
@@ -98,7 +101,8 @@ class PropertyResult:
     ``message`` says what happened otherwise (the error, the time limit, the skip
     reason). ``examples`` is how many test cases Hypothesis generated (None if
     unknown); ``report`` is Hypothesis's own captured report; ``output`` is what the
-    implementation printed.
+    implementation printed; ``flaky``: Hypothesis found that the same example gave different
+    results when run again (it raised Flaky).
     """
 
     prop: Property
@@ -109,6 +113,7 @@ class PropertyResult:
     examples: Optional[int] = None
     report: str = ""
     output: str = ""
+    flaky: bool = False
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -323,12 +328,17 @@ def _skip_reason(marks: Sequence[Any]) -> Optional[str]:
 # ----------------------------------------------------------------------------- running
 
 
+#: what Hypothesis takes for a failing example (``hypothesis.core.failure_exceptions_to_catch``); any other
+#: BaseException raised by a property's body goes straight through it, and through a replay
+_FAILURES = (Exception, SystemExit, GeneratorExit, pytest.fail.Exception)
+
+
 class PropertyTimeout(BaseException):  # a BaseException, like KeyboardInterrupt, so nothing swallows it
     """Raised in the main thread when a property exceeds its time limit."""
 
 
 def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Optional[float] = None,
-                 replay: Optional[ReplayCache] = None) -> PropertyResult:
+                 replay: Optional[ReplayCache] = None, shrink_stubs: bool = False) -> PropertyResult:
     """Run ``prop`` against ``impl`` (an Evaluator) and ``oracle``; never raises for what they do.
 
     ``failed`` carries the SpecFailure the property raised (the first, if Hypothesis
@@ -339,7 +349,11 @@ def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Opti
 
     With ``replay``, the examples recorded by an earlier passing run (under the same
     derandomized profile) run first, without Hypothesis; only if one fails does Hypothesis
-    run, to find and shrink the failure. A passing Hypothesis run is recorded there.
+    run, to find and shrink the failure (for a property that is not shrunk, the failing example is reported
+    as it is, as Hypothesis would). A passing Hypothesis run is recorded there. A recorded
+    example that stops at a stub (NotImplementedError) is reported at once, unshrunk, unless
+    ``shrink_stubs``: then Hypothesis shrinks it like any failure (the counterexample is the one
+    a run without ``replay`` gives).
     """
     if timeout is not None and not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
@@ -356,6 +370,7 @@ def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Opti
     output = io.StringIO()
     caught: List[warnings.WarningMessage] = []
     status, failure, message = "passed", None, ""
+    flaky = False
     examples_run: Optional[int] = None
     try:
         with contextlib.ExitStack() as stack:
@@ -369,8 +384,10 @@ def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Opti
             replayed, replay_error = _replay(prop, kwargs, replay)
             if replayed is not None:
                 examples_run = replayed
-            elif replay_error is not None and _a_stub(replay_error):  # every example stops at the stub:
+            elif replay_error is not None and not shrink_stubs and _a_stub(replay_error):  # all stop at the stub:
                 raise replay_error  # shrinking would show nothing more
+            elif replay_error is not None and not _shrinks(prop):  # Hypothesis would stop at this very example
+                raise replay_error  # and report it as it is
             else:
                 _run_recording(prop, kwargs, replay if replay_error is None else None)
                 if replay_error is not None:  # Hypothesis did not meet the failing example again: report it
@@ -382,6 +399,7 @@ def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Opti
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # noqa: BLE001 (anything a property raises is its result)
+        flaky = isinstance(error, Flaky)
         report.extend(str(note) for e in [error, *_flatten(error)] for note in getattr(e, "__notes__", ()))
         failure = _first_spec_failure(error)
         if failure is not None:
@@ -398,6 +416,7 @@ def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Opti
         examples=examples_run if examples_run is not None else _examples(stats),
         report="\n".join(report)[:_KEEP_CHARS],
         output=output.getvalue()[:_KEEP_CHARS],
+        flaky=flaky,
     )
 
 
@@ -424,11 +443,16 @@ def _replay(prop: Property, kwargs: Dict[str, Any],
     try:
         for example in recorded:
             inner(**kwargs, **example)
-    except (PropertyTimeout, KeyboardInterrupt, pytest.skip.Exception):
-        raise
-    except BaseException as error:  # noqa: BLE001 (any failure: Hypothesis runs and reports it properly)
+    except _FAILURES as error:  # a failure: Hypothesis runs and reports it properly
         return None, error
-    return len(recorded), None
+    return len(recorded), None  # anything else (a time limit, a skip, an abort) propagates, as through Hypothesis
+
+
+def _shrinks(prop: Property) -> bool:
+    """Does Hypothesis shrink a failure of ``prop``? Not when its settings leave out the shrink phase: then it
+    reports the first failing example it generates as it is (with ``replay``, the first recorded one that fails)."""
+    current = getattr(prop.function, "_hypothesis_internal_use_settings", None)
+    return current is None or Phase.shrink in current.phases
 
 
 def _a_stub(error: Optional[BaseException]) -> bool:
@@ -446,6 +470,9 @@ def _run_recording(prop: Property, kwargs: Dict[str, Any], replay: Optional[Repl
     inner = hypothesis_test.inner_test
     examples: List[Dict[str, Any]] = []
 
+    # Hypothesis seeds a derandomized run from the digest of the inner test (its source and signature):
+    # the wrapper must have inner's, or the examples recorded would not be those a plain run generates
+    @functools.wraps(inner)
     def recording(*args: Any, **given: Any) -> Any:
         result = inner(*args, **given)
         examples.append({k: v for k, v in given.items() if k not in kwargs})

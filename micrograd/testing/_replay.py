@@ -93,6 +93,17 @@ class ReplayCache:
             self._examples[prop.id] = examples
             self._dirty = True
 
+    def recorded(self) -> Dict[str, List[Dict[str, Any]]]:
+        """Property id -> its recorded examples: everything :meth:`update` takes (to pass them to another
+        process, e.g. the workers of a grading batch)."""
+        return dict(self._examples)
+
+    def update(self, examples: Dict[str, List[Dict[str, Any]]]) -> None:
+        """Record the examples of :meth:`recorded` of another cache of the same spec and profile."""
+        if self.usable:
+            self._examples.update({pid: list(found) for pid, found in examples.items() if found})
+            self._dirty = True
+
     def save(self) -> None:
         """Write the recorded examples to disk (atomically); a disk that refuses is not an error."""
         if not self._dirty or self.file is None:

@@ -1,0 +1,141 @@
+"""The examples of a batch, generated once: every property run on the kit's reference before any submission.
+
+Under the derandomized ``grading`` profile Hypothesis generates the same examples for a property
+whatever the implementation, for as long as the implementation passes them (it departs from that
+sequence only to shrink a failure). So before a batch is graded, the grading process runs each
+property once on the reference (trusted code, in this process), records its examples
+(:class:`micrograd.testing.ReplayCache`) and the requests it sent, in order, and hands both to the
+grading workers. For every submission, the requests of all its properties go to the sandbox in one
+message (:meth:`micrograd.sandbox.SandboxEvaluator.submit`), and each property's body runs on its
+recorded examples, served the submission's answers as they come: Hypothesis generates nothing, and
+the child computes while the grader judges. When an example fails, Hypothesis runs the property as
+it did without the plan: it meets the same failure first and shrinks it the same way, so grades and
+counterexamples do not change.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from autograder.rubric import Rubric, spec_properties
+from micrograd.testing import Property, ReplayCache
+
+__all__ = ["BatchPlan", "plan_batch"]
+
+
+@dataclass
+class BatchPlan:
+    """What every submission of a batch is asked, recorded on the reference.
+
+    ``examples``: property id -> the keyword arguments of each example Hypothesis generated (its
+    ``impl`` and ``oracle`` left out); ``requests``: property id -> every request the property
+    sent while running them, in order (for a property without ``@given``, while running once);
+    ``max_examples`` and ``spec``: the rubric's count and spec they were generated with (:meth:`fits`);
+    ``seconds``: how long recording took. Properties the reference does not pass are in neither: they
+    run as before.
+    """
+
+    examples: Dict[str, List[Dict[str, Any]]]
+    requests: Dict[str, List[Any]]
+    max_examples: Optional[int]
+    seconds: float = 0.0
+    spec: Optional[str] = None
+    _encoded: Dict[str, List[Any]] = field(default_factory=dict, repr=False, compare=False)
+    _pickled: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def fits(self, rubric: Rubric) -> bool:
+        """Was this plan made for ``rubric``'s spec and example count?"""
+        return (self.spec, self.max_examples) == (rubric.spec, rubric.max_examples)
+
+    def replay_cache(self, rubric: Rubric) -> ReplayCache:
+        """An in-memory cache of the recorded examples, for :func:`micrograd.testing.run_property`."""
+        cache = _memory_cache(rubric)
+        cache.update(self.examples)
+        return cache
+
+    def encoded(self, prop: Property) -> List[Any]:
+        """The requests of ``prop``, each encoded for the sandbox once per process (empty if none)."""
+        found = self._encoded.get(prop.id)
+        if found is None:
+            from micrograd.sandbox import Encoded
+
+            found = self._encoded[prop.id] = [Encoded.of(r) for r in self.requests.get(prop.id, ())]
+        return found
+
+    def pickled(self, prop: Property) -> Any:
+        """The requests of ``prop`` pickled for the sandbox, once per process (a ``micrograd.sandbox.Pickled``)."""
+        found = self._pickled.get(prop.id)
+        if found is None:
+            from micrograd.sandbox import Pickled
+
+            found = self._pickled[prop.id] = Pickled.of(self.encoded(prop))
+        return found
+
+    def __getstate__(self) -> Dict[str, Any]:  # sent to the workers without the encoded requests
+        return {"examples": self.examples, "requests": self.requests, "max_examples": self.max_examples,
+                "seconds": self.seconds, "spec": self.spec}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+
+def _memory_cache(rubric: Rubric) -> ReplayCache:
+    """An empty in-memory cache for the rubric's spec under the ``grading`` profile (never on disk)."""
+    from pathlib import Path
+
+    from micrograd import _paths
+
+    spec = Path(rubric.spec) if rubric.spec else _paths.spec_dir()
+    return ReplayCache(spec, "grading", None, max_examples=rubric.max_examples)
+
+
+class _Recorder:
+    """An evaluator that remembers every request it passes on."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.requests: List[Any] = []
+
+    def evaluate(self, request: Any) -> Any:
+        self.requests.append(request)
+        return self.inner.evaluate(request)
+
+
+def _picklable(*data: Any) -> bool:
+    """Can ``data`` go to a worker (examples of a spec's own strategies may be any object)?"""
+    try:
+        pickle.dumps(data)
+    except Exception:  # noqa: BLE001 (pickling an arbitrary object may raise anything)
+        return False
+    return True
+
+
+def plan_batch(rubric: Rubric, oracle: Any = None) -> BatchPlan:
+    """Run every property of ``rubric`` on the kit's reference, in this process, under the grading settings;
+    record the examples and requests of those it passes. ``oracle``: the grading oracle (default
+    :func:`autograder.grade.make_oracle`'s); Hypothesis is as grading needs it only inside this call."""
+    from autograder.grade._profile import grading_hypothesis
+    from autograder.grade._runner import make_oracle, run_property
+    from micrograd.impl import LocalEvaluator, reference_dir
+
+    started = time.perf_counter()
+    by_id = {p.id: p for p in spec_properties(rubric.spec)}
+    requests: Dict[str, List[Any]] = {}
+    with grading_hypothesis():
+        cache = _memory_cache(rubric)
+        judge = oracle if oracle is not None else make_oracle()
+        reference = _Recorder(LocalEvaluator(reference_dir()))
+        for pid in rubric.property_ids:
+            prop = by_id[pid]
+            reference.requests = []
+            result = run_property(prop, reference, judge, rubric.max_examples, replay=cache)
+            generated = getattr(prop.function, "hypothesis", None) is not None
+            if result.status == "passed" and reference.requests and (cache.get(prop) or not generated) \
+                    and _picklable(cache.get(prop), reference.requests):
+                requests[pid] = reference.requests
+    examples = {pid: found for pid, found in cache.recorded().items() if pid in requests}
+    return BatchPlan(examples, requests, rubric.max_examples, time.perf_counter() - started, rubric.spec)
