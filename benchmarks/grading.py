@@ -2,6 +2,8 @@
 
     python benchmarks/grading.py [--n 100] [--jobs 2] [--max-examples N] [--timeout 2] [--isolation auto]
     python benchmarks/grading.py --compare bwrap none [--rounds 2]    # the cost of isolation
+    python benchmarks/grading.py --save-grades FILE       # every grade (status, score, per exercise) to FILE
+    python benchmarks/grading.py --same-grades-as FILE    # and compare them with a FILE saved earlier
 
 Prints the wall time and the statuses; with ``--compare``, grades the same batch in each layer,
 alternating (``--rounds`` times each, so that a change in the machine's load hits both), checks that
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
 import re
 import resource
@@ -81,6 +84,15 @@ def _own_cpu_group() -> Optional[Path]:
         return None
 
 
+def _leave_cpu_group(group: Optional[Path]) -> None:
+    """Back to where they were (this process, multiprocessing's helper), and the group goes."""
+    if group is None:
+        return
+    for pid in (group / "cgroup.procs").read_text().split():
+        (_CPUACCT / "cgroup.procs").write_text(pid)
+    group.rmdir()
+
+
 def _cpu(group: Optional[Path]) -> float:
     """CPU seconds used so far: by the whole cgroup if there is one, else by the waited-for children."""
     if group is not None:
@@ -121,10 +133,7 @@ def compare(paths: list, root: Path, rubric: Rubric, args: argparse.Namespace) -
             if layer in grades and grades[layer] != found:
                 print(f"  {layer} graded differently from its own first round")
             grades.setdefault(layer, found)
-    if group is not None:  # back to where they were (this process, multiprocessing's helper), and the group goes
-        for pid in (group / "cgroup.procs").read_text().split():
-            (_CPUACCT / "cgroup.procs").write_text(pid)
-        group.rmdir()
+    _leave_cpu_group(group)
     first, *others = args.compare
     for layer in others:
         differ = {s: (g, grades[layer][s]) for s, g in grades[first].items() if g != grades[layer][s]}
@@ -132,6 +141,23 @@ def compare(paths: list, root: Path, rubric: Rubric, args: argparse.Namespace) -
         for what, table in (("wall time", walls), ("CPU time", cpus)):
             ratio = sum(table[first]) / sum(table[layer])
             print(f"{what} {first} / {layer}: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%)")
+
+
+def grades_of(results: list) -> dict:
+    """student -> status, score and every exercise's score: what "same grades" compares."""
+    return {r.student: {"status": r.status, "score": r.score,
+                        "exercises": {e.exercise: e.score for e in r.exercises}} for r in results}
+
+
+def compare_grades(found: dict, saved_file: Path) -> bool:
+    """Print whether ``found`` equals the grades saved in ``saved_file``, and every difference."""
+    saved = json.loads(saved_file.read_text())
+    differ = sorted(s for s in set(saved) | set(found) if saved.get(s) != found.get(s))
+    print(f"same grades as {saved_file} (per submission and per exercise, {len(found)} submissions): "
+          f"{not differ}")
+    for student in differ[:20]:
+        print(f"  {student}: saved {saved.get(student)}, now {found.get(student)}")
+    return not differ
 
 
 def main() -> None:
@@ -143,6 +169,10 @@ def main() -> None:
     parser.add_argument("--isolation", default="auto", help="the layer for a single run (auto, bwrap, uid, none)")
     parser.add_argument("--compare", nargs="+", default=None, metavar="LAYER", help="grade in each of these layers")
     parser.add_argument("--rounds", type=int, default=1, help="with --compare: runs of each layer, alternating")
+    parser.add_argument("--save-grades", type=Path, default=None, metavar="FILE",
+                        help="write every grade (status, score, each exercise's score) to FILE as JSON")
+    parser.add_argument("--same-grades-as", type=Path, default=None, metavar="FILE",
+                        help="compare the grades with those --save-grades wrote to FILE (another version of the kit)")
     args = parser.parse_args()
     base = load_rubric()
     rubric = Rubric(base.rules, base.spec, args.max_examples, base.forbid_imports, "benchmark")
@@ -151,18 +181,27 @@ def main() -> None:
         if args.compare:
             compare(paths, Path(tmp), rubric, args)
             return
-        results, elapsed, cpu = _run(paths, Path(tmp) / "out", rubric, args, args.isolation)
+        group = _own_cpu_group()
+        load = os.getloadavg()[0]
+        results, elapsed, cpu = _run(paths, Path(tmp) / "out", rubric, args, args.isolation, group)
+        _leave_cpu_group(group)
     statuses = collections.Counter(r.status for r in results)
     by_kind = collections.defaultdict(list)
     for r in results:
         by_kind[r.student.rsplit("_", 1)[0]].append(r.score)
     print(f"{len(results)} submissions, {len(rubric.property_ids)} properties, max_examples={args.max_examples}, "
           f"jobs={args.jobs}: {elapsed:.1f} s ({elapsed / len(results):.2f} s per submission)")
-    print(f"CPU time of the grading workers: {cpu:.0f} s; load average at the end: {os.getloadavg()[0]:.1f}; "
+    print(f"CPU time of {'every process (a cpuacct cgroup)' if group else 'the grading workers'}: {cpu:.0f} s; "
+          f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; "
           f"isolation {sorted({r.isolation for r in results})}")
     print("statuses:", dict(statuses))
     for kind, scores in by_kind.items():
         print(f"  {kind:24} scores {sorted(set(scores))} / {rubric.max_score:g}")
+    found = grades_of(results)
+    if args.save_grades is not None:
+        args.save_grades.write_text(json.dumps(found, indent=1, sort_keys=True))
+    if args.same_grades_as is not None and not compare_grades(found, args.same_grades_as):
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

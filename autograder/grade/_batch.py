@@ -30,6 +30,8 @@ from autograder.sandbox import Isolation, Limits, choose_isolation
 __all__ = ["grade_batch", "grade_one", "spread_order"]
 
 _ORACLE: Any = None
+#: is this process a grading worker (its Hypothesis set up for grading for good, see _init_worker)?
+_IN_WORKER = False
 #: the batch's recorded examples and requests, and their replay cache, in a grading worker
 _PLAN: Optional[BatchPlan] = None
 _REPLAY: Any = None
@@ -47,13 +49,14 @@ def _init_worker(rubric: Rubric, subreaper: bool = True, plan: Any = None) -> No
     ``subreaper``: make this process adopt (and kill) orphaned processes; only for a process that
     does nothing but grade (a subreaper kills every child it did not start as a sandbox).
     """
-    global _ORACLE, _PLAN, _REPLAY
+    global _ORACLE, _PLAN, _REPLAY, _IN_WORKER
     from autograder.grade._runner import make_oracle, prepare_hypothesis, spec_properties
     from autograder.sandbox import become_subreaper
 
     if subreaper:
         become_subreaper()
     prepare_hypothesis()
+    _IN_WORKER = True
     spec_properties(rubric.spec)
     _ORACLE = make_oracle()
     if plan is not None and not isinstance(plan, BatchPlan):
@@ -67,14 +70,25 @@ def _init_worker(rubric: Rubric, subreaper: bool = True, plan: Any = None) -> No
 def grade_one(path: Path, rubric: Rubric, limits: Limits, isolation: Optional[Isolation] = None) -> SubmissionResult:
     """Grade one submission (directory, .zip or .ipynb) in this process; never raises for the submission.
 
-    ``isolation``: the sandbox layer (default: the strongest available here).
+    ``isolation``: the sandbox layer (default: the strongest available here). In a process that is not
+    a grading worker (a notebook kernel, a test run), Hypothesis is as it was once the grade is known.
     """
-    from autograder.grade._runner import _all, _result, grade_directory
+    if _IN_WORKER:
+        return _grade_one(path, rubric, limits, isolation)
+    from autograder.grade._profile import grading_hypothesis
+
+    with grading_hypothesis():
+        return _grade_one(path, rubric, limits, isolation)
+
+
+def _grade_one(path: Path, rubric: Rubric, limits: Limits, isolation: Optional[Isolation]) -> SubmissionResult:
+    global _ORACLE
+    from autograder.grade._runner import _all, _result, grade_directory, make_oracle
     from autograder.grade._submission import prepare
     from autograder.sandbox import default_isolation
 
-    if _ORACLE is None:  # graded in a process that may do other things: no subreaper
-        _init_worker(rubric, subreaper=False)
+    if _ORACLE is None:  # graded outside a worker
+        _ORACLE = make_oracle()
     isolation = isolation or default_isolation()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="micrograd-submission-") as scratch:

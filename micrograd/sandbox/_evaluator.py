@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Deque, Dict, List, Optional, Sequence, Set
 
@@ -45,6 +45,9 @@ __all__ = ["LoadReport", "SandboxError", "SandboxEvaluator"]
 
 _MAX_REPLY = 8 * 1024 * 1024
 _POLL = 0.05
+#: after this share of its time limit without an answer, a request's child runs at the lowest CPU priority
+#: (most likely hung: its busy loop should not slow the grading of others) until it answers
+_SLOW = 0.5
 #: F_SETPIPE_SZ (Linux): both pipes get this much room, when the system allows
 _F_SETPIPE_SZ = 1031
 _PIPE_SIZE = 1 << 20
@@ -79,6 +82,14 @@ class LoadReport:
     @property
     def engine_ok(self) -> bool:
         return self.failure is None and self.engine is None
+
+
+@dataclass
+class _Account:
+    """Seconds spent waiting for one submission, and the evaluators running it side by side."""
+
+    spent: float = 0.0
+    members: List[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -151,19 +162,23 @@ class SandboxEvaluator:
     any request once ``limits.budget`` is spent, gives an outcome with ``Failure("Timeout", ...)``;
     a child that dies gives ``Failure("Crash", ...)``. After either, the next request starts a
     fresh child. ``display`` replaces the copy's path in messages (default: nothing, so
-    messages say ``engine.py``). Use as a context manager, or call :meth:`close`: it kills
+    messages say ``engine.py``). ``budget_of``: another evaluator of the same submission, running side
+    by side with this one, whose time budget this one shares. Use as a context manager, or call :meth:`close`: it kills
     every process of the submission, waits until they are gone, and removes its files.
     """
 
     def __init__(self, path: str | Path, limits: Optional[Limits] = None, *, isolation: Optional[Isolation] = None,
-                 display: str = "") -> None:
+                 display: str = "", budget_of: Optional[SandboxEvaluator] = None) -> None:
         source = Path(path)
         if not (source / "engine.py").is_file():
             raise ValueError(f"{path}: not a submission directory (it needs engine.py and nn.py)")
         self.limits = limits or Limits()
         self.isolation = isolation or default_isolation()
         self.name = f"sandbox:{source.name}"
-        self.spent = 0.0
+        self._account: _Account = budget_of._account if budget_of is not None else _Account()
+        self._account.members.append(self)
+        self._lowered: Optional[int] = None  # the request whose slowness lowered the child's priority
+        self._starting: Optional[float] = None  # when the child was started, until it said it is ready
         self.restarts = 0
         self._display = display
         self._proc: Optional[subprocess.Popen] = None
@@ -176,7 +191,8 @@ class SandboxEvaluator:
         self._inflight: Deque[_Pending] = deque()  # requests sent, not yet answered, oldest first
         self._answers: Dict[int, Any] = {}  # ticket -> outcome, read and not yet taken
         self._forgotten: Set[int] = set()  # tickets whose answers nobody will take
-        self._answered = 0.0  # when the last answer was read (monotonic)
+        self._answered = 0.0  # when the last answer read had arrived, at the latest (monotonic)
+        self._arrived = 0.0  # when the child last wrote something we took in
         self._drained = 0.0
         self._load: Optional[LoadReport] = None
         self._ids: Optional[SandboxIds] = None
@@ -244,6 +260,15 @@ class SandboxEvaluator:
             pass
 
     @property
+    def spent(self) -> float:
+        """Seconds spent waiting for the submission (with ``budget_of``, by both evaluators)."""
+        return self._account.spent
+
+    @spent.setter
+    def spent(self, value: float) -> None:
+        self._account.spent = value
+
+    @property
     def remaining(self) -> float:
         return max(0.0, self.limits.budget - self.spent)
 
@@ -253,6 +278,18 @@ class SandboxEvaluator:
             self._start()
         assert self._load is not None
         return self._load
+
+    def start(self) -> None:
+        """Start the child now, without waiting while it imports the submission (:meth:`load_report` and the
+        first request wait for that): several children can start side by side."""
+        if self._proc is None and self._starting is None:
+            self.restarts += 1
+            self._starting = time.monotonic()
+            try:
+                self._spawn()
+            except BaseException:
+                self._starting = None
+                raise
 
     def probe(self) -> Optional[str]:
         """Start a child that confines itself and exits: None if it worked, else why not."""
@@ -368,11 +405,11 @@ class SandboxEvaluator:
             os.close(pidfd)
 
     def _start(self) -> None:
-        self.restarts += 1
-        started = time.monotonic()
+        self.start()
+        started, self._starting = self._starting or time.monotonic(), None
         try:
-            self._spawn()
-            message = self._read(min(self.limits.timeout + self.limits.startup, self.remaining), "importing")
+            message = self._read(min(self.limits.timeout + self.limits.startup, self.remaining), "importing",
+                                 since=started)
         except _ChildGoneError as gone:
             self._load = LoadReport(failure=gone.failure)
             self._stop()
@@ -513,6 +550,11 @@ class SandboxEvaluator:
         self._forgotten.discard(ticket)
         return self._answers.pop(ticket)
 
+    @property
+    def in_flight(self) -> int:
+        """How many requests sent to the child it has not answered yet (as far as we know)."""
+        return len(self._inflight)
+
     def pending(self, ticket: int) -> bool:
         """Will :meth:`result` of ``ticket`` give an outcome (it is answered, or still in flight)?"""
         if ticket in self._answers:
@@ -542,8 +584,10 @@ class SandboxEvaluator:
             raise
         finally:
             self.spent += time.monotonic() - begun
-        self._answered = time.monotonic()
+        self._answered = self._arrived  # the child wrote it then or before, and went on to the next request
         self._inflight.popleft()
+        if self._lowered == head.ticket:
+            self._priority(0)
         self._keep(head, self._outcome(outcome_class(head.kind), message))
 
     def _keep(self, pending: _Pending, outcome: Any) -> None:
@@ -613,6 +657,38 @@ class SandboxEvaluator:
             self._outbox.clear()
             raise _ChildGoneError(self._died("sending a check", error), unsure=True) from None
 
+    def poll(self) -> None:
+        """Take in the answers the child has written, and send it what is waiting, without waiting (for a
+        caller busy with something else, so that the child need not wait for it)."""
+        self._drain()
+        self._mind_slow()
+
+    def _mind_slow(self) -> None:
+        """Lower the CPU priority of each child of this submission whose oldest request has gone unanswered
+        for _SLOW of its time limit (it is most likely hung); raise it again once that request is answered."""
+        now = time.monotonic()
+        for member in self._account.members:
+            member._check_slow(now)
+
+    def _check_slow(self, now: float) -> None:
+        head = self._inflight[0] if self._inflight and self._proc is not None else None
+        if self._lowered is not None and (head is None or head.ticket != self._lowered):
+            self._priority(0)  # the slow request was answered (or its child went)
+        if head is not None and self._lowered is None and now - max(head.sent, self._answered) > \
+                self.limits.timeout * _SLOW:
+            self._lowered = head.ticket
+            self._priority(19)
+
+    def _priority(self, nice: int) -> None:
+        if nice == 0 and self._lowered is None:
+            return
+        pid = self._python_pid()
+        if pid is not None:
+            with contextlib.suppress(OSError):  # gone, or (not root) not allowed to raise it again
+                os.setpriority(os.PRIO_PROCESS, pid, nice)
+        if nice == 0:
+            self._lowered = None
+
     def _drain(self) -> None:
         """Take in what the child has written, without waiting (so that it need not wait for us to read),
         and send what is waiting in the outbox."""
@@ -628,6 +704,7 @@ class SandboxEvaluator:
                 if not chunk:
                     break
                 self._buffer += chunk
+                self._arrived = time.monotonic()
             if self._outbox:
                 self._write_some()
         except (OSError, _ChildGoneError):
@@ -655,6 +732,7 @@ class SandboxEvaluator:
             if line is not None:
                 return line
             left = deadline - time.monotonic()
+            self._mind_slow()
             writing = [self._send_fd] if self._outbox else []
             ready, writable, _ = select.select([self._recv_fd], writing, [], max(0.0, min(_POLL, left)))
             if writable:
@@ -664,6 +742,7 @@ class SandboxEvaluator:
                 if not chunk:
                     raise _ChildGoneError(self._died(self._doing), unsure=True)
                 self._buffer += chunk
+                self._arrived = time.monotonic()
             elif left <= 0:
                 return None
             elif not writable and self._proc is not None and self._proc.poll() is not None:

@@ -150,3 +150,45 @@ def test_an_outcome_crosses_the_pipe_as_asdict_writes_it() -> None:
     for outcome in (Outcome((1.0, 2.5), (None, 3.0), (0.0, 0.0), None, ((1, 0), (2,))),
                     Outcome(error=Failure("TypeError", "bad", "build", 3, "engine.py:4 in f"))):
         assert outcome.to_dict() == dataclasses.asdict(outcome)
+
+
+def test_a_request_unanswered_for_half_its_time_limit_runs_at_the_lowest_priority_until_answered(
+        tmp_path: Path) -> None:
+    import os
+
+    sub = _submission(tmp_path, """
+        import os
+        def tanh(self):
+            while self.data > 0 and os.getpriority(os.PRIO_PROCESS, 0) == 0:
+                pass  # busy until the grader lowers this process's priority
+            return Value(float(os.getpriority(os.PRIO_PROCESS, 0)))
+        Value.tanh = tanh
+    """)
+    with SandboxEvaluator(sub, Limits(timeout=4.0)) as sandbox:
+        slow = sandbox.evaluate(HANG)
+        after = sandbox.evaluate(FINE)
+    assert slow.ok and slow.data[-1] == 19.0  # it went on, at the lowest priority
+    if os.geteuid() == 0:  # only root may raise a priority again
+        assert after.ok and after.data[-1] == 0.0
+
+
+def test_children_of_one_submission_side_by_side_share_its_time_budget(tmp_path: Path) -> None:
+    sub = _submission(tmp_path, """
+        import time
+        _tanh = Value.tanh
+        def tanh(self):
+            if self.data > 0:
+                time.sleep(0.4)
+            return _tanh(self)
+        Value.tanh = tanh
+    """)
+    limits = Limits(timeout=5.0, budget=30.0)
+    with SandboxEvaluator(sub, limits) as first, SandboxEvaluator(sub, limits, budget_of=first) as side:
+        side.start()
+        assert first.evaluate(FINE).ok and side.evaluate(FINE).ok
+        before = (first.remaining, side.remaining)
+        assert side.evaluate(HANG).ok  # slow, not hung: 0.4 s spent by the side child
+        spent = before[1] - side.remaining
+        assert spent >= 0.35 and first.remaining == side.remaining and before[0] - first.remaining == spent
+        first.evaluate(HANG)
+        assert limits.budget - first.remaining >= 0.75  # both waits, counted once each, in one budget

@@ -14,6 +14,7 @@ from autograder import Limits, load_rubric
 from autograder.grade import (
     BatchPlan,
     _batch,
+    _runner,
     grade_directory,
     make_oracle,
     plan_batch,
@@ -106,6 +107,39 @@ def test_grading_with_the_plan_gives_the_results_of_grading_without_it(
     assert _details(with_plan) == _details(without)
 
 
+_TANH_OFF_ABOVE = """
+    _tanh = Value.tanh
+    def tanh(self):
+        out = _tanh(self)
+        if self.data > 0.2:
+            out.data += 0.5 if self.data > 1 else {small}
+        return out
+    Value.tanh = tanh
+"""
+
+
+def test_a_failing_run_is_judged_once_for_every_submission_that_answers_it_alike(
+        tmp_path: Path, rubric: Rubric, plan: BatchPlan) -> None:
+    # the first recorded example that fails is x = 1.1 (tanh off by 0.5 in both); Hypothesis then shrinks to
+    # x = 1.0, where "other" is off by another amount: the same search, until one answer differs
+    first = _submission(tmp_path, "first", _TANH_OFF_ABOVE.format(small="0.25"))
+    copy = _submission(tmp_path, "copy", _TANH_OFF_ABOVE.format(small="0.25"))
+    other = _submission(tmp_path, "other", _TANH_OFF_ABOVE.format(small="0.125"))
+    _runner._MEMOS.clear()
+    results = {}
+    for folder in (first, copy, other):
+        with_memo = _graded(folder, rubric, plan)
+        results[folder.name] = with_memo
+        alone = _graded(folder, rubric, None)
+        assert (with_memo.status, with_memo.score) == (alone.status, alone.score)
+        assert _details(with_memo) == _details(alone)
+    memo = next(iter(_runner._MEMOS.values()))
+    assert (memo.checks, memo.hits) == (2, 1)  # the copy's answers were the first's; the other's were not
+    tanh = {name: next(p for p in r.properties if p.exercise == "tanh") for name, r in results.items()}
+    assert tanh["copy"] == tanh["first"] and tanh["other"].rows != tanh["first"].rows
+    assert "0.8865941559557649" in str(tanh["other"].rows)  # tanh(1.0) + 0.125: its own answer, not the first's
+
+
 def test_the_plan_is_served_from_one_message(rubric: Rubric, plan: BatchPlan) -> None:
     by_id = {p.id: p for p in spec_properties(rubric.spec)}
     properties = [by_id[pid] for pid in rubric.property_ids]
@@ -163,7 +197,8 @@ def test_a_worker_without_its_plan_grades_all_the_same(rubric: Rubric, monkeypat
     from hypothesis import settings
     from hypothesis.internal.conjecture import providers
 
-    for name in ("_ORACLE", "_PLAN", "_REPLAY"):  # this test process is not a worker: put everything back after
+    # this test process is not a worker: put everything back after
+    for name in ("_ORACLE", "_PLAN", "_REPLAY", "_IN_WORKER"):
         monkeypatch.setattr(_batch, name, getattr(_batch, name))
     monkeypatch.setattr(providers, "_get_local_constants", providers._get_local_constants)
     profile = settings.get_current_profile_name()
