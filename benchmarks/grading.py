@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import hashlib
 import json
 import os
 import re
@@ -22,7 +23,7 @@ import resource
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from autograder import Limits, grade, load_rubric
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric
@@ -144,8 +145,13 @@ def compare(paths: list, root: Path, rubric: Rubric, args: argparse.Namespace) -
 
 
 def grades_of(results: list) -> dict:
-    """student -> status, score and every exercise's score: what "same grades" compares."""
-    return {r.student: {"status": r.status, "score": r.score,
+    """student -> status, score, every exercise's score and a digest of the feedback (every property's
+    status, summary, counterexample, expected-vs-got rows and hint): what "same grades" compares."""
+    def feedback(r: Any) -> str:
+        details = [(p.id, p.status, p.summary, p.code, [list(row) for row in p.rows], p.hint) for p in r.properties]
+        return hashlib.sha256(json.dumps(details).encode()).hexdigest()[:16]
+
+    return {r.student: {"status": r.status, "score": r.score, "feedback": feedback(r),
                         "exercises": {e.exercise: e.score for e in r.exercises}} for r in results}
 
 

@@ -140,12 +140,17 @@ def spread_order(paths: Sequence[Path]) -> List[int]:
     return sorted(range(len(paths)), key=key)
 
 
-def _send_plan(plans: Any, rubric: Rubric, workers: int) -> None:
+def _send_plan(plans: Any, rubric: Rubric, workers: int, isolation: Isolation) -> None:
     """Make the batch's plan and put it in ``plans`` once per worker (None if it could not be made: the
-    workers then run Hypothesis on every submission, as a single submission does)."""
+    workers then run Hypothesis on every submission, as a single submission does). Its examples are kept
+    in the grader's cache directory for the next batch, unless submissions run unisolated (``none``: their
+    code could write there as this user)."""
+    from micrograd.testing import cache_dir
+
     data = pickle.dumps(None)
     try:
-        data = pickle.dumps(plan_batch(rubric), protocol=pickle.HIGHEST_PROTOCOL)
+        cache = cache_dir() if isolation.layer in ("bwrap", "uid") else None
+        data = pickle.dumps(plan_batch(rubric, cache=cache), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 (the plan only saves time: grading goes on without it)
         pass
     finally:
@@ -183,7 +188,7 @@ def grade_batch(
         with _workers_without_main():  # the workers start here
             pending = {pool.submit(grade_one, Path(paths[i]), rubric, limits, chosen): i for i in spread_order(paths)}
         if plans is not None:
-            _send_plan(plans, rubric, workers)
+            _send_plan(plans, rubric, workers, chosen)
         for future in futures.as_completed(pending):
             i = pending[future]
             try:

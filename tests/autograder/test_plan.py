@@ -4,6 +4,7 @@ submission's requests sent in one message; the same results as grading each subm
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import textwrap
 from pathlib import Path
 from typing import Any, Dict, List
@@ -218,3 +219,32 @@ def test_the_grading_order_is_shuffled_the_same_way_wherever_the_class_is(tmp_pa
     here = spread_order([tmp_path / "a" / "class" / n for n in names])
     there = spread_order([Path("/elsewhere/class") / n for n in names])
     assert here == there and sorted(here) == list(range(30)) and here != list(range(30))
+
+
+def test_a_plan_kept_on_disk_is_the_plan_made_afresh(tmp_path: Path, rubric: Rubric, plan: BatchPlan) -> None:
+    first = plan_batch(rubric, cache=tmp_path)
+    assert len(list(tmp_path.glob("replay-grading-*.pickle"))) == 1
+    again = plan_batch(rubric, cache=tmp_path)
+    for made in (first, again):
+        assert made.examples == plan.examples and made.requests == plan.requests
+
+
+def test_only_a_grader_whose_submissions_are_isolated_keeps_its_plan_on_disk(
+        tmp_path: Path, rubric: Rubric, monkeypatch: pytest.MonkeyPatch) -> None:
+    from autograder.sandbox import choose_isolation
+
+    class Plans(list):  # the queue the workers take the plan from
+        put_nowait = list.append
+
+        def close(self) -> None: ...
+
+        def cancel_join_thread(self) -> None: ...
+
+    monkeypatch.setenv("MICROGRAD_CACHE", str(tmp_path))
+    for layer in ("none", "auto"):
+        isolation = choose_isolation(layer)
+        kept = 1 if isolation.layer in ("bwrap", "uid") else 0  # auto: bwrap in CI
+        plans = Plans()
+        _batch._send_plan(plans, rubric, 2, isolation)
+        assert len(plans) == 2 and all(isinstance(pickle.loads(p), BatchPlan) for p in plans), layer
+        assert len(list(tmp_path.glob("*.pickle"))) == kept, layer
