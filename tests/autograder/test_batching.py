@@ -192,3 +192,28 @@ def test_children_of_one_submission_side_by_side_share_its_time_budget(tmp_path:
         assert spent >= 0.35 and first.remaining == side.remaining and before[0] - first.remaining == spent
         first.evaluate(HANG)
         assert limits.budget - first.remaining >= 0.75  # both waits, counted once each, in one budget
+
+
+def test_a_prefetched_request_is_answered_by_a_child_beside_the_first(tmp_path: Path) -> None:
+    from micrograd.program import DeepChain
+
+    sub = _submission(tmp_path, """
+        _backward = Value.backward
+        def backward(self):
+            _backward(self)
+            self.grad = 7.0 if self.data > 1000 else self.grad  # marks the end of a long chain
+        Value.backward = backward
+    """)
+    deep, other = DeepChain(3000), DeepChain(10)
+    with SandboxEvaluator(sub, Limits(timeout=20.0)) as sandbox:
+        sandbox.prefetch(deep)
+        sandbox.prefetch(other)
+        side = [s for _, s, _ in sandbox._prefetched]
+        assert len(side) == 2 and all(s._proc is not None for s in side)  # started at once, beside the first
+        got = sandbox.evaluate(deep)
+        assert got.ok and got.grad == (3001.0, 7.0)  # the submission's own answer, from its side child
+        assert side[0]._closed and not side[1]._closed  # taken: its child is gone; the other still waits
+        assert sandbox.evaluate(REQUESTS[0]) == LocalEvaluator(reference_dir()).evaluate(REQUESTS[0])
+        sandbox.cancel_prefetched()
+        assert side[1]._closed and sandbox._prefetched == []
+        assert sandbox.evaluate(other).grad == (11.0, 1.0)  # asked after its cancel: the first child answers
