@@ -179,6 +179,29 @@ def pass_rate_figure(exercises: Sequence[str], rates: Sequence[float]) -> Any:
     return fig
 
 
+def misconceptions_figure(common: Sequence[Tuple[Tuple[str, str], int]]) -> Any:
+    """The most common misconceptions (:func:`misconceptions`) as horizontal bars, the most common at
+    the top, one bar per hint, numbered as in the report's table: two hints of one exercise may read
+    alike once shortened to fit (needs matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(7, 0.4 * len(common) + 1))
+    labels = [textwrap.shorten(f"{i}. {ex}: {text}", 70, placeholder="...")
+              for i, ((ex, text), _) in enumerate(common, 1)]
+    positions = list(range(len(common)))[::-1]
+    ax.barh(positions, [n for _, n in common], color="#c44e52")
+    ax.set_yticks(positions)
+    ax.set_yticklabels(labels)
+    ax.set_xlabel("students")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title("Most common misconceptions")
+    return fig
+
+
 def _figures(scores: Sequence[float], exercises: Sequence[str], rates: Sequence[float],
              common: Sequence[Tuple[Tuple[str, str], int]]) -> Optional[List[Tuple[str, str]]]:
     """(title, base64 PNG) for each plot; None when matplotlib is not installed."""
@@ -188,7 +211,6 @@ def _figures(scores: Sequence[float], exercises: Sequence[str], rates: Sequence[
         return None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
 
     figures = []
     fig, ax = plt.subplots(figsize=(6, 3))
@@ -199,12 +221,7 @@ def _figures(scores: Sequence[float], exercises: Sequence[str], rates: Sequence[
     figures.append(("Scores", _png(fig)))
     figures.append(("Exercises", _png(pass_rate_figure(exercises, rates))))
     if common:
-        fig, ax = plt.subplots(figsize=(7, 0.4 * len(common) + 1))
-        labels = [textwrap.shorten(f"{ex}: {text}", 70, placeholder="...") for (ex, text), _ in common][::-1]
-        ax.barh(labels, [n for _, n in common][::-1], color="#c44e52")
-        ax.set_xlabel("students")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_title("Most common misconceptions")
+        fig = misconceptions_figure(common)
         figures.append(("Misconceptions", _png(fig)))
     return figures
 
@@ -234,10 +251,11 @@ def _html(results: Sequence[SubmissionResult], path: Path) -> None:
     )
     if common:
         misconception_rows = "".join(
-            f"<tr><td>{html.escape(ex)}</td><td>{html.escape(text)}</td><td>{n}</td></tr>" for (ex, text), n in common
+            f"<tr><td>{i}</td><td>{html.escape(ex)}</td><td>{html.escape(text)}</td><td>{n}</td></tr>"
+            for i, ((ex, text), n) in enumerate(common, 1)
         )
     else:
-        misconception_rows = "<tr><td colspan='3'>no failing check with a hint</td></tr>"
+        misconception_rows = "<tr><td colspan='4'>no failing check with a hint</td></tr>"
     summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
     path.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>micrograd grades</title>"
@@ -248,7 +266,7 @@ def _html(results: Sequence[SubmissionResult], path: Path) -> None:
         "<h2>Most common misconceptions</h2><p>The hints of each student's first failing exercise, counted once "
         "per student (later exercises build on it; timeouts, crashes and checks that did not run are in the "
         "table below).</p>"
-        "<table><tr><th>exercise</th><th>hint</th><th>students</th></tr>"
+        "<table><tr><th>#</th><th>exercise</th><th>hint</th><th>students</th></tr>"
         f"{misconception_rows}</table>"
         "<h2>Pass rate per exercise</h2><table><tr><th>exercise</th><th>checks passed</th></tr>"
         f"{pass_rates}</table>"

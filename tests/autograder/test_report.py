@@ -16,6 +16,7 @@ from autograder.report import (
     PropertyResult,
     SubmissionResult,
     misconceptions,
+    misconceptions_figure,
     pass_rate_figure,
     write_outputs,
 )
@@ -92,7 +93,7 @@ def test_the_report_shows_the_misconceptions_and_links_every_student_to_their_fe
     write_outputs(_class(), tmp_path, html_report=True)
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
     table = report.split("Most common misconceptions</h2>", 1)[1].split("<table>", 1)[1].split("</table>", 1)[0]
-    assert "tanh&#x27; is 1 - tanh**2</td><td>3</td>" in table
+    assert "<td>1</td><td>tanh</td><td>tanh&#x27; is 1 - tanh**2</td><td>3</td>" in table
     assert "not run" not in table and "Timeout" not in table
     for folder, name in [("ann", "ann"), ("Jos%C3%A9_Mar%C3%ADa_Garc%C3%ADa", "José María García")]:
         assert f"<a href='{folder}/feedback.md'>{name}</a>" in report
@@ -113,5 +114,25 @@ def test_exercise_labels_do_not_overlap() -> None:
         boxes = [t.get_window_extent(renderer) for t in labels]
         for (i, a), (j, b) in itertools.combinations(enumerate(boxes), 2):
             assert not a.overlaps(b), f"{labels[i].get_text()!r} overlaps {labels[j].get_text()!r}"
+    finally:
+        plt.close(fig)
+
+
+def test_hints_that_read_alike_once_shortened_get_a_bar_each_most_common_first() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    same_start = "a node used twice must receive the sum of both contributions: accumulate with += in _backward"
+    common = [(("accumulation", f"{same_start}. Value.__add__ sets a grad with ="), 5), (("tanh", HINT), 3),
+              (("accumulation", f"{same_start}. Value.__mul__ sets a grad with ="), 2)]
+    fig = misconceptions_figure(common)
+    try:
+        ax = fig.axes[0]
+        bars = sorted(ax.patches, key=lambda bar: -bar.get_y())  # top first
+        assert [bar.get_width() for bar in bars] == [5, 3, 2]
+        ticks = sorted(zip(ax.get_yticks(), ax.get_yticklabels()), key=lambda tick: -tick[0])  # top first
+        labels = [label.get_text() for _, label in ticks]
+        assert [label.split(".")[0] for label in labels] == ["1", "2", "3"] and len(set(labels)) == 3
+        assert labels[0].startswith("1. accumulation: a node used twice") and labels[1].startswith("2. tanh")
     finally:
         plt.close(fig)
