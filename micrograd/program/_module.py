@@ -19,7 +19,6 @@ numbers; it never raises for what the implementation does.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from micrograd.program._evaluate import _failure, _number, _ReadError
 from micrograd.program._outcome import Failure
 from micrograd.program._program import Const, Op, Program
-from micrograd.program._untrusted import as_bool, as_float, as_floats, as_int, as_list, as_str
+from micrograd.program._untrusted import JsonForm, as_bool, as_float, as_floats, as_int, as_list, as_str
 
 __all__ = ["ACTIONS", "LOSSES", "MODULES", "ModuleOutcome", "ModuleProgram", "ModuleStep"]
 
@@ -50,7 +49,7 @@ _MAX_ACTIONS = 64
 
 
 @dataclass(frozen=True)
-class ModuleProgram:
+class ModuleProgram(JsonForm):
     """Build a module, set its parameters, then run ``actions`` on a batch of inputs.
 
     ``sizes`` are the output widths: ``(1,)`` for a Neuron, ``(nout,)`` for a Layer,
@@ -199,13 +198,6 @@ class ModuleProgram:
             raise ValueError(f"not a module program: missing {error}") from None
         except TypeError as error:
             raise ValueError(f"not a module program: {error}") from None
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> ModuleProgram:
-        return cls.from_dict(json.loads(text))
 
     # evaluation
 

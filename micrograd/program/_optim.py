@@ -14,14 +14,13 @@ itself as a runnable snippet for a counterexample.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 from micrograd.program._evaluate import _failure, _number, _ReadError
 from micrograd.program._outcome import Failure, Outcome
-from micrograd.program._untrusted import as_float, as_floats, as_int, as_list
+from micrograd.program._untrusted import JsonForm, as_float, as_floats, as_int, as_list
 
 __all__ = [
     "ADAMW_KIND",
@@ -104,7 +103,7 @@ class CrossEntropyOutcome:
 
 
 @dataclass(frozen=True)
-class CrossEntropyProgram:
+class CrossEntropyProgram(JsonForm):
     """``nn.cross_entropy([Value(x) for x in logits], target)``, then ``backward()`` on the loss."""
 
     logits: Tuple[float, ...]
@@ -134,13 +133,6 @@ class CrossEntropyProgram:
             return cls(logits=as_floats(data["logits"]), target=as_int(data["target"]))
         except KeyError as error:
             raise ValueError(f"not a cross-entropy program: missing {error}") from None
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> CrossEntropyProgram:
-        return cls.from_dict(json.loads(text))
 
     # evaluation
 
@@ -234,7 +226,7 @@ class AdamWOutcome:
 
 
 @dataclass(frozen=True)
-class AdamWProgram:
+class AdamWProgram(JsonForm):
     """``AdamW(params, lr, (beta1, beta2), eps, weight_decay)`` over Values holding ``params``;
     step ``i`` sets ``p.grad = grads[i][j]`` for every parameter ``j``, then calls ``step()``."""
 
@@ -305,13 +297,6 @@ class AdamWProgram:
             )
         except KeyError as error:
             raise ValueError(f"not an AdamW program: missing {error}") from None
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> AdamWProgram:
-        return cls.from_dict(json.loads(text))
 
     # evaluation
 

@@ -20,10 +20,11 @@ part can be judged on its own:
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, Tuple, Union
+
+from micrograd.program._untrusted import JsonForm
 
 __all__ = ["BINARY", "BUILDS", "BACKWARDS", "UNARY", "METHODS", "OPS", "Const", "Op", "Program", "Operand"]
 
@@ -89,7 +90,7 @@ class Op:
 
 
 @dataclass(frozen=True)
-class Program:
+class Program(JsonForm):
     """Leaves, SSA operations over them, and the roots to backpropagate from.
 
     A correct engine evaluates every node, then calls ``backward()`` on each
@@ -193,13 +194,6 @@ class Program:
                        preset=tuple(data.get("preset", ())))
         except (KeyError, IndexError, TypeError, AttributeError) as error:
             raise ValueError(f"not a program: {error}") from error
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> Program:
-        return cls.from_dict(json.loads(text))
 
     def __str__(self) -> str:
         from micrograd.program._codegen import to_python

@@ -6,9 +6,22 @@ does not); each function raises ValueError naming what it expected and what it g
 
 from __future__ import annotations
 
+import json
 from typing import Any, Optional, Tuple
 
-__all__ = ["as_bool", "as_float", "as_floats", "as_int", "as_list", "as_optional_int", "as_str"]
+__all__ = ["JsonForm", "as_bool", "as_float", "as_floats", "as_int", "as_list", "as_optional_int", "as_str"]
+
+
+class JsonForm:
+    """``to_json`` and ``from_json`` (one line of JSON) for a request class with ``to_dict`` and a
+    ``from_dict`` that checks every field."""
+
+    def to_json(self: Any) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls: Any, text: str) -> Any:
+        return cls.from_dict(json.loads(text))
 
 
 def as_list(x: Any) -> list:

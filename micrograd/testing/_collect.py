@@ -389,7 +389,7 @@ def run_property(prop: Property, impl: Any, oracle: Any = None, *, timeout: Opti
             elif replay_error is not None and not _shrinks(prop):  # Hypothesis would stop at this very example
                 raise replay_error  # and report it as it is
             else:
-                _run_recording(prop, kwargs, replay if replay_error is None else None)
+                examples_run = _run_recording(prop, kwargs, replay if replay_error is None else None)
                 if replay_error is not None:  # Hypothesis did not meet the failing example again: report it
                     raise replay_error
     except PropertyTimeout as stopped:
@@ -461,12 +461,14 @@ def _a_stub(error: Optional[BaseException]) -> bool:
     return raised is not None and raised.type == "NotImplementedError"
 
 
-def _run_recording(prop: Property, kwargs: Dict[str, Any], replay: Optional[ReplayCache]) -> None:
-    """Run ``prop`` under Hypothesis; if it passes, record the examples it ran in ``replay``."""
+def _run_recording(prop: Property, kwargs: Dict[str, Any], replay: Optional[ReplayCache]) -> Optional[int]:
+    """Run ``prop`` under Hypothesis; if it passes, record the examples it ran in ``replay`` and return how
+    many (what a replay of them runs, so that a run and its replay report the same count; Hypothesis's own
+    statistics leave out some of the runs), else None."""
     hypothesis_test = getattr(prop.function, "hypothesis", None)
     if replay is None or not replay.usable or hypothesis_test is None:
         prop.function(**kwargs)
-        return
+        return None
     inner = hypothesis_test.inner_test
     examples: List[Dict[str, Any]] = []
 
@@ -484,6 +486,7 @@ def _run_recording(prop: Property, kwargs: Dict[str, Any], replay: Optional[Repl
     finally:
         hypothesis_test.inner_test = inner
     replay.put(prop, examples)
+    return len(examples)
 
 
 @contextlib.contextmanager
