@@ -3,7 +3,8 @@
 from autograder.grade._batch import grade_batch, grade_one, spread_order
 from autograder.grade._command import HELP, check_out, configure, grade, run, with_identity
 from autograder.grade._identity import Identity, IdentityError, identify, identify_all, layout, safe_id
-from autograder.grade._plan import BatchPlan, plan_batch
+from autograder.grade._plan import BatchPlan
+from autograder.grade._plan_batch import plan_batch
 from autograder.grade._profile import prepare_hypothesis, without_local_constants
 from autograder.grade._runner import MAX_TIMEOUTS, grade_directory, make_oracle, run_property, spec_properties
 from autograder.grade._submission import Prepared, SubmissionError, prepare, student_id

@@ -22,7 +22,8 @@ import types
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
-from autograder.grade._plan import BatchPlan, plan_batch
+from autograder.grade._plan import BatchPlan
+from autograder.grade._plan_batch import plan_batch
 from autograder.report._results import SubmissionResult
 from autograder.rubric import Rubric
 from autograder.sandbox import Isolation, Limits, choose_isolation

@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, Protocol, runtime_checkable
 
-from micrograd.impl._loader import Implementation, ImplementationError, load_implementation
-from micrograd.program import DeepChain, Failure, Outcome, Program, run_on_value_class
+from micrograd.impl._loader import load_implementation
+from micrograd.impl._run import run_request
+from micrograd.program import DeepChain
 
-__all__ = ["Evaluator", "LocalEvaluator", "run_request"]
+__all__ = ["Evaluator", "LocalEvaluator"]
 
 
 @runtime_checkable
@@ -26,26 +27,6 @@ class Evaluator(Protocol):
     def evaluate(self, request: Any) -> Any:
         """The outcome of one request (for a Program, an Outcome). Never raises for what
         the implementation does; its errors are part of the outcome."""
-
-
-def run_request(request: Any, impl: Implementation) -> Any:
-    """Run one request on an implementation, in this process."""
-    if isinstance(request, Program):
-        try:
-            value = impl.Value
-        except ImplementationError as error:
-            return Outcome(error=Failure("ImplementationError", str(error), "load"))
-        return run_on_value_class(request, value, files=impl.files)
-    if isinstance(request, DeepChain):
-        try:
-            value = impl.Value
-        except ImplementationError as error:
-            return Outcome(error=Failure("ImplementationError", str(error), "load"))
-        return request.run(value, files=impl.files)
-    run_module = getattr(request, "run_on_implementation", None)
-    if run_module is None:
-        raise TypeError(f"cannot evaluate a {type(request).__name__}")
-    return run_module(impl)
 
 
 class LocalEvaluator:

@@ -105,8 +105,8 @@ def run_isolated(path: Path, request: Any) -> Any:
 
 
 def main(argv: list) -> int:
-    from micrograd.impl._evaluator import run_request
     from micrograd.impl._loader import load_implementation
+    from micrograd.impl._run import run_request
 
     message = json.loads(sys.stdin.read())
     request = _KINDS[message["kind"]][0].from_dict(message["request"])
