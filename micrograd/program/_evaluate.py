@@ -8,6 +8,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from micrograd.program._ops import node_name
 from micrograd.program._outcome import Failure, Outcome
 from micrograd.program._program import Const, Op, Program
 
@@ -248,8 +249,6 @@ _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "neg": 
 
 
 def _name(i: int) -> str:
-    from micrograd.program._codegen import node_name
-
     return node_name(i)
 
 

@@ -22,71 +22,31 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, Tuple, Union
+from typing import Any, Dict, Iterator, Sequence, Tuple
 
+from micrograd.program._ops import (
+    BACKWARDS,
+    BINARY,
+    BUILDS,
+    METHODS,
+    OPS,
+    UNARY,
+    Const,
+    Op,
+    Operand,
+    node_name,
+    op_expression,
+    operand_text,
+)
 from micrograd.program._untrusted import JsonForm
 
 __all__ = ["BINARY", "BUILDS", "BACKWARDS", "UNARY", "METHODS", "OPS", "Const", "Op", "Program", "Operand"]
 
-#: binary operators, by the Python symbol each one prints as
-BINARY: Dict[str, str] = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
-#: unary operations written as methods, ``v.relu()``
-METHODS = ("relu", "tanh", "exp", "log")
-#: every unary operation: negation and the methods
-UNARY = ("neg", *METHODS)
-#: every operation kind
-OPS = tuple(BINARY) + UNARY
-#: who makes the operation nodes of a program: the implementation's operators, or the kit
-BUILDS = ("student", "kit")
-#: who runs the backward pass: the implementation's ``backward()``, or the kit's traversal
-BACKWARDS = ("student", "kit")
 #: the most lines a program shows in Hypothesis's reports before it is abbreviated
 PRETTY_LINES = 60
-
-
-@dataclass(frozen=True)
-class Const:
-    """A plain Python number used as an operand: ``v + 2`` or ``2 + v``."""
-
-    value: Union[int, float]
-
-    def __post_init__(self) -> None:
-        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
-            raise TypeError(f"Const needs an int or a float, got {self.value!r}")
-
-
-#: an operand: the index of an earlier node, or a plain number
-Operand = Union[int, Const]
-
-
-@dataclass(frozen=True)
-class Op:
-    """One operation: ``kind`` names it (see OPS), ``args`` are its operands in Python order.
-
-    ``Op("sub", (Const(1.0), 3))`` is ``1.0 - v3``, which exercises ``__rsub__``.
-    """
-
-    kind: str
-    args: Tuple[Operand, ...]
-
-    def __post_init__(self) -> None:
-        if self.kind not in OPS:
-            raise ValueError(f"unknown operation {self.kind!r}; expected one of {', '.join(OPS)}")
-        arity = 2 if self.kind in BINARY else 1
-        if len(self.args) != arity:
-            raise ValueError(f"{self.kind} takes {arity} operand(s), got {len(self.args)}: {self.args!r}")
-        for arg in self.args:
-            if isinstance(arg, bool) or not isinstance(arg, (int, Const)):
-                raise TypeError(f"an operand is a node index or a Const, got {arg!r}")
-        if self.kind == "pow" and not isinstance(self.args[0], int):
-            raise ValueError(f"the base of ** must be a node (engines have no __rpow__), got {self.args!r}")
-        if not any(isinstance(arg, int) for arg in self.args):
-            raise ValueError(f"{self.kind} needs at least one node operand, got only constants {self.args!r}")
-
-    @property
-    def refs(self) -> Tuple[int, ...]:
-        """The node indices this operation reads, in operand order."""
-        return tuple(arg for arg in self.args if isinstance(arg, int))
+#: operations whose result is one node reading its operands directly (in the reference), so calling
+#: that node's ``_backward`` alone applies the whole rule
+_ONE_NODE = ("add", "mul", "pow", "relu", "tanh", "exp", "log")
 
 
 @dataclass(frozen=True)
@@ -195,10 +155,59 @@ class Program(JsonForm):
         except (KeyError, IndexError, TypeError, AttributeError) as error:
             raise ValueError(f"not a program: {error}") from error
 
-    def __str__(self) -> str:
-        from micrograd.program._codegen import to_python
+    def to_python(
+        self,
+        *,
+        import_line: str = "from micrograd.engine import Value",
+        show: Sequence[int] | None = None,
+    ) -> str:
+        """A snippet that builds this program with Value, runs its backward passes, and prints the
+        data and grad of the nodes in ``show`` (default: the leaves).
 
-        return to_python(self)
+        A program the kit builds (``build="kit"``) makes its nodes with ``kit_node``; one the kit
+        backpropagates (``backward="kit"``) sets the root's grad and calls ``_backward`` directly
+        (one operation) or through ``run_backward`` (the kit's traversal), never ``backward()``.
+        """
+        helpers = []
+        if self.build == "kit":
+            helpers.append("kit_node")
+        direct = self.backward == "kit" and len(self.ops) == 1 and self.ops[0].kind in _ONE_NODE \
+            and self.roots == (len(self.leaves),)
+        if self.backward == "kit" and not direct:
+            helpers.append("run_backward")
+        lines = [import_line]
+        if helpers:
+            lines.append(f"from micrograd.program import {', '.join(helpers)}")
+        lines.append("")
+        for i, x in enumerate(self.leaves):
+            lines.append(f"{node_name(i)} = Value({x!r})")
+        for node, op in self.nodes():
+            if self.build == "kit":
+                operands = ", ".join(operand_text(a) for a in op.args)
+                lines.append(f"{node_name(node)} = kit_node(Value, {op.kind!r}, {operands})  # {op_expression(op)}")
+            else:
+                lines.append(f"{node_name(node)} = {op_expression(op)}")
+        if self.build == "kit" and self.ops:
+            lines.append("# kit_node makes a node with the check's own data and _backward: only your backward() runs")
+        for i, grad in enumerate(self.preset):
+            lines.append(f"{node_name(i)}.grad = {grad!r}  # a grad already there: _backward must add to it (+=)")
+        for k, root in enumerate(self.roots):
+            name = node_name(root)
+            if self.backward == "student":
+                lines.append(f"{name}.backward()")
+            elif direct:
+                lines.append(f"{name}.grad = {self.seed(k)!r}  # out.grad: the gradient arriving from above")
+                lines.append(f"{name}._backward()  # the rule of {node_name(root)}'s operation, on its own")
+            else:
+                lines.append(f"run_backward({name}, {self.seed(k)!r})  # {name}.grad = {self.seed(k)!r}, then "
+                             "every _backward once, root first (not your backward())")
+        for node in range(len(self.leaves)) if show is None else show:
+            name = node_name(node)
+            lines.append(f"print({name!r}, {name}.data, {name}.grad)")
+        return "\n".join(lines) + "\n"
+
+    def __str__(self) -> str:
+        return self.to_python()
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         """Show as runnable code in Hypothesis's falsifying examples and in IPython
