@@ -6,20 +6,19 @@ every parameter's gradient, plus the computation graph of one chosen example (it
 forward pass, loss and ``backward()``). The trusted app applies the optimizer, draws the
 decision boundary and judges; the implementation only computes.
 
-This module imports nothing but the standard library and the checked readers of
-``micrograd.program._untrusted``: the sandboxed child needs nothing else to run it.
+This module imports nothing but the standard library and ``micrograd.program`` (the checked
+readers, the topological order, Failure): the sandboxed child needs nothing else to run it.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import traceback
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from micrograd.program._evaluate import GraphTooLargeError, _number, _ReadError, topological_order
+from micrograd.program._evaluate import GraphTooLargeError, _location, _number, _ReadError, topological_order
+from micrograd.program._outcome import Failure
 from micrograd.program._untrusted import as_float, as_floats, as_int, as_list, as_str
 
 __all__ = ["KIND", "LOSSES", "GraphNode", "StepFailure", "StepOutcome", "StepRequest", "n_params"]
@@ -44,19 +43,9 @@ def n_params(sizes: Sequence[int], nin: int = 2) -> int:
     return sum(nout * (width + 1) for width, nout in zip(widths, sizes))
 
 
-@dataclass(frozen=True)
-class StepFailure:
-    """What stopped an evaluation: the exception's type and message, the phase (``load``,
-    ``build``, ``forward``, ``backward``, ``read``) and where in the implementation's files."""
-
-    type: str
-    message: str
-    phase: str
-    location: str = ""
-
-    def __str__(self) -> str:
-        where = f" at {self.location}" if self.location else ""
-        return f"{self.type}: {self.message}{where}" if self.message else f"{self.type}{where}"
+#: what stopped an evaluation: the program's own Failure (type, message, phase, where in the
+#: implementation's files; ``node`` is not used here)
+StepFailure = Failure
 
 
 @dataclass(frozen=True)
@@ -302,16 +291,6 @@ def _text(error: BaseException) -> str:
         return "(the exception could not be printed)"
 
 
-def _location(error: BaseException, files: Sequence[Path]) -> str:
-    """``nn.py:12 in __call__``: the last traceback frame in the implementation's own files."""
-    names = {str(f) for f in files}
-    found = ""
-    for frame in traceback.extract_tb(error.__traceback__):
-        if frame.filename in names:
-            found = f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
-    return found
-
-
 class _Evaluation:
     """One StepRequest on one implementation."""
 
@@ -347,7 +326,7 @@ class _Evaluation:
         except (Exception, SystemExit) as error:  # noqa: BLE001 (an implementation may raise anything)
             message = _text(error)
             return StepOutcome(error=StepFailure(type(error).__name__[:100], message, self.phase,
-                                                 _location(error, files)))
+                                                 location=_location(error, files)))
         return StepOutcome(loss_value, tuple(logits), grads, graph, graph_size, graph_error)
 
     def _build(self) -> Tuple[Any, Any, List[Any]]:
