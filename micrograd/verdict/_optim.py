@@ -76,6 +76,25 @@ def _not_started_advice(failure: Any, exercise: str) -> str:
             f"this exercise is about {lookup(exercise).functions}, and its checks also run the parts it builds on")
 
 
+def _stop_if_raised(exercise: str, program: Any, failure: Any, advice: str, *, steps: bool = False) -> None:
+    """Raise the SpecFailure of an implementation that raised ``failure`` (if any) running ``program``; a
+    stub gets the not-started advice. ``steps``: the failure's node is the step it stopped at."""
+    if failure is None:
+        return
+    if failure.type == "NotImplementedError":
+        advice = _not_started_advice(failure, exercise)
+    step = f" (step {failure.node + 1})" if steps and failure.node is not None else ""
+    raise SpecFailure(exercise, f"{program.describe()} raised {failure} during {failure.phase}{step}",
+                      code=program.to_python(), hint=advice, failure=failure)
+
+
+def _stop_if_differs(exercise: str, program: Any, summary: str, rows: List[Row], advice: str) -> None:
+    """Raise the SpecFailure of an answer whose ``rows`` (expected vs got) differ: at most 8 of them."""
+    if rows:
+        raise SpecFailure(exercise, f"{program.describe()}: {summary}, but it does not",
+                          code=program.to_python(), rows=rows[:8], hint=advice)
+
+
 # ------------------------------------------------------------------------------ cross-entropy
 
 
@@ -127,17 +146,9 @@ def check_cross_entropy_program(
         raise TypeError(f"{impl!r} answered a CrossEntropyProgram with {type(got).__name__}")
     mistake = diagnose_cross_entropy(program, got)
     advice = CROSS_ENTROPY_HINTS[mistake] if mistake else hint
-    if got.error is not None:
-        failure = got.error
-        if failure.type == "NotImplementedError":
-            advice = _not_started_advice(failure, exercise)
-        raise SpecFailure(exercise, f"{program.describe()} raised {failure} during {failure.phase}",
-                          code=program.to_python(), hint=advice, failure=failure)
+    _stop_if_raised(exercise, program, got.error, advice)
     expected = _cross_entropy_oracle(oracle)(program) if isinstance(oracle, str) else oracle
-    rows = _cross_entropy_rows(expected, got)
-    if rows:
-        raise SpecFailure(exercise, f"{program.describe()}: {summary}, but it does not",
-                          code=program.to_python(), rows=rows[:8], hint=advice)
+    _stop_if_differs(exercise, program, summary, _cross_entropy_rows(expected, got), advice)
     return got
 
 
@@ -198,16 +209,7 @@ def check_adamw_program(
         raise TypeError(f"{impl!r} answered an AdamWProgram with {type(got).__name__}")
     mistake = diagnose_adamw(program, got)
     advice = ADAMW_HINTS[mistake] if mistake else hint
-    if got.error is not None:
-        failure = got.error
-        if failure.type == "NotImplementedError":
-            advice = _not_started_advice(failure, exercise)
-        step = f" (step {failure.node + 1})" if failure.node is not None else ""
-        raise SpecFailure(exercise, f"{program.describe()} raised {failure} during {failure.phase}{step}",
-                          code=program.to_python(), hint=advice, failure=failure)
+    _stop_if_raised(exercise, program, got.error, advice, steps=True)
     expected = _adamw_oracle(oracle)(program) if isinstance(oracle, str) else oracle
-    rows = _adamw_rows(expected, got, fields)
-    if rows:
-        raise SpecFailure(exercise, f"{program.describe()}: {summary}, but it does not",
-                          code=program.to_python(), rows=rows[:8], hint=advice)
+    _stop_if_differs(exercise, program, summary, _adamw_rows(expected, got, fields), advice)
     return got
