@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -41,35 +41,21 @@ __all__ = [
     "run_property",
 ]
 
+#: what the deterministic profiles share: the same examples every run, no deadline, nothing kept
+_DETERMINISTIC: Dict[str, Any] = dict(
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 #: profile name -> settings; registered once, by register_profiles()
 PROFILES = {
     # derandomize=False said explicitly: under CI, Hypothesis's default (every unset setting) is derandomized
     "dev": dict(max_examples=50, deadline=None, derandomize=False),
-    "ci": dict(
-        max_examples=100,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        print_blob=True,
-        suppress_health_check=[HealthCheck.too_slow],
-    ),
-    "student": dict(
-        max_examples=30,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        print_blob=True,
-        suppress_health_check=[HealthCheck.too_slow],
-    ),
-    "grading": dict(
-        max_examples=300,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        print_blob=True,
-        suppress_health_check=[HealthCheck.too_slow],
-        phases=[Phase.explicit, Phase.generate, Phase.shrink],
-    ),
+    "ci": dict(_DETERMINISTIC, max_examples=100),
+    "student": dict(_DETERMINISTIC, max_examples=30),
+    "grading": dict(_DETERMINISTIC, max_examples=300, phases=[Phase.explicit, Phase.generate, Phase.shrink]),
 }
 
 
@@ -77,7 +63,7 @@ def register_profiles() -> None:
     """Register PROFILES, each over Hypothesis's own defaults (not over whatever profile is loaded now)."""
     default = settings.get_profile("default")
     for name, values in PROFILES.items():
-        settings.register_profile(name, parent=default, **values)  # type: ignore[arg-type]
+        settings.register_profile(name, parent=default, **values)
 
 
 def load_profile(name: Optional[str] = None) -> str:
