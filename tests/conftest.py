@@ -5,6 +5,21 @@ import pytest
 pytest_plugins = ["micrograd.testing"]
 
 
+@pytest.fixture(scope="session")
+def published_yinyang_log():
+    """The seven lines of the LLM101n micrograd module's published run (issue 12: seed 42, 100 steps),
+    independent of this kit: the Python side and the C twin must print them digit for digit."""
+    return [
+        "step 1/100, val loss 1.053898",
+        "step 1/100, train loss 1.0122152826497561",
+        "step 11/100, val loss 0.781408",
+        "step 11/100, train loss 0.6091342764823507",
+        "step 91/100, val loss 0.078724",
+        "step 91/100, train loss 0.052036315448364734",
+        "step 100/100, train loss 0.03906091113485444",
+    ]
+
+
 @pytest.fixture
 def readme_graph():
     """Upstream micrograd's README example, verbatim, after g.backward(): (a, b, g)."""

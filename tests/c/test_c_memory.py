@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from c_twin import PUBLISHED, CPrograms, make, need
+from c_twin import CPrograms, make, need
 
 
 def test_valgrind_finds_no_error_and_no_leak(c_programs: CPrograms, c_log: str) -> None:
@@ -20,7 +20,8 @@ def test_valgrind_finds_no_error_and_no_leak(c_programs: CPrograms, c_log: str) 
     assert done.stdout == c_log
 
 
-def test_the_address_and_undefined_behaviour_sanitized_build_runs_clean(c_programs: CPrograms, c_log: str) -> None:
+def test_the_address_and_undefined_behaviour_sanitized_build_runs_clean(c_programs: CPrograms, c_log: str,
+                                                                        published_yinyang_log: list) -> None:
     need("cc", "make")
     build = c_programs.build / "sanitized"
     make("asan", build)
@@ -29,7 +30,7 @@ def test_the_address_and_undefined_behaviour_sanitized_build_runs_clean(c_progra
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert done.stdout == c_log
-    assert PUBLISHED[-1] in done.stdout.splitlines()
+    assert published_yinyang_log[-1] in done.stdout.splitlines()
     # and the formatter's helper on a few numbers
     done = subprocess.run(
         [str(build / "asan" / "pyrepr")], input="3ff0000000000000\n3eb0c6f7a0b5ed8d\n7ff0000000000000\n",

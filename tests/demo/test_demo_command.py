@@ -92,18 +92,6 @@ def test_demo_rejects_steps_that_are_not_a_number(capsys):
 
 # --- micrograd demo yinyang ------------------------------------------------------------------------
 
-#: the LLM101n module's published run (issue 12), independent of this kit
-YINYANG_PUBLISHED = [
-    "step 1/100, val loss 1.053898",
-    "step 1/100, train loss 1.0122152826497561",
-    "step 11/100, val loss 0.781408",
-    "step 11/100, train loss 0.6091342764823507",
-    "step 91/100, val loss 0.078724",
-    "step 91/100, train loss 0.052036315448364734",
-    "step 100/100, train loss 0.03906091113485444",
-]
-
-
 @pytest.fixture(scope="module")
 def yinyang_output():
     done = subprocess.run(
@@ -113,10 +101,10 @@ def yinyang_output():
     return done
 
 
-def test_demo_yinyang_prints_the_published_lines_digit_for_digit(yinyang_output):
+def test_demo_yinyang_prints_the_published_lines_digit_for_digit(yinyang_output, published_yinyang_log):
     lines = yinyang_output.stdout.splitlines()
     published_steps = ("step 1/100,", "step 11/100,", "step 91/100,", "step 100/100,")
-    assert [line for line in lines if line.startswith(published_steps)] == YINYANG_PUBLISHED
+    assert [line for line in lines if line.startswith(published_steps)] == published_yinyang_log
 
 
 def test_demo_yinyang_stdout_is_only_the_modules_log(yinyang_output):

@@ -21,17 +21,6 @@ from micrograd.training import (
     yinyang_class,
 )
 
-#: the module's published run (issue 12), independent of this kit
-PUBLISHED = """\
-step 1/100, val loss 1.053898
-step 1/100, train loss 1.0122152826497561
-step 11/100, val loss 0.781408
-step 11/100, train loss 0.6091342764823507
-step 91/100, val loss 0.078724
-step 91/100, train loss 0.052036315448364734
-step 100/100, train loss 0.03906091113485444
-""".splitlines()
-
 
 @pytest.fixture(scope="module")
 def run():
@@ -175,9 +164,9 @@ def test_iterative_backward_visits_nodes_in_the_recursive_order():
 # --- the run -----------------------------------------------------------------------------------
 
 
-def test_the_published_lines_are_reproduced_digit_for_digit(run):
+def test_the_published_lines_are_reproduced_digit_for_digit(run, published_yinyang_log):
     assert [line for line in run.lines if line.split(",")[0] in {"step 1/100", "step 11/100", "step 91/100"}
-            or line.startswith("step 100/100")] == PUBLISHED
+            or line.startswith("step 100/100")] == published_yinyang_log
 
 
 def test_the_log_is_110_lines_val_every_10_steps_then_train_every_step(run):
