@@ -153,9 +153,10 @@ class _Guard:
     def _start_run(self, prop_id: str) -> None:
         """A property's run starts: nothing asked yet."""
         self._prop_id = prop_id
-        self._prefix = hashlib.sha256()  # the answers served from the plan, before any other request
+        self._prefix: List[Any] = []  # the answers served from the plan, before any other request
         self._searching = False  # has a request outside the plan been asked (Hypothesis searching)?
-        self._steps: Optional[List[_Step]] = []  # the run's requests from then on, with their answers
+        # the run's requests from then on, with their answers (kept only for a memo)
+        self._steps: Optional[List[_Step]] = [] if self.memo is not None else None
         self._ahead: Deque[Tuple[_Step, Any]] = deque()  # answers checked against the memo, not yet asked for
 
     def send(self, props: Sequence[Property]) -> None:
@@ -223,7 +224,8 @@ class _Guard:
         if outcome is None:
             outcome = self._asked(request)
         elif not self._searching:
-            self._prefix.update(repr(outcome).encode() + b"\0")
+            if self.memo is not None:
+                self._prefix.append(outcome)
         else:
             self._record(request, None, outcome)
         return self._checked(outcome, request)
@@ -286,8 +288,11 @@ class _Guard:
 
     @property
     def memo_key(self) -> Tuple[str, str]:
-        """The running property and the answers it was served from the plan."""
-        return self._prop_id, self._prefix.hexdigest()
+        """The running property and the answers it was served from the plan (only a failing run asks)."""
+        digest = hashlib.sha256()
+        for outcome in self._prefix:
+            digest.update(repr(outcome).encode() + b"\0")
+        return self._prop_id, digest.hexdigest()
 
     def remember(self, result: PropertyResult) -> None:
         """The running property gave ``result``: a failure judged from the answers alone is remembered."""
