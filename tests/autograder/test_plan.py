@@ -67,8 +67,7 @@ def submissions(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
         "hangs_on_tanh": _submission(root, "hangs", """
             _tanh = Value.tanh
             def tanh(self):
-                while self.data > 0.5:
-                    pass
+                while self.data > 0.5: pass  # one line: the reason names where it spun, the same line in both runs
                 return _tanh(self)
             Value.tanh = tanh
         """),
