@@ -14,24 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 if TYPE_CHECKING:  # imported on first use: the child imports this package, and needs none of them
-    from micrograd.sandbox._evaluator import LoadReport, SandboxError, SandboxEvaluator
-    from micrograd.sandbox._layers import (
-        CHOICES,
-        LAYERS,
-        Isolation,
-        IsolationError,
-        available_layers,
-        choose_isolation,
-        default_isolation,
-    )
+    from micrograd.sandbox._cell import SandboxError
+    from micrograd.sandbox._choice import available_layers, choose_isolation, default_isolation
+    from micrograd.sandbox._evaluator import LoadReport, SandboxEvaluator
+    from micrograd.sandbox._layers import CHOICES, LAYERS, Isolation, IsolationError
     from micrograd.sandbox._limits import Limits
     from micrograd.sandbox._procs import become_subreaper
     from micrograd.sandbox._protocol import Encoded, Pickled, kind_table, kinds, register_kind
 
 _WHERE = {
-    "LoadReport": "_evaluator", "SandboxError": "_evaluator", "SandboxEvaluator": "_evaluator",
+    "LoadReport": "_evaluator", "SandboxEvaluator": "_evaluator", "SandboxError": "_cell",
     "CHOICES": "_layers", "LAYERS": "_layers", "Isolation": "_layers", "IsolationError": "_layers",
-    "available_layers": "_layers", "choose_isolation": "_layers", "default_isolation": "_layers",
+    "available_layers": "_choice", "choose_isolation": "_choice", "default_isolation": "_choice",
     "Limits": "_limits", "become_subreaper": "_procs",
     "Encoded": "_protocol", "Pickled": "_protocol", "kind_table": "_protocol", "kinds": "_protocol",
     "register_kind": "_protocol",
@@ -82,8 +76,8 @@ def student_evaluator(path: Union[str, Path], *, timeout: Optional[float] = None
 
     from micrograd.impl import ImplementationError
     from micrograd.impl._loader import implementation_dir
+    from micrograd.sandbox._choice import choose_isolation
     from micrograd.sandbox._evaluator import SandboxEvaluator
-    from micrograd.sandbox._layers import choose_isolation
     from micrograd.sandbox._limits import Limits
 
     directory = implementation_dir(path)

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import fcntl
 import itertools
 import json
 import math
 import os
 import select
-import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -22,11 +16,9 @@ from pathlib import Path
 from typing import Any, Deque, Dict, List, Optional, Sequence, Set, Tuple
 
 from micrograd.program import Failure
-from micrograd.sandbox import _procs
-from micrograd.sandbox._chroot import INSIDE, acquire_root, release_root, reset_writable, template_root
-from micrograd.sandbox._files import copy_submission
-from micrograd.sandbox._ids import SandboxIds, reserve_ids
-from micrograd.sandbox._layers import BOOT, Isolation, bwrap_argv, default_isolation
+from micrograd.sandbox._cell import Cell, SandboxError, exit_reason
+from micrograd.sandbox._choice import default_isolation
+from micrograd.sandbox._layers import Isolation
 from micrograd.sandbox._limits import Limits
 from micrograd.sandbox._protocol import (
     FLUSH_SECONDS,
@@ -35,11 +27,9 @@ from micrograd.sandbox._protocol import (
     batch_line,
     bounded,
     cut,
-    kind_table,
     outcome_class,
     pickled_frame,
 )
-from micrograd.sandbox._runtime import runtime_dir
 
 __all__ = ["LoadReport", "SandboxError", "SandboxEvaluator"]
 
@@ -48,9 +38,6 @@ _POLL = 0.05
 #: after this share of its time limit without an answer, a request's child runs at the lowest CPU priority
 #: (most likely hung: its busy loop should not slow the grading of others) until it answers
 _SLOW = 0.5
-#: F_SETPIPE_SZ (Linux): both pipes get this much room, when the system allows
-_F_SETPIPE_SZ = 1031
-_PIPE_SIZE = 1 << 20
 #: the most bytes written to the child in one call
 _CHUNK = 1 << 16
 #: how often (seconds) :meth:`SandboxEvaluator.result` takes in what the child wrote without waiting, and
@@ -59,12 +46,6 @@ _DRAIN_EVERY = 0.002
 _MAX_BUFFERED = 64 * 1024 * 1024
 #: how long a child may take to say where it is running before it is killed anyway
 _WHERE_WAIT = 0.5
-#: how long the grader waits for every process of a submission to be gone
-_GONE_WAIT = 10.0
-
-
-class SandboxError(RuntimeError):
-    """The sandbox itself failed (never the submission's doing): it could not start or clean up."""
 
 
 @dataclass(frozen=True)
@@ -115,33 +96,6 @@ class _ChildGoneError(Exception):
         self.unsure = unsure
 
 
-def _environment(home: str, tmp: str) -> Dict[str, str]:
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": home, "TMPDIR": tmp}
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[name] = "1"
-    return env
-
-
-def _exit_reason(code: Optional[int], bwrap: bool = False) -> str:
-    if code is None:
-        return "the process stopped answering"
-    if bwrap and code > 128:  # bubblewrap exits with 128 + N when its command was killed by signal N
-        code = -(code - 128)
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        extra = {
-            "SIGXCPU": " (CPU time limit)",
-            "SIGSEGV": " (segmentation fault)",
-            "SIGKILL": " (killed, e.g. out of memory)",
-            "SIGXFSZ": " (file size limit)",
-        }.get(name, "")
-        return f"the process was killed by {name}{extra}"
-    return f"the process exited with exit code {code}"
-
-
 def _where_text(where: Any) -> Optional[str]:
     if not isinstance(where, dict):
         return None
@@ -183,9 +137,6 @@ class SandboxEvaluator:
         self._starting: Optional[float] = None  # when the child was started, until it said it is ready
         self.restarts = 0
         self._display = display
-        self._proc: Optional[subprocess.Popen] = None
-        self._send_fd = -1
-        self._recv_fd = -1
         self._buffer = bytearray()  # what the child wrote; replies not yet read start at _pos
         self._pos = 0
         self._outbox = bytearray()  # what is still to be written to the child
@@ -197,32 +148,9 @@ class SandboxEvaluator:
         self._arrived = 0.0  # when the child last wrote something we took in
         self._drained = 0.0
         self._load: Optional[LoadReport] = None
-        self._ids: Optional[SandboxIds] = None
-        self._namespace: Optional[int] = None
-        self._init_pid: Optional[int] = None
-        self._pidfd: Optional[int] = None
+        self._closed = True  # until the cell is made: a failure there leaves nothing to close
+        self._cell = Cell(source, self.isolation, self.limits)
         self._closed = False
-        self._survivors: List[int] = []
-        self._chroot: Optional[Path] = None
-        self._root = Path(tempfile.mkdtemp(prefix="micrograd-sandbox-"))
-        try:
-            os.chmod(self._root, 0o755)
-            if self.isolation.drop_uid:
-                self._ids = reserve_ids()
-            if self.isolation.layer == "uid":
-                assert self._ids is not None
-                self._template = template_root(self.isolation.python or None)
-                self._chroot = acquire_root(_roots_dir() / f"root-{os.urandom(6).hex()}", self._template,
-                                            self._ids.uid, self._ids.gid)
-                self._submission = self._chroot / INSIDE["submission"].lstrip("/")
-            else:
-                self._submission = self._root / "submission"
-                self._submission.mkdir()
-            copy_submission(source, self._submission)
-            os.chmod(self._submission, 0o755)
-        except BaseException:
-            self.close()
-            raise
 
     # lifecycle
 
@@ -233,10 +161,8 @@ class SandboxEvaluator:
         self.close()
 
     def close(self) -> None:
-        """Kill the child and everything it started, wait until it is all gone, remove the files.
-
-        Raises SandboxError if a process of the submission is still there after that.
-        """
+        """Close the children of prefetched requests, then this one's cell (see
+        :meth:`~micrograd.sandbox._cell.Cell.close`, which raises SandboxError if a process survived)."""
         if self._closed:
             return
         self._closed = True
@@ -244,17 +170,7 @@ class SandboxEvaluator:
             self.cancel_prefetched()
             self._stop()
         finally:
-            survivors = self._sweep()
-            shutil.rmtree(self._root, ignore_errors=True)
-            if self._chroot is not None:
-                if survivors:  # never reuse a root a process may still write to
-                    shutil.rmtree(self._chroot, ignore_errors=True)
-                else:
-                    release_root(self._chroot, self._template)
-            if self._ids is not None:
-                self._ids.release()
-        if survivors:
-            raise SandboxError(f"processes of the submission survived: {survivors}")
+            self._cell.close()
 
     def __del__(self) -> None:
         try:
@@ -285,7 +201,7 @@ class SandboxEvaluator:
     def start(self) -> None:
         """Start the child now, without waiting while it imports the submission (:meth:`load_report` and the
         first request wait for that): several children can start side by side."""
-        if self._proc is None and self._starting is None:
+        if self._cell.proc is None and self._starting is None:
             self.restarts += 1
             self._starting = time.monotonic()
             try:
@@ -294,118 +210,11 @@ class SandboxEvaluator:
                 self._starting = None
                 raise
 
-    def probe(self) -> Optional[str]:
-        """Start a child that confines itself and exits: None if it worked, else why not."""
+    def _spawn(self) -> None:
+        """Start the child (it confines itself, then loads the submission)."""
         self._stop()
-        try:
-            self._spawn(probe=True)
-            message = self._read(self.limits.startup + self.limits.timeout, "starting")
-        except _ChildGoneError as gone:
-            return gone.failure.message
-        finally:
-            self._stop()
-        found = message.get("probe")
-        if not isinstance(found, dict):
-            return "the child did not start"
-        if self._ids is not None and (found.get("uid"), found.get("gid")) != (self._ids.uid, self._ids.gid):
-            return f"the child runs as uid {found.get('uid')}, not the sandbox uid {self._ids.uid}"
-        return None
-
-    def _spawn(self, *, probe: bool = False) -> None:
-        """Start the child (it confines itself, then loads the submission unless ``probe``)."""
-        self._stop()
-        layer = self.isolation.layer
-        python = self.isolation.python or os.path.realpath(sys.executable)
-        req_r, req_w = os.pipe()
-        resp_r, resp_w = os.pipe()
-        info_r = info_w = -1
-        limits = {
-            "memory_mb": self.limits.memory_mb,
-            "cpu_seconds": max(1, math.ceil(min(self.remaining, 10.0**6)) + 1),
-            "file_size_mb": self.limits.file_size_mb,
-            "max_processes": self.limits.max_processes,
-            "open_files": self.limits.open_files,
-        }
-        spec: Dict[str, Any] = {"req": req_r, "resp": resp_w, "limits": limits, "kinds": kind_table(),
-                                "probe": probe, "chroot": None, "uid": None, "gid": None}
-        if self._ids is not None:
-            spec.update(uid=self._ids.uid, gid=self._ids.gid)
-        fds: List[int] = [req_r, resp_w]
-        if layer == "none":
-            work = self._root / "work"
-            shutil.rmtree(work, ignore_errors=True)
-            work.mkdir()
-            spec.update(runtime=str(runtime_dir()), submission=str(self._submission), work=str(work))
-            prefix: List[str] = []
-            cwd, env = str(work), _environment(str(work), str(work))
-        else:
-            spec.update(runtime=INSIDE["runtime"], submission=INSIDE["submission"], work=INSIDE["work"])
-            cwd, env = "/", _environment(INSIDE["work"], "/tmp")
-            if layer == "bwrap":
-                info_r, info_w = os.pipe()
-                fds.append(info_w)
-                prefix = bwrap_argv(self.isolation, runtime=str(runtime_dir()), submission=str(self._submission),
-                                    disk_mb=self.limits.disk_mb, info_fd=info_w)
-            else:
-                assert self._chroot is not None and self._ids is not None
-                reset_writable(self._chroot, self._ids.uid, self._ids.gid)
-                spec["chroot"] = str(self._chroot)
-                prefix = []
-        command = [*prefix, python, "-I", "-S", "-B", "-c", BOOT, json.dumps(spec)]
-        try:
-            self._proc = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                cwd=cwd, env=env, start_new_session=True, pass_fds=tuple(fds), close_fds=True,
-            )
-        except OSError as error:
-            for fd in (req_w, resp_r, info_r):
-                if fd >= 0:
-                    os.close(fd)
-            raise SandboxError(f"cannot start the sandbox ({command[0]}): {error}") from None
-        finally:
-            for fd in fds:
-                os.close(fd)
-        _procs.register_child(self._proc.pid)
-        os.set_blocking(req_w, False)  # requests wait in the outbox until the child takes them, never in write()
-        for fd in (req_w, resp_r):  # room for a batch of requests, and for answers written ahead of reading
-            with contextlib.suppress(OSError):
-                fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
-        self._send_fd, self._recv_fd = req_w, resp_r
+        self._cell.spawn(cpu_seconds=max(1, math.ceil(min(self.remaining, 10.0**6)) + 1))
         self._buffer, self._pos, self._outbox = bytearray(), 0, bytearray()
-        if info_r >= 0:
-            self._read_info(info_r, time.monotonic() + self.limits.startup)
-
-    def _read_info(self, fd: int, deadline: float) -> None:
-        """bwrap's ``--info-fd`` JSON: the PID of the namespace's init, and the namespace."""
-        data = b""
-        try:
-            while time.monotonic() < deadline and len(data) < 65536:
-                ready, _, _ = select.select([fd], [], [], min(_POLL, max(0.0, deadline - time.monotonic())))
-                if ready:
-                    chunk = os.read(fd, 4096)
-                    if not chunk:
-                        break
-                    data += chunk
-                    if data.rstrip().endswith(b"}"):
-                        break
-                if self._proc is not None and self._proc.poll() is not None:
-                    break
-        finally:
-            os.close(fd)
-        try:
-            info = json.loads(data)
-            pid, namespace = int(info["child-pid"]), int(info["pid-namespace"])
-        except (ValueError, KeyError, TypeError):
-            return
-        self._init_pid, self._namespace = pid, namespace
-        try:
-            pidfd = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            return
-        if _procs.namespace_of(pid) == namespace:
-            self._pidfd = pidfd
-        else:  # pragma: no cover (init already gone and its pid reused)
-            os.close(pidfd)
 
     def _start(self) -> None:
         self.start()
@@ -427,59 +236,11 @@ class SandboxEvaluator:
             return
         self._load = LoadReport(engine, nn)
 
-    def _python_pid(self) -> Optional[int]:
-        """The host PID of the Python child (in bwrap, the child of the namespace's init)."""
-        if self._proc is None:
-            return None
-        if self.isolation.layer != "bwrap":
-            return self._proc.pid
-        if self._init_pid is None:
-            return None
-        children = _procs.children_of(self._init_pid)
-        return children[0] if children else None
-
     def _stop(self) -> None:
-        proc, self._proc = self._proc, None
-        for fd in (self._send_fd, self._recv_fd):
-            if fd >= 0:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        self._send_fd = self._recv_fd = -1
+        """Stop the child: the requests in flight and those waiting to be sent are gone with it."""
+        self._cell.stop()
         self._inflight.clear()
         self._outbox.clear()
-        if proc is None:
-            return
-        if self._pidfd is not None:
-            try:
-                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
-            except OSError:
-                pass
-            os.close(self._pidfd)
-            self._pidfd = None
-        _procs.kill_tree(proc.pid)
-        if self._ids is not None:
-            _procs.kill_uid(self._ids.uid)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover (SIGKILL cannot be ignored)
-            pass
-        _procs.forget_child(proc.pid)
-        _procs.reap_orphans()
-        namespace, self._namespace, self._init_pid = self._namespace, None, None
-        if namespace is not None:
-            self._survivors += _procs.wait_gone(lambda: _procs.in_namespace(namespace), _GONE_WAIT)
-
-    def _sweep(self) -> List[int]:
-        """Wait until no process of the submission is left (killing any found); remove its files in shared
-        temporary directories. Returns the PIDs still there after the wait (none, normally)."""
-        left = [pid for pid in self._survivors if _procs.alive(pid)]
-        if self._ids is not None:
-            uid = self._ids.uid
-            left += _procs.wait_gone(lambda: _procs.of_uid(uid), _GONE_WAIT)
-            _remove_files_of(uid)
-        return left
 
     # requests
 
@@ -652,7 +413,7 @@ class SandboxEvaluator:
         if self.remaining <= 0:
             spent = f"the submission used up its time budget of {self.limits.budget:g} s"
             return result(error=Failure("Timeout", spent, "run"))
-        if self._load is None or (self._proc is None and self._load.failure is None):
+        if self._load is None or (self._cell.proc is None and self._load.failure is None):
             self._start()
         assert self._load is not None
         if self._load.failure is not None:
@@ -686,7 +447,7 @@ class SandboxEvaluator:
         """Write as much of the outbox to the child as its pipe takes now (never waiting)."""
         try:
             while self._outbox:
-                written = os.write(self._send_fd, self._outbox[:_CHUNK])
+                written = os.write(self._cell.send_fd, self._outbox[:_CHUNK])
                 del self._outbox[:written]
         except BlockingIOError:
             pass
@@ -708,7 +469,7 @@ class SandboxEvaluator:
             member._check_slow(now)
 
     def _check_slow(self, now: float) -> None:
-        head = self._inflight[0] if self._inflight and self._proc is not None else None
+        head = self._inflight[0] if self._inflight and self._cell.proc is not None else None
         if self._lowered is not None and (head is None or head.ticket != self._lowered):
             self._priority(0)  # the slow request was answered (or its child went)
         if head is not None and self._lowered is None and now - max(head.sent, self._answered) > \
@@ -719,7 +480,7 @@ class SandboxEvaluator:
     def _priority(self, nice: int) -> None:
         if nice == 0 and self._lowered is None:
             return
-        pid = self._python_pid()
+        pid = self._cell.python_pid()
         if pid is not None:
             with contextlib.suppress(OSError):  # gone, or (not root) not allowed to raise it again
                 os.setpriority(os.PRIO_PROCESS, pid, nice)
@@ -729,15 +490,15 @@ class SandboxEvaluator:
     def _drain(self) -> None:
         """Take in what the child has written, without waiting (so that it need not wait for us to read),
         and send what is waiting in the outbox."""
-        if self._recv_fd < 0 or time.monotonic() - self._drained < _DRAIN_EVERY:
+        if self._cell.recv_fd < 0 or time.monotonic() - self._drained < _DRAIN_EVERY:
             return
         self._drained = time.monotonic()
         try:
             while len(self._buffer) - self._pos < _MAX_BUFFERED:
-                ready, _, _ = select.select([self._recv_fd], [], [], 0)
+                ready, _, _ = select.select([self._cell.recv_fd], [], [], 0)
                 if not ready:
                     break
-                chunk = os.read(self._recv_fd, 1 << 20)
+                chunk = os.read(self._cell.recv_fd, 1 << 20)
                 if not chunk:
                     break
                 self._buffer += chunk
@@ -770,19 +531,19 @@ class SandboxEvaluator:
                 return line
             left = deadline - time.monotonic()
             self._mind_slow()
-            writing = [self._send_fd] if self._outbox else []
-            ready, writable, _ = select.select([self._recv_fd], writing, [], max(0.0, min(_POLL, left)))
+            writing = [self._cell.send_fd] if self._outbox else []
+            ready, writable, _ = select.select([self._cell.recv_fd], writing, [], max(0.0, min(_POLL, left)))
             if writable:
                 self._write_some()
             if ready:
-                chunk = os.read(self._recv_fd, 1 << 20)
+                chunk = os.read(self._cell.recv_fd, 1 << 20)
                 if not chunk:
                     raise _ChildGoneError(self._died(self._doing), unsure=True)
                 self._buffer += chunk
                 self._arrived = time.monotonic()
             elif left <= 0:
                 return None
-            elif not writable and self._proc is not None and self._proc.poll() is not None:
+            elif not writable and self._cell.proc is not None and self._cell.proc.poll() is not None:
                 raise _ChildGoneError(self._died(self._doing), unsure=True)
 
     _doing = ""
@@ -817,15 +578,11 @@ class SandboxEvaluator:
             raise _ChildGoneError(Failure("Crash", why, "run")) from None
         if not isinstance(message, dict):
             raise _ChildGoneError(Failure("Crash", "the submission's process sent an invalid reply", "run"))
-        return self._relabel(message) if self._inside().encode() in line else message
-
-    def _inside(self) -> str:
-        """The path of the submission's copy, as the child sees it (with a final slash)."""
-        return (INSIDE["submission"] if self.isolation.layer != "none" else str(self._submission)) + "/"
+        return self._relabel(message) if self._cell.inside.encode() in line else message
 
     def _relabel(self, data: Any) -> Any:
         """``data`` with the copy's path (as the child sees it) replaced by ``display``."""
-        inside = self._inside()
+        inside = self._cell.inside
         if isinstance(data, str):
             return data.replace(inside, self._display)
         if isinstance(data, list):
@@ -837,8 +594,8 @@ class SandboxEvaluator:
     def _locate(self, late: Optional[List[Dict[str, Any]]] = None) -> Optional[str]:
         """Ask the child where it is running ("engine.py:57 (relu)"), before it is killed; the answers it
         writes before saying so go to ``late``."""
-        pid = self._python_pid()
-        if pid is None or self._recv_fd < 0:
+        pid = self._cell.python_pid()
+        if pid is None or self._cell.recv_fd < 0:
             return None
         try:
             os.kill(pid, signal.SIGUSR1)
@@ -859,35 +616,12 @@ class SandboxEvaluator:
             return None
 
     def _died(self, doing: str, error: Optional[BaseException] = None) -> Failure:
-        code = None
-        if self._proc is not None:
-            try:
-                code = self._proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                code = None
-        reason = _exit_reason(code, bwrap=self.isolation.layer == "bwrap")
+        code = self._cell.exit_code(2.0)
+        reason = exit_reason(code, bwrap=self.isolation.layer == "bwrap")
         if code is None and error is not None:
             reason = f"the process closed its pipe ({error})"
         self._stop()
         return Failure("Crash", f"{reason} while {doing}", "run")
-
-
-_roots: Dict[int, Path] = {}
-
-
-def _roots_dir() -> Path:
-    """Where this process keeps the chroot roots of the uid layer (removed when it exits)."""
-    pid = os.getpid()
-    if pid not in _roots:
-        _roots[pid] = Path(tempfile.mkdtemp(prefix="micrograd-roots-"))
-        os.chmod(_roots[pid], 0o755)
-        atexit.register(_remove_roots, _roots[pid], pid)
-    return _roots[pid]
-
-
-def _remove_roots(folder: Path, pid: int) -> None:
-    if pid == os.getpid():
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _raise_at(error: BaseException, where: str, display: str) -> None:
@@ -902,22 +636,3 @@ def _raise_at(error: BaseException, where: str, display: str) -> None:
     code = compile("\n" * (number - 1) + "raise __error__", display + file, "exec")
     code = code.replace(co_name=function.rstrip(")") or "<module>")
     exec(code, {"__error__": error.with_traceback(None)})  # trusted code: one raise statement
-
-
-def _remove_files_of(uid: int) -> None:
-    """Remove what ``uid`` left in the machine's shared temporary directories (top level, no link followed)."""
-    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                continue

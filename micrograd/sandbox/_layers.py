@@ -1,4 +1,6 @@
-"""Isolation layers: how a sandboxed child is started, and which layers this machine offers.
+"""Isolation layers: what each one is, and the command line that starts a child in it.
+
+Which layers this machine offers is :mod:`micrograd.sandbox._choice`'s business.
 
 - ``bwrap``: bubblewrap gives the child its own PID, network, IPC, UTS, cgroup and mount
   namespaces. The mount namespace holds the system's ``/usr`` and the Python interpreter
@@ -15,14 +17,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import glob
 import os
-import re
-import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -30,14 +28,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from micrograd.sandbox._chroot import INSIDE, child_sys_path
 
 __all__ = [
+    "BOOT",
     "CHOICES",
     "LAYERS",
     "Isolation",
     "IsolationError",
-    "available_layers",
     "bwrap_argv",
-    "choose_isolation",
-    "default_isolation",
     "python_view",
 ]
 
@@ -190,108 +186,3 @@ def bwrap_argv(isolation: Isolation, *, runtime: str, submission: str, disk_mb: 
     argv += ["--ro-bind", runtime, INSIDE["runtime"], "--ro-bind", submission, INSIDE["submission"],
              "--chdir", INSIDE["work"], "--info-fd", str(info_fd), "--"]
     return argv
-
-
-def _bwrap_version() -> Tuple[int, ...]:
-    try:
-        done = subprocess.run(["bwrap", "--version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return ()
-    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", done.stdout)
-    return tuple(int(x) for x in match.groups() if x is not None) if match else ()
-
-
-def _probe(isolation: Isolation) -> Optional[str]:
-    """None if a child starts in ``isolation`` and confines itself; else why not."""
-    from micrograd.sandbox._evaluator import SandboxEvaluator
-
-    with tempfile.TemporaryDirectory(prefix="micrograd-probe-") as tmp:
-        submission = Path(tmp)
-        (submission / "engine.py").write_text("class Value:\n    pass\n")
-        try:
-            with SandboxEvaluator(submission, isolation=isolation) as sandbox:
-                return sandbox.probe()
-        except (OSError, ValueError, RuntimeError) as error:
-            return f"{type(error).__name__}: {error}"
-
-
-_available: Dict[Tuple[str, str, int], Tuple[Optional[Isolation], str]] = {}
-
-
-def _candidate(layer: str, python: str) -> Tuple[Optional[Isolation], str]:
-    """(the isolation, "") if ``layer`` works here, else (None, why not)."""
-    key = (layer, python, os.geteuid())
-    if key in _available:
-        return _available[key]
-    root = os.geteuid() == 0
-    found: Tuple[Optional[Isolation], str]
-    if layer == "none":
-        found = (Isolation("none", "a plain child process with resource limits", python=python), "")
-    elif layer == "bwrap":
-        version = _bwrap_version() if shutil.which("bwrap") else ()
-        if not version:
-            found = (None, "bubblewrap is not installed (apt-get install bubblewrap)")
-        elif version < (0, 8):
-            found = (None, f"bubblewrap {'.'.join(map(str, version))} is too old (0.8 or newer is needed)")
-        else:
-            how = ("own PID, network, IPC and mount namespaces; a sandbox uid per submission" if root
-                   else "own user, PID, network, IPC and mount namespaces")
-            isolation = Isolation("bwrap", f"bubblewrap {'.'.join(map(str, version))}: {how}", drop_uid=root,
-                                  python=python)
-            why = _probe(isolation)
-            if why is not None and not root:  # an older kernel: without --disable-userns
-                fallback = dataclasses.replace(isolation, nested_userns=True)
-                if _probe(fallback) is None:
-                    isolation, why = fallback, None
-            found = (isolation, "") if why is None else (None, f"bubblewrap cannot start a sandbox here: {why}")
-    elif not root:
-        found = (None, "only a grader running as root can run submissions as another user")
-    else:
-        isolation = Isolation("uid", "a sandbox uid per submission, chrooted into a root holding only Python's "
-                                     "standard library", drop_uid=True, python=python)
-        why = _probe(isolation)
-        found = (isolation, "") if why is None else (None, f"cannot chroot and change uid here: {why}")
-    _available[key] = found
-    return found
-
-
-def available_layers(python: Optional[str] = None) -> Dict[str, Optional[str]]:
-    """layer -> None if it works here, else the reason it does not."""
-    python = os.path.realpath(python or sys.executable)
-    return {layer: (None if _candidate(layer, python)[0] else _candidate(layer, python)[1]) for layer in LAYERS}
-
-
-def choose_isolation(requested: str = "auto", *, python: Optional[str] = None,
-                     layers: Sequence[str] = LAYERS) -> Isolation:
-    """The isolation for ``requested`` (``auto``: the strongest of ``layers`` that works here).
-
-    Raises IsolationError for a layer that was asked for by name and does not work here.
-    """
-    if requested not in CHOICES:
-        raise IsolationError(f"unknown isolation {requested!r}; choose one of {', '.join(CHOICES)}")
-    python = os.path.realpath(python or sys.executable)
-    if requested != "auto":
-        isolation, why = _candidate(requested, python)
-        if isolation is None:
-            raise IsolationError(f"--isolation {requested} is not available: {why}")
-        return isolation
-    reasons: List[str] = []
-    for layer in layers:
-        isolation, why = _candidate(layer, python)
-        if isolation is not None:
-            if reasons and not isolation.isolated:
-                isolation = Isolation("none", "; ".join(reasons), python=python)
-            return isolation
-        reasons.append(f"{layer}: {why}")
-    raise IsolationError("no isolation layer works here: " + "; ".join(reasons))  # pragma: no cover (none works)
-
-
-_default: Dict[int, Isolation] = {}
-
-
-def default_isolation() -> Isolation:
-    """The strongest layer that works here, chosen once per process (``MICROGRAD_ISOLATION`` overrides)."""
-    pid = os.getpid()
-    if pid not in _default:
-        _default[pid] = choose_isolation(os.environ.get("MICROGRAD_ISOLATION", "auto"))
-    return _default[pid]

@@ -87,7 +87,7 @@ def test_a_hung_request_in_a_batch_times_out_and_says_where_the_others_before_it
     line = (sub / "engine.py").read_text().splitlines().index("        pass") + 1
     with SandboxEvaluator(sub, Limits(timeout=0.5)) as sandbox:
         outcomes = sandbox.evaluate_many([FINE, *REQUESTS[:2], HANG, FINE, *REQUESTS])
-        assert sandbox._proc is None  # stopped
+        assert sandbox._cell.proc is None  # stopped
         after = sandbox.evaluate(FINE)  # a fresh child
     assert [o is not None and o.ok for o in outcomes[:3]] == [True, True, True]
     hung = outcomes[3]
@@ -209,7 +209,7 @@ def test_a_prefetched_request_is_answered_by_a_child_beside_the_first(tmp_path: 
         sandbox.prefetch(deep)
         sandbox.prefetch(other)
         side = [s for _, s, _ in sandbox._prefetched]
-        assert len(side) == 2 and all(s._proc is not None for s in side)  # started at once, beside the first
+        assert len(side) == 2 and all(s._cell.proc is not None for s in side)  # started at once, beside the first
         got = sandbox.evaluate(deep)
         assert got.ok and got.grad == (3001.0, 7.0)  # the submission's own answer, from its side child
         assert side[0]._closed and not side[1]._closed  # taken: its child is gone; the other still waits

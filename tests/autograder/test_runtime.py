@@ -6,12 +6,21 @@ import ast
 import json
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from micrograd.cli import main
-from micrograd.sandbox import IsolationError, _layers, _protocol, choose_isolation, kind_table, register_kind
+from micrograd.sandbox import (
+    Isolation,
+    IsolationError,
+    _choice,
+    _protocol,
+    choose_isolation,
+    kind_table,
+    register_kind,
+)
 from micrograd.sandbox._layers import BOOT
 from micrograd.sandbox._runtime import build_runtime, runtime_dir
 
@@ -77,8 +86,8 @@ def test_request_kinds_are_registered_by_path_and_carried_by_the_runtime() -> No
 def test_a_requested_layer_that_is_missing_is_an_error_before_grading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(_layers.shutil, "which", lambda name: None)
-    monkeypatch.setattr(_layers, "_available", {})
+    monkeypatch.setattr(_choice.shutil, "which", lambda name: None)
+    monkeypatch.setattr(_choice, "_available", {})
     with pytest.raises(IsolationError, match="bubblewrap is not installed"):
         choose_isolation("bwrap")
     out = tmp_path / "out"
@@ -89,17 +98,32 @@ def test_a_requested_layer_that_is_missing_is_an_error_before_grading(
 
 
 def test_only_root_can_use_the_uid_layer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_layers.os, "geteuid", lambda: 1000)
-    monkeypatch.setattr(_layers, "_available", {})
+    monkeypatch.setattr(_choice.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(_choice, "_available", {})
     with pytest.raises(IsolationError, match="only a grader running as root"):
         choose_isolation("uid")
 
 
 def test_without_any_layer_the_run_says_plainly_it_is_not_isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_layers.shutil, "which", lambda name: None)
-    monkeypatch.setattr(_layers.os, "geteuid", lambda: 1000)
-    monkeypatch.setattr(_layers, "_available", {})
+    monkeypatch.setattr(_choice.shutil, "which", lambda name: None)
+    monkeypatch.setattr(_choice.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(_choice, "_available", {})
     chosen = choose_isolation("auto")
     assert chosen.layer == "none" and not chosen.isolated
     text = chosen.describe()
     assert "NOT isolated" in text and "bubblewrap is not installed" in text and "only a grader running as root" in text
+
+
+@pytest.mark.parametrize("python, why", [
+    ("/bin/false", "the process exited with exit code 1 while starting"),
+    ("/nonexistent/python", "cannot start the sandbox (/nonexistent/python)"),
+])
+def test_a_probe_says_why_a_child_could_not_start(python: str, why: str) -> None:
+    assert why in str(_choice._probe(Isolation("none", "probed", python=python)))
+
+
+def test_a_probe_of_a_working_layer_finds_nothing_wrong_and_leaves_nothing(tmp_path: Path) -> None:
+    isolation = choose_isolation("auto")
+    before = set(os.listdir(tempfile.gettempdir()))
+    assert _choice._probe(isolation) is None
+    assert {n for n in set(os.listdir(tempfile.gettempdir())) - before if n.startswith("micrograd-")} == set()

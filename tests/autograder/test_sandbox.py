@@ -103,7 +103,7 @@ def test_a_hung_request_times_out_and_the_next_one_gets_a_fresh_child(tmp_path: 
     fine = Program((-1.0,), (Op("tanh", (0,)),), (1,))
     with SandboxEvaluator(sub, Limits(timeout=0.5)) as sandbox:
         first = sandbox.evaluate(hang)
-        pid = sandbox._proc.pid if sandbox._proc else None
+        pid = sandbox._cell.proc.pid if sandbox._cell.proc else None
         second = sandbox.evaluate(fine)
     assert first.error is not None and first.error.type == "Timeout"
     assert "0.5 s" in first.error.message
@@ -280,7 +280,7 @@ def test_the_child_is_a_sandbox_uid_that_cannot_fork_or_come_back(isolated: Isol
     """)
     with SandboxEvaluator(sub, isolation=isolated) as sandbox:
         report = _report(sandbox)
-        uid = sandbox._ids.uid if sandbox._ids else None
+        uid = sandbox._cell.ids.uid if sandbox._cell.ids else None
     assert isinstance(report, dict)
     assert report["ids"] == (uid, uid, []) and uid is not None and uid >= 1000
     assert report["fork"] == "BlockingIOError" and report["root"] == "PermissionError"
@@ -417,20 +417,22 @@ def _processes_of(uid: int) -> List[int]:
 def test_close_kills_every_process_in_every_layer(any_layer: Isolation, tmp_path: Path) -> None:
     sub = _submission(tmp_path, """
         import os, time
-        if os.fork() == 0:
+        first = os.fork()
+        if first == 0:
             os.setsid()
             if os.fork() == 0:
                 time.sleep(300)
             os._exit(0)
+        os.waitpid(first, 0)  # its child is an orphan in a session of its own before the import ends
         if os.fork() == 0:
             time.sleep(300)
             os._exit(0)
     """)
     sandbox = SandboxEvaluator(sub, Limits(max_processes=16), isolation=any_layer)
     assert sandbox.evaluate(PROGRAMS[0]).ok
-    pid = sandbox._python_pid()
+    pid = sandbox._cell.python_pid()
     assert pid is not None
-    namespace, uid = sandbox._namespace, sandbox._ids.uid if sandbox._ids else None
+    namespace, uid = sandbox._cell.namespace, sandbox._cell.ids.uid if sandbox._cell.ids else None
     children = [int(p) for p in os.listdir("/proc") if p.isdigit() and _ppid(int(p)) == pid]
     assert children, "the submission's processes were not started"
     sandbox.close()
@@ -489,7 +491,7 @@ def test_an_interrupted_request_kills_the_child_and_reraises_at_the_students_lin
             signal.setitimer(signal.ITIMER_REAL, 0.5)
             with pytest.raises(TimeoutError) as raised:
                 sandbox.evaluate(TANH)
-            assert sandbox._proc is None
+            assert sandbox._cell.proc is None
             assert sandbox.evaluate(PROGRAMS[1]).ok  # a fresh child
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
