@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import textwrap
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence
 
@@ -51,6 +52,16 @@ def folders(root: Path, bugs: Sequence[str] = FOLDER_BUGS) -> Dict[str, Path]:
     (broken / "nn.py").write_text((reference_dir() / "nn.py").read_text(), encoding="utf-8")
     made["syntax_error"] = broken
     return made
+
+
+def patched_reference(folder: Path, patch: str) -> Path:
+    """A submission made in ``folder``: the reference's nn.py, and its engine.py with ``patch`` (dedented)
+    appended, where it can replace whatever it likes."""
+    folder.mkdir()
+    engine = (reference_dir() / "engine.py").read_text()
+    (folder / "engine.py").write_text(engine + "\n" + textwrap.dedent(patch))
+    (folder / "nn.py").write_text((reference_dir() / "nn.py").read_text())
+    return folder
 
 
 def write_mutant_free(source: Path, target: Path) -> Path:

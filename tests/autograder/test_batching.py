@@ -7,11 +7,11 @@ import base64
 import dataclasses
 import math
 import struct
-import textwrap
 from pathlib import Path
 from typing import Any, List
 
 import pytest
+from classroom import patched_reference
 
 from autograder.sandbox import Limits, SandboxEvaluator
 from micrograd.impl import LocalEvaluator, reference_dir
@@ -30,15 +30,6 @@ REQUESTS: List[Any] = [
 ]
 HANG = Program((1.0,), (Op("tanh", (0,)),), (1,))  # tanh of a positive number never returns (below)
 FINE = Program((-1.0,), (Op("tanh", (0,)),), (1,))
-
-
-def _submission(tmp_path: Path, patch: str) -> Path:
-    folder = tmp_path / "sub"
-    folder.mkdir()
-    engine = (reference_dir() / "engine.py").read_text()
-    (folder / "engine.py").write_text(engine + "\n" + textwrap.dedent(patch))
-    (folder / "nn.py").write_text((reference_dir() / "nn.py").read_text())
-    return folder
 
 
 def _same(got: Any, want: Any) -> bool:
@@ -76,7 +67,7 @@ def test_requests_sent_while_others_are_in_flight_are_answered_in_turn() -> None
 
 def test_a_hung_request_in_a_batch_times_out_and_says_where_the_others_before_it_are_answered(
         tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         _tanh = Value.tanh
         def tanh(self):
             while self.data > 0:
@@ -100,7 +91,7 @@ def test_a_hung_request_in_a_batch_times_out_and_says_where_the_others_before_it
 
 def test_a_child_dying_in_a_batch_loses_what_it_did_not_answer_and_alone_the_request_says_so(
         tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         import os
         _tanh = Value.tanh
         def tanh(self):
@@ -136,7 +127,7 @@ def test_a_bad_packed_list_is_refused(packed: Any) -> None:
 
 
 def test_a_child_sending_forged_packed_floats_crashes(tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         import json, os, sys
         reply = json.loads(sys.argv[1])["resp"]
         os.write(reply, b'{"ready": true, "engine": null, "nn": null}\\n{"outcome": {"data": {"f64": "AAA"}}}\\n')
@@ -156,7 +147,7 @@ def test_a_request_unanswered_for_half_its_time_limit_runs_at_the_lowest_priorit
         tmp_path: Path) -> None:
     import os
 
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         import os
         def tanh(self):
             while self.data > 0 and os.getpriority(os.PRIO_PROCESS, 0) == 0:
@@ -173,7 +164,7 @@ def test_a_request_unanswered_for_half_its_time_limit_runs_at_the_lowest_priorit
 
 
 def test_children_of_one_submission_side_by_side_share_its_time_budget(tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         import time
         _tanh = Value.tanh
         def tanh(self):
@@ -197,7 +188,7 @@ def test_children_of_one_submission_side_by_side_share_its_time_budget(tmp_path:
 def test_a_prefetched_request_is_answered_by_a_child_beside_the_first(tmp_path: Path) -> None:
     from micrograd.program import DeepChain
 
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         _backward = Value.backward
         def backward(self):
             _backward(self)

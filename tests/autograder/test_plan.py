@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
-import textwrap
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+from classroom import patched_reference
 
 from autograder import Limits, load_rubric
 from autograder.grade import (
@@ -27,7 +27,6 @@ from autograder.grade._profile import grading_hypothesis
 from autograder.grade._runner import MAX_RESENDS, _Guard
 from autograder.rubric import Rubric
 from autograder.sandbox import SandboxEvaluator
-from micrograd.impl import reference_dir
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "submissions"
 RUBRIC = Path(__file__).parent / "mini_rubric.toml"
@@ -44,34 +43,25 @@ def plan(rubric: Rubric) -> BatchPlan:
     return plan_batch(rubric)
 
 
-def _submission(root: Path, name: str, patch: str) -> Path:
-    folder = root / name
-    folder.mkdir()
-    engine = (reference_dir() / "engine.py").read_text()
-    (folder / "engine.py").write_text(engine + "\n" + textwrap.dedent(patch))
-    (folder / "nn.py").write_text((reference_dir() / "nn.py").read_text())
-    return folder
-
-
 @pytest.fixture(scope="module")
 def submissions(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
     root = tmp_path_factory.mktemp("plan")
     return {
         "correct": EXAMPLES / "correct",
         "buggy": EXAMPLES / "buggy",
-        "stubs": _submission(root, "stubs", """
+        "stubs": patched_reference(root / "stubs", """
             def __mul__(self, other):
                 raise NotImplementedError("implement Value.__mul__")
             Value.__mul__ = __mul__
         """),
-        "hangs_on_tanh": _submission(root, "hangs", """
+        "hangs_on_tanh": patched_reference(root / "hangs", """
             _tanh = Value.tanh
             def tanh(self):
                 while self.data > 0.5: pass  # one line: the reason names where it spun, the same line in both runs
                 return _tanh(self)
             Value.tanh = tanh
         """),
-        "dies_in_mul": _submission(root, "dies", """
+        "dies_in_mul": patched_reference(root / "dies", """
             import os
             _mul = Value.__mul__
             def __mul__(self, other):
@@ -122,9 +112,9 @@ def test_a_failing_run_is_judged_once_for_every_submission_that_answers_it_alike
         tmp_path: Path, rubric: Rubric, plan: BatchPlan) -> None:
     # the first recorded example that fails is x = 1.1 (tanh off by 0.5 in both); Hypothesis then shrinks to
     # x = 1.0, where "other" is off by another amount: the same search, until one answer differs
-    first = _submission(tmp_path, "first", _TANH_OFF_ABOVE.format(small="0.25"))
-    copy = _submission(tmp_path, "copy", _TANH_OFF_ABOVE.format(small="0.25"))
-    other = _submission(tmp_path, "other", _TANH_OFF_ABOVE.format(small="0.125"))
+    first = patched_reference(tmp_path / "first", _TANH_OFF_ABOVE.format(small="0.25"))
+    copy = patched_reference(tmp_path / "copy", _TANH_OFF_ABOVE.format(small="0.25"))
+    other = patched_reference(tmp_path / "other", _TANH_OFF_ABOVE.format(small="0.125"))
     _runner._MEMOS.clear()
     results = {}
     for folder in (first, copy, other):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import List
 
 import pytest
+from classroom import patched_reference
 
 from autograder.sandbox import Isolation, Limits, SandboxEvaluator, available_layers, choose_isolation
 from micrograd.impl import LocalEvaluator, reference_dir
@@ -48,15 +49,6 @@ PROGRAMS = [
 ]
 
 
-def _submission(tmp_path: Path, patch: str, name: str = "sub") -> Path:
-    folder = tmp_path / name
-    folder.mkdir()
-    engine = (reference_dir() / "engine.py").read_text()
-    (folder / "engine.py").write_text(engine + "\n" + textwrap.dedent(patch))
-    (folder / "nn.py").write_text((reference_dir() / "nn.py").read_text())
-    return folder
-
-
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -89,7 +81,7 @@ def test_module_requests_cross_the_pipe() -> None:
 
 
 def test_a_hung_request_times_out_and_the_next_one_gets_a_fresh_child(tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         import signal
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _tanh = Value.tanh
@@ -112,7 +104,7 @@ def test_a_hung_request_times_out_and_the_next_one_gets_a_fresh_child(tmp_path: 
 
 
 def test_a_dying_child_is_a_crash_with_its_exit_code(tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         import os
         def backward(self):
             os._exit(7)
@@ -125,7 +117,7 @@ def test_a_dying_child_is_a_crash_with_its_exit_code(tmp_path: Path) -> None:
 
 
 def test_a_spent_budget_answers_at_once(tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         import time
         def backward(self):
             time.sleep(100)
@@ -139,7 +131,7 @@ def test_a_spent_budget_answers_at_once(tmp_path: Path) -> None:
 
 
 def test_garbage_on_the_reply_pipe_is_a_crash_not_a_result(tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         import json, os, sys
         reply = json.loads(sys.argv[1])["resp"]
         os.write(reply, b'{"ready": true, "engine": null, "nn": null}\\n{"outcome": {"data": "x"}}\\n')
@@ -151,7 +143,7 @@ def test_garbage_on_the_reply_pipe_is_a_crash_not_a_result(tmp_path: Path) -> No
 
 
 def test_import_errors_are_reported_without_the_sandbox_path(tmp_path: Path) -> None:
-    sub = _submission(tmp_path, "import no_such_module_anywhere\n")
+    sub = patched_reference(tmp_path / "sub", "import no_such_module_anywhere\n")
     with SandboxEvaluator(sub) as sandbox:
         report = sandbox.load_report()
     assert report.engine is not None and "no_such_module_anywhere" in report.engine
@@ -159,7 +151,7 @@ def test_import_errors_are_reported_without_the_sandbox_path(tmp_path: Path) -> 
 
 
 def test_the_child_cannot_exceed_its_memory(tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         def exp(self):
             return bytearray(3 * 1024 ** 3)
         Value.exp = exp
@@ -193,7 +185,7 @@ def _raise_in_tanh(tmp_path: Path, body: str, name: str = "sub") -> Path:
     """A submission whose tanh runs ``body`` (which sets ``report``) and raises it: a way to look inside."""
     code = "def tanh(self):\n" + textwrap.indent(textwrap.dedent(body), "    ")
     code += "    raise RuntimeError(repr(report))\n"
-    return _submission(tmp_path, code + "Value.tanh = tanh\n", name)
+    return patched_reference(tmp_path / name, code + "Value.tanh = tanh\n")
 
 
 TANH = Program((0.5,), (Op("tanh", (0,)),), (1,))
@@ -235,7 +227,7 @@ def test_the_standard_library_is_there_in_every_layer(any_layer: Isolation, tmp_
 
 
 def test_helper_modules_load_in_every_layer(any_layer: Isolation, tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         from derivs import tanh_grad
         from .derivs import KIND
         import tools.extra
@@ -294,7 +286,7 @@ def test_nothing_of_the_grader_is_in_view_isolated(isolated: Isolation, tmp_path
     from micrograd._paths import package_dir
 
     monkeypatch.setenv("MICROGRAD_TEST_SECRET", "grader-secret-3141")
-    other = _submission(tmp_path, "# another student's work\n", "other")
+    other = patched_reference(tmp_path / "other", "# another student's work\n")
     reference = str(reference_dir())
     paths = [f"{reference}/engine.py", f"{package_dir()}/engine.py", f"{package_dir()}/impl/_loader.py",
              f"{sysconfig.get_paths()['purelib']}", f"{other}/engine.py", f"/proc/1/root{reference}/engine.py",
@@ -415,7 +407,7 @@ def _processes_of(uid: int) -> List[int]:
 
 
 def test_close_kills_every_process_in_every_layer(any_layer: Isolation, tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         import os, time
         first = os.fork()
         if first == 0:
@@ -444,7 +436,7 @@ def test_close_kills_every_process_in_every_layer(any_layer: Isolation, tmp_path
 
 
 def test_a_timeout_says_which_line_was_running(tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         def spin(self):
             while True:
                 pass
@@ -458,7 +450,7 @@ def test_a_timeout_says_which_line_was_running(tmp_path: Path) -> None:
 
 
 def test_strings_from_the_child_are_cut(tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         class Boom(Exception):
             pass
         Boom.__name__ = "B" * 100_000
@@ -475,7 +467,7 @@ def test_strings_from_the_child_are_cut(tmp_path: Path) -> None:
 
 
 def test_an_interrupted_request_kills_the_child_and_reraises_at_the_students_line(tmp_path: Path) -> None:
-    sub = _submission(tmp_path, """
+    sub = patched_reference(tmp_path / "sub", """
         def spin(self):
             while True:
                 pass
