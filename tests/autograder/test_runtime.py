@@ -122,8 +122,9 @@ def test_a_probe_says_why_a_child_could_not_start(python: str, why: str) -> None
     assert why in str(_choice._probe(Isolation("none", "probed", python=python)))
 
 
-def test_a_probe_of_a_working_layer_finds_nothing_wrong_and_leaves_nothing(tmp_path: Path) -> None:
+def test_a_probe_of_a_working_layer_finds_nothing_wrong_and_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     isolation = choose_isolation("auto")
-    before = set(os.listdir(tempfile.gettempdir()))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # its own: other tests' sandboxes come and go in /tmp
     assert _choice._probe(isolation) is None
-    assert {n for n in set(os.listdir(tempfile.gettempdir())) - before if n.startswith("micrograd-")} == set()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(("micrograd-sandbox-", "micrograd-probe-"))] == []
