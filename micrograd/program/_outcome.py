@@ -20,6 +20,7 @@ class Failure:
     (data or grad of node ``node`` is not a number), ``"load"`` (the files do not load)
     or ``"crash"`` (the process running it died).
     ``location`` is ``file:line in function`` of the last frame in the implementation's own files.
+    ``output``: what the implementation printed while it ran (bounded; "" for nothing, or not known).
     """
 
     type: str
@@ -27,6 +28,7 @@ class Failure:
     phase: str
     node: Optional[int] = None
     location: str = ""
+    output: str = ""
 
     def __str__(self) -> str:
         where = f" at {self.location}" if self.location else ""
@@ -62,7 +64,8 @@ class Outcome:
             "grad": self.grad,
             "initial_grad": self.initial_grad,
             "error": None if error is None else {"type": error.type, "message": error.message, "phase": error.phase,
-                                                 "node": error.node, "location": error.location},
+                                                 "node": error.node, "location": error.location,
+                                                 **({"output": error.output} if error.output else {})},
             "calls": self.calls,
         }
 
@@ -78,6 +81,7 @@ class Outcome:
                 phase=as_str(error.get("phase")),
                 node=as_optional_int(error.get("node")),
                 location=as_str(error.get("location", "")),
+                output=as_str(error.get("output", ""))[:2000],
             )
         return cls(
             data=as_floats(data.get("data", ())),

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from micrograd.sandbox import _procs
+from micrograd.sandbox._cgroups import Cgroup, cgroup_parent
 from micrograd.sandbox._chroot import INSIDE, acquire_root, release_root, reset_writable, template_root
+from micrograd.sandbox._exits import exit_reason, oom_kills
 from micrograd.sandbox._files import copy_submission
 from micrograd.sandbox._ids import SandboxIds, reserve_ids
 from micrograd.sandbox._layers import BOOT, Isolation, bwrap_argv
@@ -31,7 +33,7 @@ from micrograd.sandbox._limits import Limits
 from micrograd.sandbox._protocol import kind_table
 from micrograd.sandbox._runtime import runtime_dir
 
-__all__ = ["Cell", "SandboxError", "exit_reason"]
+__all__ = ["Cell", "SandboxError", "exit_reason", "tracking"]
 
 _POLL = 0.05
 #: F_SETPIPE_SZ (Linux): both pipes get this much room, when the system allows
@@ -52,33 +54,29 @@ def _environment(home: str, tmp: str) -> Dict[str, str]:
     return env
 
 
-def exit_reason(code: Optional[int], bwrap: bool = False) -> str:
-    """Why a child with exit status ``code`` (None: still running) is gone, in words."""
-    if code is None:
-        return "the process stopped answering"
-    if bwrap and code > 128:  # bubblewrap exits with 128 + N when its command was killed by signal N
-        code = -(code - 128)
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        extra = {
-            "SIGXCPU": " (CPU time limit)",
-            "SIGSEGV": " (segmentation fault)",
-            "SIGKILL": " (killed, e.g. out of memory)",
-            "SIGXFSZ": " (file size limit)",
-        }.get(name, "")
-        return f"the process was killed by {name}{extra}"
-    return f"the process exited with exit code {code}"
+def tracking(isolation: Isolation) -> str:
+    """How the processes of a sandbox in ``isolation`` are found when it is stopped, in words (for run summaries)."""
+    parent, why = cgroup_parent()
+    ways = [f"a cgroup of its own (in {parent})"] if parent is not None else []
+    if isolation.layer == "bwrap":
+        ways.append("its PID namespace, held open until swept")
+    if isolation.drop_uid:
+        ways.append("its sandbox uid, reserved until swept")
+    if isolation.layer == "none" or parent is None:
+        ways.append("its process tree")
+    text = "processes tracked by " + ", ".join(ways)
+    return text if parent is not None else f"{text} (no cgroup: {why})"
 
 
 class Cell:
     """Where one submission runs in ``isolation``: a private copy of its Python files (in a chroot root of its
-    own for the uid layer), its sandbox uid and gid (when the layer drops to one), and at most one child
-    process at a time, started by :meth:`spawn` with pipes ``send_fd`` (requests) and ``recv_fd`` (replies).
+    own for the uid layer), its sandbox uid and gid (when the layer drops to one), a cgroup of its own (where
+    the machine offers one), and at most one child process at a time, started by :meth:`spawn` with pipes
+    ``send_fd`` (requests) and ``recv_fd`` (replies).
 
-    :meth:`close` kills every process of the submission, waits until they are gone, and removes its files.
+    Its processes are found by what the kernel cannot give to another sandbox while this one still needs it:
+    its cgroup, its PID namespace held open, its uid kept reserved, pidfds. :meth:`close` kills every process of
+    the submission, waits until they are gone, and removes its files.
     """
 
     def __init__(self, source: Path, isolation: Isolation, limits: Limits) -> None:
@@ -88,15 +86,27 @@ class Cell:
         self.send_fd = -1
         self.recv_fd = -1
         self.ids: Optional[SandboxIds] = None
-        self.namespace: Optional[int] = None  # bwrap's PID namespace, while its child runs
+        self.cgroup: Optional[Cgroup] = None
+        self.namespace: Optional[_procs.PidNamespace] = None  # bwrap's PID namespace, held while its child runs
+        self.started = 0.0  # when the child was started (monotonic)
+        self.cpu_seconds = 0  # its CPU time limit
+        self.oom_before: Optional[int] = None  # the kernel's out-of-memory kills when it was started
+        self.ran = False  # did the child start running (in bwrap: did bubblewrap set up the sandbox)?
         self._init_pid: Optional[int] = None
-        self._pidfd: Optional[int] = None
+        self._pidfd: Optional[int] = None  # bwrap's init (the namespace dies with it)
+        self._proc_fd: Optional[int] = None  # the process started (bwrap, or the Python child)
         self._closed = False
         self._survivors: List[int] = []
         self._chroot: Optional[Path] = None
         self._root = Path(tempfile.mkdtemp(prefix="micrograd-sandbox-"))
         try:
             os.chmod(self._root, 0o755)
+            parent, _ = cgroup_parent()
+            if parent is not None:
+                try:
+                    self.cgroup = Cgroup(parent)
+                except OSError:  # e.g. the cgroup limit of the machine: the other ways still find everything
+                    self.cgroup = None
             if isolation.drop_uid:
                 self.ids = reserve_ids()
             if isolation.layer == "uid":
@@ -136,10 +146,12 @@ class Cell:
             "open_files": self.limits.open_files,
         }
         spec: Dict[str, Any] = {"req": req_r, "resp": resp_w, "limits": limits, "kinds": kind_table(),
-                                "probe": probe, "chroot": None, "uid": None, "gid": None}
+                                "probe": probe, "chroot": None, "uid": None, "gid": None, "cgroup": None}
         if self.ids is not None:
             spec.update(uid=self.ids.uid, gid=self.ids.gid)
         fds: List[int] = [req_r, resp_w]
+        if self.cgroup is not None:
+            spec["cgroup"] = self.cgroup.procs_fd
         if layer == "none":
             work = self._root / "work"
             shutil.rmtree(work, ignore_errors=True)
@@ -161,10 +173,13 @@ class Cell:
                 spec["chroot"] = str(self._chroot)
                 prefix = []
         command = [*prefix, python, "-I", "-S", "-B", "-c", BOOT, json.dumps(spec)]
+        passed = fds + ([self.cgroup.procs_fd] if self.cgroup is not None else [])
+        self.oom_before, self.cpu_seconds, self.ran = oom_kills(), cpu_seconds, layer != "bwrap"
+        self.started = time.monotonic()
         try:
             self.proc = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                cwd=cwd, env=env, start_new_session=True, pass_fds=tuple(fds), close_fds=True,
+                cwd=cwd, env=env, start_new_session=True, pass_fds=tuple(passed), close_fds=True,
             )
         except OSError as error:
             for fd in (req_w, resp_r, info_r):
@@ -175,6 +190,8 @@ class Cell:
             for fd in fds:
                 os.close(fd)
         _procs.register_child(self.proc.pid)
+        with contextlib.suppress(AttributeError, OSError):  # our child, not yet waited for: its PID is its own
+            self._proc_fd = os.pidfd_open(self.proc.pid)
         os.set_blocking(req_w, False)  # requests wait in the caller's outbox until the child takes them
         for fd in (req_w, resp_r):  # room for a batch of requests, and for answers written ahead of reading
             with contextlib.suppress(OSError):
@@ -184,7 +201,7 @@ class Cell:
             self._read_info(info_r, time.monotonic() + self.limits.startup)
 
     def _read_info(self, fd: int, deadline: float) -> None:
-        """bwrap's ``--info-fd`` JSON: the PID of the namespace's init, and the namespace."""
+        """bwrap's ``--info-fd`` JSON: the PID of the namespace's init, and the namespace (held open from now on)."""
         data = b""
         try:
             while time.monotonic() < deadline and len(data) < 65536:
@@ -205,23 +222,32 @@ class Cell:
             pid, namespace = int(info["child-pid"]), int(info["pid-namespace"])
         except (ValueError, KeyError, TypeError):
             return
-        self._init_pid, self.namespace = pid, namespace
+        self.ran = True
+        self._init_pid = pid
         try:
             pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
             return
-        if _procs.namespace_of(pid) == namespace:
-            self._pidfd = pidfd
-        else:  # pragma: no cover (init already gone and its pid reused)
+        try:
+            held = _procs.PidNamespace(pid, pidfd)
+        except OSError:  # init already gone (and its PID perhaps another process's): nothing of it to hold
             os.close(pidfd)
+            self._init_pid = None
+            return
+        if held.inode != namespace:  # pragma: no cover (init gone and its pid reused before we looked)
+            held.close()
+            os.close(pidfd)
+            self._init_pid = None
+            return
+        self._pidfd, self.namespace = pidfd, held
 
     def python_pid(self) -> Optional[int]:
-        """The host PID of the Python child (in bwrap, the child of the namespace's init)."""
-        if self.proc is None:
+        """The host PID of the Python child (in bwrap, the child of the namespace's init), while it runs."""
+        if self.proc is None or self.proc.returncode is not None:
             return None
         if self.isolation.layer != "bwrap":
             return self.proc.pid
-        if self._init_pid is None:
+        if self._init_pid is None or self.namespace is None:
             return None
         children = _procs.children_of(self._init_pid)
         return children[0] if children else None
@@ -245,36 +271,48 @@ class Cell:
         self.send_fd = self.recv_fd = -1
         if proc is None:
             return
-        if self._pidfd is not None:
-            with contextlib.suppress(OSError):
-                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
-            os.close(self._pidfd)
-            self._pidfd = None
-        _procs.kill_tree(proc.pid)
-        if self.ids is not None:
-            _procs.kill_uid(self.ids.uid)
+        if self.cgroup is not None:
+            self.cgroup.kill()
+        for pidfd in (self._pidfd, self._proc_fd):
+            if pidfd is not None:
+                with contextlib.suppress(OSError):
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        if proc.returncode is None:  # not yet waited for: its PID (and group, and session) are still its own
+            _procs.kill_tree(proc.pid)
+        if self.ids is not None and self.cgroup is None:
+            _procs.kill_uid(self.ids.uid)  # reserved: nobody else's processes run as it
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:  # pragma: no cover (SIGKILL cannot be ignored)
             pass
         _procs.forget_child(proc.pid)
         _procs.reap_orphans()
+        if self.cgroup is not None:
+            self._survivors += self.cgroup.wait_empty(_GONE_WAIT)
         namespace, self.namespace, self._init_pid = self.namespace, None, None
         if namespace is not None:
-            self._survivors += _procs.wait_gone(lambda: _procs.in_namespace(namespace), _GONE_WAIT)
+            self._survivors += _procs.wait_gone(namespace.members, _GONE_WAIT)
+            namespace.close()  # only now: until every process of it is gone, its number is its own
+        for pidfd in (self._pidfd, self._proc_fd):
+            if pidfd is not None:
+                os.close(pidfd)
+        self._pidfd = self._proc_fd = None
 
     def _sweep(self) -> List[int]:
         """Wait until no process of the submission is left (killing any found); remove its files in shared
         temporary directories. Returns the PIDs still there after the wait (none, normally)."""
         left = [pid for pid in self._survivors if _procs.alive(pid)]
+        if self.cgroup is not None:
+            left += self.cgroup.wait_empty(_GONE_WAIT)
         if self.ids is not None:
-            uid = self.ids.uid
+            uid = self.ids.uid  # still reserved: only this submission's processes can run as it
             left += _procs.wait_gone(lambda: _procs.of_uid(uid), _GONE_WAIT)
             _remove_files_of(uid)
         return left
 
     def close(self) -> None:
-        """Kill the child and everything it started, wait until it is all gone, remove the files.
+        """Kill the child and everything it started, wait until it is all gone, remove the files; then (and only
+        then) give back the sandbox uid and remove the cgroup.
 
         Raises SandboxError if a process of the submission is still there after that.
         """
@@ -291,7 +329,9 @@ class Cell:
                     shutil.rmtree(self._chroot, ignore_errors=True)
                 else:
                     release_root(self._chroot, self._template)
-            if self.ids is not None:
+            if self.cgroup is not None and not survivors:
+                self.cgroup.remove()
+            if self.ids is not None and not survivors:  # a uid some process still runs as is never handed out
                 self.ids.release()
         if survivors:
             raise SandboxError(f"processes of the submission survived: {survivors}")

@@ -9,12 +9,18 @@ an expected value: it only computes. Its stdout and stderr go to /dev/null. A ba
 (see ``micrograd.sandbox._protocol.FLUSH_SECONDS``).
 
 On SIGUSR1 it writes the answers it has not written yet, then where the submission is running
-(``{"where": ...}``), so a grader that is about to kill it for taking too long can say which
-request and which line were running.
+(``{"where": ..., "output": ...}``), so a grader that is about to kill it for taking too long can say
+which request and which line were running, and what it printed. What the submission prints
+(``print``, ``sys.stdout``, ``sys.stderr``) is kept, bounded, for the request running, and sent with
+its answer when that answer is a failure. Before the submission signals its own process (``os.kill``,
+``os.killpg``, ``signal.raise_signal``, ``signal.pthread_kill``), the child says so
+(``{"own_signal": N}``): a death by that signal is its own doing, not a kill from outside.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import os
 import pickle
@@ -30,6 +36,11 @@ from micrograd.sandbox._protocol import PACK_MIN, PACKED
 
 _MiB = 1024 * 1024
 _MAX_STRING = 1000  # the parent cuts again: this only keeps replies small
+_MAX_OUTPUT = 900  # characters of printed output kept (the last ones), with a mark saying how many were cut
+#: added to the message of a module that cannot be imported
+ONLY_STANDARD_LIBRARY = ("the sandbox that runs your code has Python's standard library only (not numpy, torch or "
+                         "any other installed package), so that your engine is all your own work and runs the same "
+                         "on every machine that checks or grades it: use plain Python (math, random, ...) instead")
 _NUMBERS = frozenset((float, int, type(None)))
 _FLOATS = frozenset((float,))
 
@@ -92,6 +103,67 @@ _IMPL: Any = None
 _SUBMISSION = ""
 
 
+class Printed(io.TextIOBase):
+    """What the submission prints: the last _MAX_OUTPUT characters, and how many came before them."""
+
+    def __init__(self) -> None:
+        self.kept = ""
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: Any) -> int:
+        text = str(text)
+        kept = self.kept + text
+        if len(kept) > _MAX_OUTPUT:
+            self.dropped += len(kept) - _MAX_OUTPUT
+            kept = kept[-_MAX_OUTPUT:]
+        self.kept = kept
+        return len(text)
+
+    def clear(self) -> None:
+        self.kept, self.dropped = "", 0
+
+    def text(self) -> str:
+        return (f"[{self.dropped} characters before these cut] " if self.dropped else "") + self.kept
+
+
+def explained(message: str, error: BaseException) -> str:
+    """``message`` about ``error``, saying why a module cannot be imported when that is what went wrong."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, ModuleNotFoundError):
+            return f"{message}; {ONLY_STANDARD_LIBRARY}"
+        error, seen = error.__cause__ or error.__context__, seen + 1  # type: ignore[assignment]
+    return message
+
+
+def _announcing(send: Any, kill: Any, mine: Any) -> Any:
+    """``kill`` (os.kill and the like), saying so first when its target is this process (``mine(*args)``)."""
+
+    @functools.wraps(kill)
+    def wrapper(*args: Any) -> Any:
+        try:
+            number = int(args[-1])
+            if number and mine(*args):
+                send(number)
+        except Exception:  # noqa: BLE001 (let the call itself say what is wrong with its arguments)
+            pass
+        return kill(*args)
+
+    return wrapper
+
+
+def announce_own_signals(send: Any) -> None:
+    """Wrap the ways Python code signals its own process so that each calls ``send(signal number)`` first."""
+    me, group = os.getpid(), os.getpgrp()
+    os.kill = _announcing(send, os.kill, lambda pid, sig: pid in (0, me, -group))
+    os.killpg = _announcing(send, os.killpg, lambda pgid, sig: pgid in (0, group))
+    signal.raise_signal = _announcing(send, signal.raise_signal, lambda sig: True)
+    signal.pthread_kill = _announcing(send, signal.pthread_kill, lambda tid, sig: True)
+
+
 def _load(directory: str) -> Dict[str, Optional[str]]:
     from micrograd.impl import ImplementationError, load_implementation
 
@@ -101,12 +173,12 @@ def _load(directory: str) -> Dict[str, Optional[str]]:
         _IMPL = load_implementation(directory)
         _IMPL.Value  # noqa: B018 (imports engine.py)
     except ImplementationError as error:
-        report["engine"] = _text(error)
+        report["engine"] = explained(_text(error), error)[:2 * _MAX_STRING]
         return report
     try:
         _IMPL.Module  # noqa: B018 (imports nn.py)
     except ImplementationError as error:
-        report["nn"] = _text(error)
+        report["nn"] = explained(_text(error), error)[:2 * _MAX_STRING]
     return report
 
 
@@ -186,17 +258,34 @@ def main(spec: Dict[str, Any]) -> int:
     def reply(message: Dict[str, Any]) -> None:
         flush(encode(message))
 
+    printed = Printed()
+
     def where(signum: int, frame: Any) -> None:
         if not state["replying"]:  # the answers finished so far first: the parent knows which request is running
-            flush(encode({"where": _where(frame)}))
+            flush(encode({"where": _where(frame), "output": printed.text()}))
+
+    def failed(answer: Dict[str, Any]) -> Dict[str, Any]:
+        """``answer`` with what the request printed (answers that are failures only)."""
+        error = answer.get("outcome", {}).get("error") if "outcome" in answer else answer.get("raised")
+        if isinstance(error, dict):
+            if error.get("type") == "ModuleNotFoundError" and isinstance(error.get("message"), str):
+                error["message"] = f"{error['message']}; {ONLY_STANDARD_LIBRARY}"
+            if printed.kept:
+                answer["output"] = printed.text()
+        return answer
 
     confine(spec)
     if spec.get("probe"):
         reply({"probe": {"uid": os.getuid(), "gid": os.getgid(), "pid": os.getpid()}})
         return 0
     signal.signal(signal.SIGUSR1, where)
+    announce_own_signals(lambda number: reply({"own_signal": number}))
+    sys.stdout = sys.stderr = printed
     requests = os.fdopen(req_fd, "rb")  # buffered: a batch is one long line
-    reply({"ready": True, **_load(_SUBMISSION)})
+    loaded = _load(_SUBMISSION)
+    if printed.kept and (loaded["engine"] or loaded["nn"]):
+        loaded["output"] = printed.text()
+    reply({"ready": True, **loaded})
     while True:
         line = requests.readline()
         if not line:
@@ -219,8 +308,9 @@ def main(spec: Dict[str, Any]) -> int:
         flushed, size = clock(), 0
         for item in items:  # one answer per request, in order, written a few at a time (one write costs more
             # than computing most answers)
+            printed.clear()
             if isinstance(item, tuple) and item[0] == "raised":  # unpickling it ran the submission's code
-                answer = encode({"raised": {"type": _name(item[1]), "message": _text(item[1])}})
+                answer = encode(failed({"raised": {"type": _name(item[1]), "message": _text(item[1])}}))
                 pending.append(answer)
                 continue
             try:
@@ -229,9 +319,9 @@ def main(spec: Dict[str, Any]) -> int:
                 answer = encode({"invalid": f"{type(error).__name__}: {error}"[:_MAX_STRING]})
             else:
                 try:
-                    answer = encode({"outcome": _small(run_request(request, _IMPL).to_dict())})
+                    answer = encode(failed({"outcome": _small(run_request(request, _IMPL).to_dict())}))
                 except BaseException as error:  # noqa: BLE001 (whatever the submission raised, report it)
-                    answer = encode({"raised": {"type": _name(error), "message": _text(error)}})
+                    answer = encode(failed({"raised": {"type": _name(error), "message": _text(error)}}))
             pending.append(answer)
             size += len(answer)
             if size >= FLUSH_BYTES or clock() - flushed >= FLUSH_SECONDS:

@@ -42,13 +42,22 @@ LAYERS = ("bwrap", "uid", "none")
 #: what ``--isolation`` accepts
 CHOICES = ("auto", *LAYERS)
 
-#: the program ``python -c`` runs in the child: enter the chroot (uid layer), find the runtime, run it
+#: the program ``python -c`` runs in the child: join the sandbox's cgroup (through the open ``cgroup.procs`` it was
+#: given, before anything else runs: whatever it starts is born in it), enter the chroot (uid layer), find the
+#: runtime, run it. A step that fails is the sandbox's failure, never the submission's: it says so and exits.
 BOOT = (
     "import os, sys, json\n"
     "s = json.loads(sys.argv[1])\n"
-    "if s.get('chroot'):\n"
-    "    os.chroot(s['chroot'])\n"
-    "os.chdir(s['work'])\n"
+    "try:\n"
+    "    if s.get('cgroup') is not None:\n"
+    "        os.write(s['cgroup'], b'0')\n"
+    "        os.close(s['cgroup'])\n"
+    "    if s.get('chroot'):\n"
+    "        os.chroot(s['chroot'])\n"
+    "    os.chdir(s['work'])\n"
+    "except OSError as e:\n"
+    "    os.write(s['resp'], json.dumps({'sandbox_error': str(e)}).encode() + b'\\n')\n"
+    "    os._exit(70)\n"
     "sys.path.insert(0, s['runtime'])\n"
     "from micrograd.sandbox._child import main\n"
     "sys.exit(main(s))\n"

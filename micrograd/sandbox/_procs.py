@@ -1,9 +1,12 @@
 """Finding and killing every process a sandboxed child left behind (Linux /proc; best effort elsewhere).
 
-Three ways, one per layer: a process tree with its group and session (``none``), every
-process of a PID namespace (``bwrap``), every process of a sandbox uid (``uid``, and
-``bwrap`` started by root). :func:`wait_gone` is how the grader knows that nothing of a
-submission still runs before it writes that submission's results.
+Besides a cgroup of its own (:mod:`micrograd.sandbox._cgroups`, where the machine offers one), three
+ways, one per layer: a process tree with its group and session (``none``), every process of a PID
+namespace (``bwrap``: :class:`PidNamespace` holds the namespace open, so its inode number cannot be
+handed to another sandbox's namespace while it is swept), every process of a sandbox uid (``uid``,
+and ``bwrap`` started by root: the uid stays reserved until the sweep is done). Nothing is ever found
+by a number the kernel may have recycled. :func:`wait_gone` is how the grader knows that nothing of
+a submission still runs before it writes that submission's results.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ __all__ = [
     "kill_tree",
     "kill_uid",
     "namespace_of",
+    "PidNamespace",
     "of_uid",
     "alive",
     "reap_orphans",
@@ -124,12 +128,55 @@ def namespace_of(pid: int) -> Optional[int]:
 
 
 def in_namespace(namespace: int) -> List[int]:
-    """Live processes of the PID namespace ``namespace`` (as far as this process may look)."""
+    """Live processes of the PID namespace with inode number ``namespace`` (as far as this process may look).
+
+    Only for a namespace held open (:class:`PidNamespace`): the kernel hands the number of a namespace that is
+    gone to the next one made, which is then another sandbox's."""
     found = []
     for pid in _pids():
         if namespace_of(pid) == namespace and _alive(pid):
             found.append(pid)
     return found
+
+
+class PidNamespace:
+    """The PID namespace of the process ``pid`` (whose pidfd is ``pidfd``), held open until :meth:`close`: while
+    it is held, its inode number is its own, so :meth:`members` finds its processes and nobody else's.
+
+    Raises OSError if the process is gone (its PID may then be another process's)."""
+
+    def __init__(self, pid: int, pidfd: int) -> None:
+        self.fd = os.open(f"/proc/{pid}/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            signal.pidfd_send_signal(pidfd, 0)  # still the same process: the file opened was its namespace
+            info = os.fstat(self.fd)
+        except OSError:
+            os.close(self.fd)
+            raise
+        self.key = (info.st_dev, info.st_ino)
+
+    @property
+    def inode(self) -> int:
+        return self.key[1]
+
+    def members(self) -> List[int]:
+        """Its live processes."""
+        if self.fd < 0:
+            raise ValueError("the namespace is no longer held")
+        found = []
+        for pid in _pids():
+            try:
+                info = os.stat(f"/proc/{pid}/ns/pid")
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) == self.key and _alive(pid):
+                found.append(pid)
+        return found
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 def _uids(pid: int) -> Tuple[int, ...]:
