@@ -65,7 +65,12 @@ def _parser(only: Optional[str] = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Run the command line with ``argv`` (default: sys.argv[1:]); returns the exit status."""
+    """Run the command line with ``argv`` (default: sys.argv[1:]); returns the exit status.
+
+    The working folder is never code: it comes off ``sys.path`` before any command is imported."""
+    from micrograd._workdir import forget_working_folder
+
+    forget_working_folder()
     words = sys.argv[1:] if argv is None else argv
     parser = _parser(words[0] if words and words[0] in COMMANDS else None)
     args, extra = parser.parse_known_args(argv)
