@@ -33,6 +33,7 @@ LIMITS = {
     "archive_bytes": 50 * 1024 * 1024,  # a .zip file
     "unzipped_bytes": 20 * 1024 * 1024,  # what it holds, in all
     "archive_entries": 1000,  # files and directories in a .zip
+    "directory_bytes": 1024 * 1024,  # a .zip's central directory (its list of entries), read before anything else
     "path_depth": 12,  # directories in a path (in a .zip, or walked in a directory)
     "walked_entries": 10_000,  # files and directories looked at in a submitted directory
     "notebook_bytes": 20 * 1024 * 1024,  # a .ipynb file
@@ -123,33 +124,41 @@ def _find_root(directory: Path, scratch: Path, clock: _Clock, *, open_archives: 
     raise SubmissionError("no engine.py (nor a single notebook) in the submission")
 
 
-def _zip_entries(archive: Path) -> int:
-    """The number of entries the archive's end record announces (read before anything else is parsed)."""
+def _zip_directory(archive: Path) -> Tuple[int, int]:
+    """(entries the archive's end record announces, bytes of its central directory), read from the end record
+    (and the zip64 one) before anything else is parsed: a central directory larger than the limit is refused
+    before it is read, and one holding more entries than the limit before ``zipfile`` lists them."""
     with archive.open("rb") as f:
         f.seek(0, os.SEEK_END)
         size = f.tell()
         f.seek(max(0, size - 65536 - 22))
         tail = f.read()
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) < at + 22:
-        raise SubmissionError(f"{archive.name} is not a valid zip file (no end record)")
-    (entries,) = struct.unpack("<H", tail[at + 10 : at + 12])
-    locator = at - 20
-    if entries == 0xFFFF and locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":  # zip64
-        (offset,) = struct.unpack("<Q", tail[locator + 8 : locator + 16])
-        with archive.open("rb") as f:
-            f.seek(offset)
-            record = f.read(40)
-        if record[:4] == b"PK\x06\x06" and len(record) == 40:
-            (entries,) = struct.unpack("<Q", record[32:40])
-    return int(entries)
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) < at + 22:
+            raise SubmissionError(f"{archive.name} is not a valid zip file (no end record)")
+        entries, directory, offset = struct.unpack("<HII", tail[at + 10 : at + 20])
+        locator = at - 20
+        if locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":  # zip64
+            (record_at,) = struct.unpack("<Q", tail[locator + 8 : locator + 16])
+            f.seek(record_at)
+            record = f.read(56)
+            if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                entries, directory, offset = struct.unpack("<QQQ", record[32:56])
+        if directory > LIMITS["directory_bytes"]:
+            raise SubmissionError(f"{archive.name}: its list of files takes {directory} bytes (at most "
+                                  f"{LIMITS['directory_bytes']}); hand in only your code")
+        if offset + directory > size:
+            raise SubmissionError(f"{archive.name} is not a valid zip file (its list of files is cut off)")
+        f.seek(offset)
+        listed = f.read(directory).count(b"PK\x01\x02")  # every entry's record starts so: at least this many
+    return max(int(entries), listed), int(directory)
 
 
 def _unzip(archive: Path, target: Path, clock: _Clock) -> Path:
     name = archive.name
     if archive.stat().st_size > LIMITS["archive_bytes"]:
         raise SubmissionError(f"{name} is larger than {LIMITS['archive_bytes'] // 2**20} MiB; hand in only your code")
-    entries = _zip_entries(archive)
+    entries, _ = _zip_directory(archive)
     if entries > LIMITS["archive_entries"]:
         raise SubmissionError(f"{name} holds {entries} files (at most {LIMITS['archive_entries']}); "
                               "hand in only your code")
@@ -200,8 +209,9 @@ _WRITEFILE = re.compile(r"\A%%writefile(?P<append>[ \t]+-a)?[ \t]+(?P<name>\S+)[
 _MODULE_NAME = re.compile(r"^[A-Za-z_]\w*\.py$")
 
 
-def _cells(notebook: Path) -> List[Tuple[str, str]]:
-    """(cell type, source) of every cell of a notebook, read as plain JSON (nbformat 4, or 3)."""
+def _cells(notebook: Path, clock: Optional[_Clock] = None) -> List[Tuple[str, str]]:
+    """(cell type, source) of every cell of a notebook, read as plain JSON (nbformat 4, or 3); the time limit is
+    checked between cells."""
     name = notebook.name
     if notebook.stat().st_size > LIMITS["notebook_bytes"]:
         raise SubmissionError(f"{name} is larger than {LIMITS['notebook_bytes'] // 2**20} MiB; "
@@ -218,7 +228,9 @@ def _cells(notebook: Path) -> List[Tuple[str, str]]:
     if not isinstance(raw, list):
         raise SubmissionError(f"{name} is not a valid notebook: it has no list of cells")
     cells = []
-    for cell in raw:
+    for number, cell in enumerate(raw, 1):
+        if clock is not None and number % _EVERY == 0:
+            clock.check()
         if not isinstance(cell, dict):
             raise SubmissionError(f"{name} is not a valid notebook: a cell is not a JSON object")
         source = cell.get("source", cell.get("input", ""))
@@ -230,30 +242,62 @@ def _cells(notebook: Path) -> List[Tuple[str, str]]:
     return cells
 
 
-def notebook_files(notebook: Path) -> Dict[str, str]:
+def _size(limit: float) -> str:
+    return f"{int(limit) // 2**20} MiB" if limit % 2**20 == 0 else f"{int(limit)} bytes"
+
+
+#: the clock is looked at every this many cells
+_EVERY = 256
+
+
+class _Files:
+    """The files a notebook writes, as lists of the pieces appended to each (joined once, at the end: appending
+    to a string cell after cell would copy it every time), their bytes bounded as they grow."""
+
+    def __init__(self, notebook: str) -> None:
+        self.notebook = notebook
+        self.pieces: Dict[str, List[str]] = {}
+        self.sizes: Dict[str, int] = {}
+
+    def write(self, name: str, body: str, append: bool, cell: int) -> None:
+        if not append:
+            self.pieces[name], self.sizes[name] = [], 0
+        self.pieces.setdefault(name, []).append(body)
+        self.sizes[name] = self.sizes.get(name, 0) + len(body)
+        if sum(self.sizes.values()) > LIMITS["unzipped_bytes"]:
+            raise SubmissionError(f"{self.notebook}: its %%writefile cells write more than "
+                                  f"{_size(LIMITS['unzipped_bytes'])} of code (at cell {cell}); hand in only your code")
+
+    def joined(self) -> Dict[str, str]:
+        return {name: "".join(pieces) for name, pieces in self.pieces.items()}
+
+
+def notebook_files(notebook: Path, clock: Optional[_Clock] = None) -> Dict[str, str]:
     """The files a notebook's ``%%writefile NAME.py`` cells write, as running it top to bottom would
-    (a later cell wins, ``-a`` appends); empty if it writes no engine.py."""
-    files: Dict[str, str] = {}
-    for kind, source in _cells(notebook):
+    (a later cell wins, ``-a`` appends); empty if it writes no engine.py. Bounded in bytes (all files
+    together at most ``LIMITS["unzipped_bytes"]``) and, with ``clock``, in time, checked as it goes."""
+    files = _Files(notebook.name)
+    for number, (kind, source) in enumerate(_cells(notebook, clock), 1):
+        if clock is not None and number % _EVERY == 0:
+            clock.check()
         match = _WRITEFILE.match(source) if kind == "code" else None
         if not match or not _MODULE_NAME.match(match.group("name")):
             continue
         body = source[match.end():]
         body = body if body.endswith("\n") else body + "\n"
-        name = match.group("name")
-        files[name] = files.get(name, "") + body if match.group("append") else body
-    if "engine.py" not in files:
+        files.write(match.group("name"), body, bool(match.group("append")), number)
+    if "engine.py" not in files.pieces:
         return {}
-    if "nn.py" not in files:
+    if "nn.py" not in files.pieces:
         raise SubmissionError(f"{notebook.name} has no `%%writefile nn.py` cell: "
                               "is it the course notebook (micrograd.ipynb)?")
-    return files
+    return files.joined()
 
 
 def _from_notebook(notebook: Path, target: Path, clock: _Clock) -> Path:
     """engine.py and nn.py for ``notebook``: the course notebook's ``%%writefile`` cells when it has
     them (read, never run), else all its code cells joined into engine.py."""
-    files = notebook_files(notebook)
+    files = notebook_files(notebook, clock)
     clock.check()
     target.mkdir(parents=True, exist_ok=True)
     if files:
@@ -261,11 +305,19 @@ def _from_notebook(notebook: Path, target: Path, clock: _Clock) -> Path:
             (target / name).write_text(code, encoding="utf-8")
         return target
     joined: List[str] = []
-    for kind, source in _cells(notebook):
+    size = 0
+    for number, (kind, source) in enumerate(_cells(notebook, clock), 1):
+        if number % _EVERY == 0:
+            clock.check()
         if kind != "code":
             continue
         lines = [("pass  # " + line.strip()) if _MAGIC.match(line) else line for line in source.splitlines()]
         joined.append("\n".join(lines))
+        size += len(joined[-1])
+        if size > LIMITS["unzipped_bytes"]:
+            raise SubmissionError(f"{notebook.name}: its code cells hold more than "
+                                  f"{_size(LIMITS['unzipped_bytes'])} of code (at cell {number}); "
+                                  "hand in only your code")
     header = f"# all code cells of {notebook.name}, in order\n"
     (target / "engine.py").write_text(header + "\n\n".join(joined) + "\n", encoding="utf-8")
     (target / "nn.py").write_text("from .engine import *  # noqa: F403 (the notebook defines everything)\n",

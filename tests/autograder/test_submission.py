@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import stat
 import zipfile
@@ -129,3 +130,95 @@ def test_preparing_stops_at_its_wall_time(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setitem(LIMITS, "seconds", 0.0)
     archive = _zip(tmp_path / "slow.zip", {"engine.py": ENGINE, "nn.py": NN})
     assert "took longer than" in _error(archive, tmp_path)
+
+
+# preparation limits are enforced while the work happens (issue 21 item 6)
+
+def _appending_notebook(path: Path, cells: int, body: str) -> Path:
+    import json
+
+    code = [{"cell_type": "code", "source": "%%writefile nn.py\n" + NN, "metadata": {}, "outputs": []},
+            {"cell_type": "code", "source": "%%writefile engine.py\n", "metadata": {}, "outputs": []}]
+    code += [{"cell_type": "code", "source": f"%%writefile -a engine.py\n{body}", "metadata": {}, "outputs": []}
+             for _ in range(cells)]
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": code}))
+    return path
+
+
+def test_appending_cells_build_the_file_they_write(tmp_path: Path) -> None:
+    from autograder.grade._submission import notebook_files
+
+    path = _appending_notebook(tmp_path / "many.ipynb", 5000, "x = 1\n")
+    files = notebook_files(path)
+    assert files["engine.py"] == "\n" + "x = 1\n" * 5000 and files["nn.py"] == NN + ("" if NN.endswith("\n") else "\n")
+
+
+def test_appending_cells_stop_at_the_byte_limit_where_they_cross_it(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(LIMITS, "unzipped_bytes", 100_000)
+    body = "y = 2  # padding\n"  # each appending cell writes these bytes
+    path = _appending_notebook(tmp_path / "big.ipynb", 20_000, body)
+    nn_bytes = len(NN) + (0 if NN.endswith("\n") else 1)
+    # cell 1 writes nn.py, cell 2 starts engine.py (a line break), then each cell appends len(body) bytes
+    crossing = 2 + (100_000 - nn_bytes - 1) // len(body) + 1  # the first cell (counted from 1) past the limit
+    assert f"more than 100000 bytes of code (at cell {crossing})" in _error(path, tmp_path)
+
+
+def test_the_time_limit_is_checked_between_cells(tmp_path: Path) -> None:
+    from autograder.grade._submission import SubmissionError, _Clock, notebook_files
+
+    class Counting(_Clock):
+        def __init__(self) -> None:
+            super().__init__("slow.ipynb")
+            self.looks = 0
+
+        def check(self) -> None:
+            self.looks += 1
+            if self.looks == 3:
+                raise SubmissionError("the time is up")
+
+    path = _appending_notebook(tmp_path / "slow.ipynb", 100_000, "z = 3\n")
+    clock = Counting()
+    with pytest.raises(SubmissionError, match="the time is up"):
+        notebook_files(path, clock)
+    assert clock.looks == 3  # stopped at the third look, long before the 100,000th cell
+
+
+def _lying_zip(path: Path, entries: int) -> Path:
+    """A zip of ``entries`` empty files whose end record claims it holds 2."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("engine.py", ENGINE)
+        for i in range(entries - 1):
+            z.writestr(f"d/{i}.py", "")
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 8:end + 12] = (2).to_bytes(2, "little") * 2  # entries on this disk, entries in all
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _directory_bytes(path: Path) -> int:
+    data = path.read_bytes()
+    end = data.rfind(b"PK\x05\x06")
+    return int.from_bytes(data[end + 12:end + 16], "little")
+
+
+def test_a_zip_whose_list_of_files_is_too_large_is_refused_before_it_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    submission = importlib.import_module("autograder.grade._submission")
+
+    archive = _lying_zip(tmp_path / "lying.zip", 3000)
+    size = _directory_bytes(archive)
+    monkeypatch.setitem(LIMITS, "directory_bytes", size - 1)
+    monkeypatch.setattr(submission.zipfile, "ZipFile", None)  # it must not be parsed at all
+    assert f"its list of files takes {size} bytes (at most {size - 1})" in _error(archive, tmp_path)
+
+
+def test_a_zip_that_lies_about_its_entries_is_refused_by_their_count(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    submission = importlib.import_module("autograder.grade._submission")
+
+    archive = _lying_zip(tmp_path / "lying.zip", LIMITS["archive_entries"] + 200)
+    assert _directory_bytes(archive) <= LIMITS["directory_bytes"]
+    monkeypatch.setattr(submission.zipfile, "ZipFile", None)  # refused before zipfile lists its entries
+    assert f"holds {LIMITS['archive_entries'] + 200} files" in _error(archive, tmp_path)
