@@ -139,10 +139,10 @@ class SandboxEvaluator(Sharing, Channel):
                 self._starting = None
                 raise
 
-    def _start(self) -> None:
+    def _start(self, retry: bool = True) -> None:
         """Start the child and read its greeting into ``_load``; a child killed from outside while it imports
-        is started once more."""
-        for attempt in (1, 2):
+        is started once more (if ``retry``)."""
+        for attempt in (1, 2) if retry else (2,):
             self.start()
             started, self._starting = self._starting or time.monotonic(), None
             try:
@@ -169,11 +169,11 @@ class SandboxEvaluator(Sharing, Channel):
         self._load = LoadReport(engine, nn, output=output_of(message))
 
     def _stop(self) -> None:
-        """Stop the child: the requests in flight and those waiting to be sent are gone with it."""
+        """Stop the child: the requests in flight and those waiting to be sent are gone with it (their messages
+        are kept until :meth:`_went` knows whether to send them again)."""
         self._cell.stop()
         self._inflight.clear()
         self._outbox.clear()
-        self._sent.clear()
 
     # requests
 
@@ -307,13 +307,16 @@ class SandboxEvaluator(Sharing, Channel):
         if pending.ticket in self._forgotten:
             self._forgotten.discard(pending.ticket)
             return
+        if size and self._kept + size > _MAX_KEPT:  # answers nobody asked for yet, piling up: no more of them
+            failure = Failure("Crash", f"the submission's process sent more than {_MAX_KEPT // 2**20} MiB of "
+                                       "answers not yet asked for", "run")
+            self._answers[pending.ticket] = outcome_class(pending.kind)(error=failure)
+            self._lose(ChildGoneError(failure, unsure=True))
+            return
         self._answers[pending.ticket] = outcome
         if size:
             self._sizes[pending.ticket] = size
             self._kept += size
-            if self._kept > _MAX_KEPT:  # answers nobody asked for yet, piling up: no more of them
-                self._lose(ChildGoneError(Failure("Crash", f"the submission's process sent more than "
-                                                           f"{_MAX_KEPT // 2**20} MiB of answers", "run")))
 
     def _went(self, gone: ChildGoneError, items: List[Pending]) -> None:
         """The child went while ``items`` were in flight: started again with them if it was killed from outside
@@ -331,7 +334,7 @@ class SandboxEvaluator(Sharing, Channel):
         numbers = list(dict.fromkeys(p.message for p in items if not p.drop))
         messages = [(n, self._sent[n]) for n in numbers if n in self._sent]
         self._stop()
-        self._start()
+        self._start(retry=False)
         assert self._load is not None
         if self._load.failure is not None:
             self._inflight = deque(p for p in items if not p.drop)
@@ -355,6 +358,7 @@ class SandboxEvaluator(Sharing, Channel):
         was running the failure (when it is known; every request, for a kill from outside), and lose the rest."""
         inflight = list(self._inflight)
         self._stop()
+        self._sent.clear()
         for pending, message in zip(inflight, gone.late):  # answered, written after the deadline
             if not pending.drop:
                 self._keep(pending, self._outcome(outcome_class(pending.kind), message))
@@ -372,8 +376,9 @@ class SandboxEvaluator(Sharing, Channel):
         if self.remaining <= 0:
             spent = f"the submission used up its time budget of {self.limits.budget:g} s"
             return result(error=Failure("Timeout", spent, "run"))
-        if self._load is None or (self._cell.proc is None and self._load.failure is None):
-            self._start()
+        if self._load is None or (self._cell.proc is None and (self._load.failure is None
+                                                              or self._load.failure.type == "Interrupted")):
+            self._start()  # a first child; or a fresh one (after a child that went, or one killed from outside)
         assert self._load is not None
         if self._load.failure is not None:
             failure = self._load.failure
