@@ -32,6 +32,7 @@ from micrograd.sandbox._layers import BOOT, Isolation, bwrap_argv
 from micrograd.sandbox._limits import Limits
 from micrograd.sandbox._protocol import kind_table
 from micrograd.sandbox._runtime import runtime_dir
+from micrograd.sandbox._seccomp import filter_spec
 
 __all__ = ["Cell", "SandboxError", "exit_reason", "tracking"]
 
@@ -171,6 +172,10 @@ class Cell:
                 assert self._chroot is not None and self.ids is not None
                 reset_writable(self._chroot, self.ids.uid, self.ids.gid)
                 spec["chroot"] = str(self._chroot)
+                if self.isolation.filtered:
+                    spec["filter"], why = filter_spec(self.isolation.python or None)
+                    if spec["filter"] is None:
+                        raise SandboxError(f"the syscall filter cannot be installed: {why}")
                 prefix = []
         command = [*prefix, python, "-I", "-S", "-B", "-c", BOOT, json.dumps(spec)]
         passed = fds + ([self.cgroup.procs_fd] if self.cgroup is not None else [])
@@ -308,6 +313,7 @@ class Cell:
             uid = self.ids.uid  # still reserved: only this submission's processes can run as it
             left += _procs.wait_gone(lambda: _procs.of_uid(uid), _GONE_WAIT)
             _remove_files_of(uid)
+            _procs.remove_ipc_of(uid)  # the uid layer shares the host's IPC namespace
         return left
 
     def close(self) -> None:
@@ -350,9 +356,12 @@ class Cell:
         finally:
             self.stop()
         try:
-            found = json.loads(line).get("probe")
+            message = json.loads(line)
+            found, error = message.get("probe"), message.get("sandbox_error")
         except (ValueError, AttributeError):
-            found = None
+            found = error = None
+        if isinstance(error, str):
+            return error[:500]
         if not isinstance(found, dict):
             return "the child did not start"
         if self.ids is not None and (found.get("uid"), found.get("gid")) != (self.ids.uid, self.ids.gid):

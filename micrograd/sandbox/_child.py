@@ -90,13 +90,18 @@ def drop_privileges(uid: int, gid: int) -> None:
 
 
 def confine(spec: Dict[str, Any]) -> None:
-    """Limits, then (if asked) the sandbox uid and no new privileges. Raises OSError if any step fails."""
+    """Limits, then (if asked) the sandbox uid, no new privileges and the syscall filter. Raises OSError if any
+    step fails."""
     set_limits(spec["limits"])
     uid, gid = spec.get("uid"), spec.get("gid")
     if uid is not None and gid is not None:
         drop_privileges(int(uid), int(gid))
     if uid is not None or spec.get("chroot"):
         _no_new_privileges()
+    if spec.get("filter"):
+        from micrograd.sandbox._seccomp import install
+
+        install(spec["filter"])
 
 
 _IMPL: Any = None
@@ -274,7 +279,11 @@ def main(spec: Dict[str, Any]) -> int:
                 answer["output"] = printed.text()
         return answer
 
-    confine(spec)
+    try:
+        confine(spec)
+    except OSError as error:  # the sandbox's failure, never the submission's: say so
+        reply({"sandbox_error": f"the child cannot confine itself: {_text(error)}"})
+        return 70
     if spec.get("probe"):
         reply({"probe": {"uid": os.getuid(), "gid": os.getgid(), "pid": os.getpid()}})
         return 0

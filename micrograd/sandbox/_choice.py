@@ -12,9 +12,10 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from micrograd.sandbox._cell import Cell
+from micrograd.sandbox._cell import Cell, tracking
 from micrograd.sandbox._layers import CHOICES, LAYERS, Isolation, IsolationError
 from micrograd.sandbox._limits import Limits
+from micrograd.sandbox._seccomp import filter_spec
 
 __all__ = ["available_layers", "choose_isolation", "default_isolation"]
 
@@ -75,12 +76,28 @@ def _candidate(layer: str, python: str) -> Tuple[Optional[Isolation], str]:
     elif not root:
         found = (None, "only a grader running as root can run submissions as another user")
     else:
-        isolation = Isolation("uid", "a sandbox uid per submission, chrooted into a root holding only Python's "
-                                     "standard library", drop_uid=True, python=python)
-        why = _probe(isolation)
-        found = (isolation, "") if why is None else (None, f"cannot chroot and change uid here: {why}")
+        found = _uid_candidate(python)
+    if found[0] is not None:
+        isolation = found[0]
+        found = (dataclasses.replace(isolation, detail=f"{isolation.detail}; {tracking(isolation)}"), "")
     _available[key] = found
     return found
+
+
+def _uid_candidate(python: str) -> Tuple[Optional[Isolation], str]:
+    """The uid layer, with its syscall filter where it can be installed (else the layer says it has none)."""
+    base = "a sandbox uid per submission, chrooted into a root holding only Python's standard library"
+    spec, no_filter = filter_spec(python)
+    if spec is not None:
+        filtered = Isolation("uid", f"{base}; a syscall filter (libseccomp): no IPC, sockets or ptrace",
+                             drop_uid=True, filtered=True, python=python)
+        no_filter = _probe(filtered) or ""
+        if not no_filter:
+            return filtered, ""
+    isolation = Isolation("uid", f"{base}; NO syscall filter ({no_filter}): submissions share the host's IPC "
+                                 "objects and network", drop_uid=True, python=python)
+    why = _probe(isolation)
+    return (isolation, "") if why is None else (None, f"cannot chroot and change uid here: {why}")
 
 
 def available_layers(python: Optional[str] = None) -> Dict[str, Optional[str]]:

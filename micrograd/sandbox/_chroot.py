@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
 from micrograd.sandbox._runtime import runtime_dir
+from micrograd.sandbox._seccomp import filter_spec
 
 __all__ = ["INSIDE", "acquire_root", "make_root", "release_root", "template_root"]
 
@@ -100,6 +101,10 @@ def _build_template(python: str, root: Path) -> None:
                     _place(source, target / name)
                     if name.endswith(".so"):
                         binaries.append(source)
+    spec, _ = filter_spec(python)
+    if spec is not None:  # the syscall filter's library (loaded by the child, inside the root)
+        binaries.append(spec["library"])
+        _mirror(spec["library"], root)
     for library in sorted(_libraries(binaries)):
         _mirror(library, root)
     if os.path.isfile("/etc/ld.so.cache"):

@@ -73,6 +73,7 @@ class Isolation:
     """The layer submissions run in; ``detail`` says how, for run summaries.
 
     ``drop_uid``: the child drops to a sandbox uid of its own (``bwrap`` started by root, ``uid``);
+    ``filtered``: the child installs the syscall filter of :mod:`micrograd.sandbox._seccomp` (``uid``);
     ``nested_userns``: bwrap cannot forbid the child new user namespaces (``--disable-userns``
     needs Linux 6.x): it may create one, but gains nothing outside it.
     """
@@ -80,6 +81,7 @@ class Isolation:
     layer: str
     detail: str = ""
     drop_uid: bool = False
+    filtered: bool = False
     nested_userns: bool = False
     python: str = field(default="", compare=False)
 

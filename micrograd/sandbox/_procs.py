@@ -30,6 +30,7 @@ __all__ = [
     "of_uid",
     "alive",
     "reap_orphans",
+    "remove_ipc_of",
     "register_child",
     "wait_gone",
 ]
@@ -283,3 +284,39 @@ def register_child(pid: int) -> None:
 
 def forget_child(pid: int) -> None:
     _own_children.discard(pid)
+
+
+#: /proc/sysvipc file -> the libc call that removes one of its objects (IPC_RMID is 0)
+_IPC = {"shm": "shmctl", "msg": "msgctl", "sem": "semctl"}
+
+
+def remove_ipc_of(uid: int) -> List[str]:
+    """Remove every SysV IPC object (shared memory, message queue, semaphore set) that ``uid`` owns or created,
+    in this process's IPC namespace; returns what was removed ("shm 1234", ...). Only root may."""
+    removed: List[str] = []
+    libc = None
+    for kind, call in _IPC.items():
+        try:
+            with open(f"/proc/sysvipc/{kind}", encoding="ascii", errors="replace") as f:
+                header, *rows = f.read().splitlines()
+        except (OSError, ValueError):
+            continue
+        names = header.split()
+        if "uid" not in names or "cuid" not in names:
+            continue
+        for row in rows:
+            fields = row.split()
+            try:
+                ident = int(fields[1])
+                owners = {int(fields[names.index("uid")]), int(fields[names.index("cuid")])}
+            except (ValueError, IndexError):
+                continue
+            if uid not in owners:
+                continue
+            if libc is None:
+                libc = ctypes.CDLL(None, use_errno=True)
+            function = getattr(libc, call)
+            done = function(ident, 0, 0) if kind == "sem" else function(ident, 0, None)
+            if done == 0:
+                removed.append(f"{kind} {ident}")
+    return removed

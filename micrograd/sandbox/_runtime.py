@@ -4,7 +4,8 @@ The child imports nothing from the kit's installation: its ``sys.path`` is this 
 and the standard library. The directory holds ``micrograd/__init__.py``, ``_paths.py`` and
 the sub-packages of :func:`micrograd.sandbox._protocol.runtime_packages` (the loader, the
 programs, the sandbox protocol) and the modules of request kinds defined elsewhere, compiled to
-bytecode, and never ``engine.py`` or ``nn.py``: the reference solution is not in it, so a
+bytecode (and, beside ``micrograd``, the libseccomp binding of the uid layer's syscall filter), and never
+``engine.py`` or ``nn.py``: the reference solution is not in it, so a
 submission cannot import it from there.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Dict, Iterator, Optional
 
 from micrograd.sandbox._protocol import runtime_modules, runtime_packages
+from micrograd.sandbox._seccomp import binding_file
 
 __all__ = ["build_runtime", "runtime_dir", "runtime_files"]
 
@@ -68,6 +70,9 @@ def build_runtime(target: Path) -> Path:
         out = destination / relative
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(package / relative, out)
+    binding = binding_file()
+    if binding is not None:  # the uid layer's syscall filter: the child imports it from the runtime
+        shutil.copyfile(binding, target / os.path.basename(binding))
     compileall.compile_dir(str(destination), quiet=2, workers=1)
     for folder, _, files in os.walk(target):
         os.chmod(folder, 0o755)
