@@ -28,7 +28,7 @@ from micrograd.sandbox._chroot import INSIDE, acquire_root, release_root, reset_
 from micrograd.sandbox._exits import exit_reason, oom_kills
 from micrograd.sandbox._files import copy_submission
 from micrograd.sandbox._ids import SandboxIds, reserve_ids
-from micrograd.sandbox._layers import BOOT, Isolation, bwrap_argv
+from micrograd.sandbox._layers import BOOT, WRITABLE, Isolation, bwrap_argv
 from micrograd.sandbox._limits import Limits
 from micrograd.sandbox._protocol import kind_table
 from micrograd.sandbox._runtime import runtime_dir
@@ -164,6 +164,9 @@ class Cell:
             spec.update(runtime=INSIDE["runtime"], submission=INSIDE["submission"], work=INSIDE["work"])
             cwd, env = "/", _environment(INSIDE["work"], "/tmp")
             if layer == "bwrap":
+                if self.isolation.drop_uid:  # root: the child mounts them again, with an inode cap
+                    spec["mounts"] = {"paths": list(WRITABLE), "bytes": self.limits.disk_mb * 2**20,
+                                      "inodes": self.limits.inodes}
                 info_r, info_w = os.pipe()
                 fds.append(info_w)
                 prefix = bwrap_argv(self.isolation, runtime=str(runtime_dir()), submission=str(self._submission),

@@ -30,6 +30,7 @@ from micrograd.sandbox._chroot import INSIDE, child_sys_path
 __all__ = [
     "BOOT",
     "CHOICES",
+    "WRITABLE",
     "LAYERS",
     "Isolation",
     "IsolationError",
@@ -37,6 +38,8 @@ __all__ = [
     "python_view",
 ]
 
+#: the private memory file systems of a bwrap sandbox (its working directory, /tmp, /dev/shm)
+WRITABLE = ("/tmp", "/dev/shm", INSIDE["work"])
 #: the layers, strongest first
 LAYERS = ("bwrap", "uid", "none")
 #: what ``--isolation`` accepts
@@ -167,8 +170,11 @@ def bwrap_argv(isolation: Isolation, *, runtime: str, submission: str, disk_mb: 
     view = python_view(isolation.python or None)
     argv = ["bwrap", "--die-with-parent", "--new-session"]
     if isolation.drop_uid:  # started by root: no user namespace; the child drops to its sandbox uid itself
+        # CAP_SYS_ADMIN: the child mounts its writable places again with an inode cap (bwrap's --tmpfs has none),
+        # then drops every capability with its uid, before anything of the submission runs
         argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-                 "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+                 "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add",
+                 "CAP_SYS_ADMIN"]
     else:
         argv += ["--unshare-all", "--unshare-user"] + ([] if isolation.nested_userns else ["--disable-userns"])
     for path in _SYSTEM:
@@ -192,7 +198,7 @@ def bwrap_argv(isolation: Isolation, *, runtime: str, submission: str, disk_mb: 
         argv += ["--tmpfs", path]
     size = str(disk_mb * 1024 * 1024)
     argv += ["--proc", "/proc", "--dev", "/dev"]
-    for path in ("/tmp", "/dev/shm", INSIDE["work"]):
+    for path in WRITABLE:
         argv += ["--perms", "1777", "--size", size, "--tmpfs", path]
     argv += ["--ro-bind", runtime, INSIDE["runtime"], "--ro-bind", submission, INSIDE["submission"],
              "--chdir", INSIDE["work"], "--info-fd", str(info_fd), "--"]

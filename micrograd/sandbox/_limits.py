@@ -22,6 +22,8 @@ class Limits:
     ``file_size_mb``: largest file the child may write (RLIMIT_FSIZE);
     ``disk_mb``: size of each private writable directory of the ``bwrap`` layer (the
     working directory, ``/tmp`` and ``/dev/shm`` are memory file systems of this size);
+    ``inodes``: files and directories each of those memory file systems may hold (their kernel memory is
+    not counted in ``disk_mb``; needs a ``bwrap`` started by root, see docs/grading.md);
     ``open_files``: RLIMIT_NOFILE in the child;
     ``startup``: extra wall seconds allowed for starting Python and importing the submission.
     """
@@ -34,6 +36,7 @@ class Limits:
     startup: float = 10.0
     disk_mb: int = 16
     open_files: int = 64
+    inodes: int = 4096
 
     def __post_init__(self) -> None:
         for name in ("timeout", "budget", "startup"):
@@ -48,6 +51,8 @@ class Limits:
             raise ValueError(f"Limits.file_size_mb must be an int >= 0, got {self.file_size_mb!r}")
         if not (isinstance(self.disk_mb, int) and self.disk_mb >= 1):
             raise ValueError(f"Limits.disk_mb must be an int >= 1 (MiB), got {self.disk_mb!r}")
+        if not (isinstance(self.inodes, int) and self.inodes >= 16):
+            raise ValueError(f"Limits.inodes must be an int >= 16, got {self.inodes!r}")
         if not (isinstance(self.open_files, int) and self.open_files >= 16):
             raise ValueError(f"Limits.open_files must be an int >= 16, got {self.open_files!r}")
 

@@ -230,3 +230,36 @@ def test_answers_piling_up_unread_are_bounded(monkeypatch: pytest.MonkeyPatch) -
     crashed = kept[2]
     assert crashed is not None and crashed.error is not None and "MiB of answers" in crashed.error.message
     assert kept[3:] == [None, None]  # not kept: the child was stopped there
+
+
+def test_the_writable_places_of_a_root_bwrap_sandbox_have_an_inode_cap(tmp_path: Path) -> None:
+    if os.geteuid() != 0 or available_layers()["bwrap"] is not None:
+        pytest.skip("the inode cap needs bwrap started by root")
+    sub = patched_reference(tmp_path / "sub", """
+        import os
+        def tanh(self):
+            report = {}
+            for folder in ("/tmp", "/dev/shm", os.getcwd()):
+                made = 0
+                try:
+                    for i in range(1000):
+                        open(os.path.join(folder, f"f{i}"), "w").close()
+                        made += 1
+                except OSError as error:
+                    report[folder] = (made, error.errno)
+                else:
+                    report[folder] = (made, None)
+            with open("/proc/self/status") as f:
+                report["caps"] = [line.split()[1] for line in f if line.startswith(("CapEff", "CapPrm"))]
+            raise RuntimeError(repr(report))
+        Value.tanh = tanh
+    """)
+    import ast
+    import errno
+
+    with SandboxEvaluator(sub, Limits(inodes=100), isolation=choose_isolation("bwrap")) as sandbox:
+        outcome = sandbox.evaluate(TANH)
+    assert outcome.error is not None and outcome.error.type == "RuntimeError", outcome.error
+    report = ast.literal_eval(outcome.error.message)
+    assert report.pop("caps") == ["0000000000000000", "0000000000000000"]  # no capability left after mounting
+    assert report == {folder: (99, errno.ENOSPC) for folder in ("/tmp", "/dev/shm", "/sandbox/work")}
