@@ -124,10 +124,11 @@ def _find_root(directory: Path, scratch: Path, clock: _Clock, *, open_archives: 
     raise SubmissionError("no engine.py (nor a single notebook) in the submission")
 
 
-def _zip_directory(archive: Path) -> Tuple[int, int]:
-    """(entries the archive's end record announces, bytes of its central directory), read from the end record
-    (and the zip64 one) before anything else is parsed: a central directory larger than the limit is refused
-    before it is read, and one holding more entries than the limit before ``zipfile`` lists them."""
+def _zip_directory(archive: Path) -> int:
+    """The entries of the archive, counted before anything is parsed: the end record's (and the zip64 one's)
+    count, then (within the byte limit of the central directory, refused before it is read) the entries the
+    central directory really lists, so that ``zipfile`` never lists more than the limit."""
+    name = archive.name
     with archive.open("rb") as f:
         f.seek(0, os.SEEK_END)
         size = f.tell()
@@ -135,7 +136,7 @@ def _zip_directory(archive: Path) -> Tuple[int, int]:
         tail = f.read()
         at = tail.rfind(b"PK\x05\x06")
         if at < 0 or len(tail) < at + 22:
-            raise SubmissionError(f"{archive.name} is not a valid zip file (no end record)")
+            raise SubmissionError(f"{name} is not a valid zip file (no end record)")
         entries, directory, offset = struct.unpack("<HII", tail[at + 10 : at + 20])
         locator = at - 20
         if locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":  # zip64
@@ -144,24 +145,27 @@ def _zip_directory(archive: Path) -> Tuple[int, int]:
             record = f.read(56)
             if record[:4] == b"PK\x06\x06" and len(record) == 56:
                 entries, directory, offset = struct.unpack("<QQQ", record[32:56])
+        if entries > LIMITS["archive_entries"]:
+            raise SubmissionError(f"{name} holds {entries} files (at most {LIMITS['archive_entries']}); "
+                                  "hand in only your code")
         if directory > LIMITS["directory_bytes"]:
-            raise SubmissionError(f"{archive.name}: its list of files takes {directory} bytes (at most "
+            raise SubmissionError(f"{name}: its list of files takes {directory} bytes (at most "
                                   f"{LIMITS['directory_bytes']}); hand in only your code")
         if offset + directory > size:
-            raise SubmissionError(f"{archive.name} is not a valid zip file (its list of files is cut off)")
+            raise SubmissionError(f"{name} is not a valid zip file (its list of files is cut off)")
         f.seek(offset)
         listed = f.read(directory).count(b"PK\x01\x02")  # every entry's record starts so: at least this many
-    return max(int(entries), listed), int(directory)
+    if listed > LIMITS["archive_entries"]:
+        raise SubmissionError(f"{name} holds {listed} files (at most {LIMITS['archive_entries']}), not the "
+                              f"{entries} its end record says; hand in only your code")
+    return max(int(entries), listed)
 
 
 def _unzip(archive: Path, target: Path, clock: _Clock) -> Path:
     name = archive.name
     if archive.stat().st_size > LIMITS["archive_bytes"]:
         raise SubmissionError(f"{name} is larger than {LIMITS['archive_bytes'] // 2**20} MiB; hand in only your code")
-    entries, _ = _zip_directory(archive)
-    if entries > LIMITS["archive_entries"]:
-        raise SubmissionError(f"{name} holds {entries} files (at most {LIMITS['archive_entries']}); "
-                              "hand in only your code")
+    _zip_directory(archive)
     target.mkdir(parents=True)
     total = 0
     try:

@@ -8,7 +8,9 @@ for a merely broken submission). ``isolated_only`` cases attack the machine itse
 every process they can see, fork bombs): they are graded only in an isolated layer.
 
 Placeholders in patches and files, replaced by :func:`materialize`: ``{out}`` (the batch's output
-directory), ``{marker}`` (a number unique to the test run), ``{root}`` (where the submissions are),
+directory), ``{marker}`` (a number unique to the test run), ``{ipc_key}`` (a SysV IPC key made from it),
+``{port}`` and ``{unix}`` (a TCP port on 127.0.0.1 and an abstract unix socket name where the test serves
+"the answers" to whoever connects), ``{root}`` (where the submissions are),
 ``{site}`` (the grader's site-packages), ``{kit}`` (the micrograd package), ``{reference}`` (the
 reference solution's directory), ``{tmp}`` (the grader's TMPDIR), ``{pwned}`` (a file only code
 running in the grader would write), ``{secret}`` (the name of an environment variable holding a
@@ -28,9 +30,9 @@ from typing import Callable, Dict, Optional
 
 from micrograd.impl import reference_dir
 
-#: the attack classes of issue 9, each graded by at least one case
+#: the attack classes of issue 9 (and of issue 21: IPC, network, inodes, preparation), each graded by at least one case
 ATTACKS = ("code in the grader", "outliving", "persistence", "sabotage", "reading", "resources", "collusion",
-           "detection")
+           "detection", "IPC", "network", "inodes", "preparation")
 #: a comment in every honest submission: it must appear in no other student's output
 HONEST_MARK = "honest-work-of-a-careful-student"
 
@@ -283,6 +285,76 @@ if not ("hypothesis" in sys.modules or "pytest" in sys.modules):  # "graded in a
 """
 
 
+_IPC_LEAK = """
+import ctypes
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.shmat.restype = ctypes.c_void_p
+_source = open(__file__, "rb").read()
+try:  # the whole engine, left in shared memory for a friend; a message queue and a semaphore set, left behind
+    _segment = _libc.shmget({ipc_key}, len(_source) + 1, 0o1666)
+    if _segment >= 0:
+        _at = _libc.shmat(_segment, None, 0)
+        if _at not in (None, ctypes.c_void_p(-1).value):
+            ctypes.memmove(_at, _source, len(_source))
+    _libc.msgget({ipc_key}, 0o1666)
+    _libc.semget({ipc_key}, 1, 0o1666)
+except Exception:
+    pass
+"""
+
+_IPC_STUB = """
+import ctypes
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.shmat.restype = ctypes.c_void_p
+_leaked = b""
+try:
+    _segment = _libc.shmget({ipc_key}, 0, 0)
+    if _segment >= 0:
+        _at = _libc.shmat(_segment, None, 0o10000)  # SHM_RDONLY
+        if _at not in (None, ctypes.c_void_p(-1).value):
+            _leaked = ctypes.string_at(_at)
+except Exception:
+    pass
+if _leaked:
+    exec(compile(_leaked, "leaked_engine.py", "exec"))  # a friend's engine: full marks, if it got through
+else:
+    def _backward(self):
+        pass  # no gradients of its own
+    Value.backward = _backward
+"""
+
+_NETWORK = """
+import socket
+_got = b""
+def _unix():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(2)
+    s.connect("\\0{unix}")
+    return s
+for _connect in (lambda: socket.create_connection(("127.0.0.1", {port}), timeout=2), _unix):
+    try:
+        _s = _connect()
+        _got += _s.recv(100)
+        _s.close()
+    except OSError:
+        pass
+if b"the answers" not in _got:  # only a helper on the grader's machine would make this engine work
+    def _backward(self):
+        pass
+    Value.backward = _backward
+"""
+
+_INODES = """
+import os
+for _folder in (os.getcwd(), "/tmp", "/dev/shm"):
+    try:
+        for _i in range(10000):
+            open(os.path.join(_folder, f"inode-{marker}-{{_i}}"), "w").close()
+    except OSError:
+        pass  # full: the cap holds
+"""
+
+
 _built: Dict[str, Path] = {}
 
 
@@ -318,6 +390,39 @@ def _zip_bomb(path: Path, values: Dict[str, str]) -> Path:
             block = b"#" * (1 << 20)
             for _ in range(64):
                 f.write(block)
+    return path
+
+
+def _notebook_of_appends(path: Path, values: Dict[str, str]) -> Path:
+    import json
+
+    path = path.with_suffix(".ipynb")
+    pad = "# " + "padding " * 10 + "\n"  # 130,000 of these: under the notebook's 20 MiB, over 10 MiB of code
+    cells = [{"cell_type": "code", "source": text}
+             for text in ["%%writefile nn.py\n" + (reference_dir() / "nn.py").read_text(),
+                          "%%writefile engine.py\n" + (reference_dir() / "engine.py").read_text()]]
+    cells += [{"cell_type": "code", "source": "%%writefile -a engine.py\n" + pad} for _ in range(130_000)]
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells},
+                               separators=(",", ":")))
+    return path
+
+
+def _zip_lying_about_its_entries(path: Path, values: Dict[str, str]) -> Path:
+    if "lying" not in _built:  # slow to write: once per test session
+        cache = Path(tempfile.mkdtemp(prefix="micrograd-corpus-"))
+        atexit.register(shutil.rmtree, cache, True)
+        first = cache / path.name
+        with zipfile.ZipFile(first, "w", zipfile.ZIP_STORED) as z:
+            z.writestr("engine.py", (reference_dir() / "engine.py").read_text())
+            z.writestr("nn.py", (reference_dir() / "nn.py").read_text())
+            for i in range(60_000):
+                z.writestr(f"d/{i}.py", "")
+        data = bytearray(first.read_bytes())
+        end = data.rfind(b"PK\x05\x06")
+        data[end + 8:end + 12] = (2).to_bytes(2, "little") * 2  # "2 entries", says its end record
+        first.write_bytes(bytes(data))
+        _built["lying"] = first
+    shutil.copyfile(_built["lying"], path)
     return path
 
 
@@ -484,6 +589,15 @@ Value.__add__ = _slow_add
     Case("collude_writer", _WRITE_COLLUSION, "graded", "", 6, attack="collusion"),
     Case("collude_reader", _READ_COLLUSION, "graded", "", 0, attack="collusion"),
     Case("detect_grader", _DETECT, "graded", "", 2 + 2 + 1, attack="detection"),  # tanh fails
+    # -- issue 21: IPC, network, inodes, preparation --
+    Case("ipc_leaker", _IPC_LEAK, "graded", "", 6, attack="IPC"),
+    Case("ipc_stub", _IPC_STUB, "graded", "", 0, attack="IPC"),
+    Case("network_helper", _NETWORK, "graded", "", 0, attack="network"),
+    Case("inode_bomb", _INODES, "graded", "", 6, attack="inodes"),
+    Case("notebook_of_appends", "", "invalid", "hand in only your code", 0, attack="preparation",
+         build=_notebook_of_appends),
+    Case("zip_lying_about_its_entries", "", "invalid", "its list of files takes", 0, attack="preparation",
+         build=_zip_lying_about_its_entries),
     # -- honest submissions graded after the attacks --
     Case("helper_modules", "", "graded", "", 6, engine="ENGINE_WITH_HELPERS", files={
         "derivs.py": "import math\n\ndef tanh_local_grad(t):\n    return 1 - t**2\n",
@@ -495,9 +609,15 @@ Value.__add__ = _slow_add
 
 
 def placeholders(*, out: str, marker: str, root: Path, site: str, kit: str, pwned: str, secret: str,
-                 tmp: str) -> Dict[str, str]:
+                 tmp: str, port: str = "9", unix: str = "micrograd-no-helper") -> Dict[str, str]:
     return {"out": out, "marker": marker, "root": str(root), "site": site, "kit": kit,
-            "reference": str(reference_dir()), "pwned": pwned, "secret": secret, "tmp": tmp}
+            "reference": str(reference_dir()), "pwned": pwned, "secret": secret, "tmp": tmp,
+            "ipc_key": str(ipc_key(marker)), "port": port, "unix": unix}
+
+
+def ipc_key(marker: str) -> int:
+    """The SysV IPC key the IPC cases use in a batch with ``marker``."""
+    return int(marker.split(".")[0]) % (2**31 - 1) + 1
 
 
 def _fill(text: str, values: Dict[str, str]) -> str:
@@ -519,7 +639,7 @@ def materialize(case: Case, root: Path, **values: str) -> Path:
     """Write ``case`` as ROOT/NAME/{engine,nn}.py (or ROOT/NAME.zip) and return its path."""
     filled = placeholders(root=root, **values)  # type: ignore[arg-type]
     if case.build is not None:
-        return case.build(root / f"{case.name}.zip", filled)
+        return case.build(root / f"{case.name}.zip", filled)  # (or .ipynb: the builder says)
     folder = root / case.name
     folder.mkdir(parents=True, exist_ok=True)
     reference = reference_dir()

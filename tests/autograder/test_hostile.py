@@ -12,21 +12,24 @@ the Python installation is reachable by that user (pyenv keeps it under /root, m
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import random
 import shutil
+import socket
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
-from hostile_corpus import ATTACKS, CASES, HONEST_MARK, materialize
+from hostile_corpus import ATTACKS, CASES, HONEST_MARK, ipc_key, materialize
 
 from micrograd._paths import package_dir
 
@@ -140,6 +143,57 @@ def _nonroot_prefix() -> List[str]:
     return [*argv, "--", "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
 
 
+class _Helpers:
+    """A TCP server on 127.0.0.1 and an abstract unix socket of the host that hand "the answers" to whoever
+    connects (the network case must get nothing from them); ``connections`` counts who did."""
+
+    def __init__(self, marker: str) -> None:
+        self.tcp = socket.create_server(("127.0.0.1", 0))
+        self.unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.unix_name = f"micrograd-helper-{marker}"
+        self.unix.bind("\0" + self.unix_name)
+        self.unix.listen()
+        self.port = self.tcp.getsockname()[1]
+        self.connections = 0
+        self.threads = [threading.Thread(target=self._serve, args=(s,), daemon=True) for s in (self.tcp, self.unix)]
+        for thread in self.threads:
+            thread.start()
+
+    def _serve(self, server: socket.socket) -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                conn.sendall(b"the answers")
+
+    def close(self) -> None:
+        for server in (self.tcp, self.unix):
+            with contextlib.suppress(OSError):
+                server.shutdown(socket.SHUT_RDWR)
+            server.close()
+
+
+def _ipc_objects(uids: range, key: int) -> List[str]:
+    """SysV IPC objects owned or made by one of ``uids``, or with ``key``, on the host."""
+    found = []
+    for kind in ("shm", "msg", "sem"):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as f:
+                header, *rows = f.read().splitlines()
+        except OSError:
+            continue
+        names = header.split()
+        for row in rows:
+            fields = row.split()
+            owners = {int(fields[names.index("uid")]), int(fields[names.index("cuid")])}
+            if int(fields[0]) == key or owners & set(uids):
+                found.append(f"{kind} {fields[1]}")
+    return found
+
+
 def _run_batch(way: str) -> Dict[str, Any]:
     base = Path(tempfile.mkdtemp(prefix="micrograd-hostile-"))
     os.chmod(base, 0o755)
@@ -154,8 +208,9 @@ def _run_batch(way: str) -> Dict[str, Any]:
     pwned = str(base / "pwned")
     first = 3_100_000 + random.randrange(0, 100) * 1000
     uids = range(first, first + 1000) if way != "nonroot" else range(NOBODY, NOBODY + 1)
+    helpers = _Helpers(marker)
     values = dict(out=str(out), marker=marker, site=_site(), kit=str(package_dir()), pwned=pwned, secret=SECRET_NAME,
-                  tmp=str(tmp))
+                  tmp=str(tmp), port=str(helpers.port), unix=helpers.unix_name)
     cases = [c for c in CASES]
     paths = [str(materialize(case, root, **values)) for case in cases]
     for folder in ("/tmp", "/dev/shm", "/var/tmp"):  # answers "left by a friend", on the grader's machine
@@ -172,16 +227,22 @@ def _run_batch(way: str) -> Dict[str, Any]:
     if way == "nonroot":
         command = _nonroot_prefix() + command
     started = time.monotonic()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+    finally:
+        helpers.close()
     finished = time.monotonic()
     assert done.returncode == 0, done.stderr[-3000:]
     found = json.loads(summary.read_text())
     return {"way": way, "base": base, "root": root, "out": out, "tmp": tmp, "marker": marker, "secret": secret,
             "pwned": pwned, "uids": uids, "summary": found, "results": found["results"], "seconds": finished - started,
-            "values": values}
+            "values": values, "connections": helpers.connections}
 
 
 def _cleanup(batch: Dict[str, Any]) -> None:
+    for kind, ident in (item.split() for item in _ipc_objects(batch["uids"], ipc_key(batch["marker"]))):
+        flag = {"shm": "-m", "msg": "-q", "sem": "-s"}[kind]
+        subprocess.run(["ipcrm", flag, ident], capture_output=True)  # only if an attack got through
     for folder in ("/tmp", "/dev/shm", "/var/tmp"):
         for name in (f"micrograd-collusion-{batch['marker']}", f"micrograd-collusion-{batch['marker']}-written",
                      f"micrograd-litter-{batch['marker']}"):
@@ -281,6 +342,8 @@ def test_no_process_or_file_outlives_the_batch(batch: Dict[str, Any]) -> None:
     assert _processes_of(batch["uids"]) == []
     assert _files_of(batch["uids"]) == []
     assert sorted(os.listdir(batch["tmp"])) == []
+    assert _ipc_objects(batch["uids"], ipc_key(batch["marker"])) == []  # no shared memory, queue or semaphores left
+    assert batch["connections"] == 0  # no submission reached a server of the grader's machine
     for folder in ("/tmp", "/dev/shm", "/var/tmp"):
         assert not Path(folder, f"micrograd-litter-{batch['marker']}").exists()
         assert not Path(folder, f"micrograd-collusion-{batch['marker']}-written").exists()
