@@ -7,7 +7,6 @@ one greeting a probe waits for).
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import fcntl
 import json
@@ -24,9 +23,9 @@ from typing import Any, Dict, List, Optional
 
 from micrograd.sandbox import _procs
 from micrograd.sandbox._cgroups import Cgroup, cgroup_parent
-from micrograd.sandbox._chroot import INSIDE, acquire_root, release_root, reset_writable, template_root
+from micrograd.sandbox._chroot import INSIDE, acquire_root, release_root, reset_writable, roots_dir, template_root
 from micrograd.sandbox._exits import exit_reason, oom_kills
-from micrograd.sandbox._files import copy_submission
+from micrograd.sandbox._files import copy_submission, remove_files_of
 from micrograd.sandbox._ids import SandboxIds, reserve_ids
 from micrograd.sandbox._layers import BOOT, WRITABLE, Isolation, bwrap_argv
 from micrograd.sandbox._limits import Limits
@@ -113,7 +112,7 @@ class Cell:
             if isolation.layer == "uid":
                 assert self.ids is not None
                 self._template = template_root(isolation.python or None)
-                self._chroot = acquire_root(_roots_dir() / f"root-{os.urandom(6).hex()}", self._template,
+                self._chroot = acquire_root(roots_dir() / f"root-{os.urandom(6).hex()}", self._template,
                                             self.ids.uid, self.ids.gid)
                 self._submission = self._chroot / INSIDE["submission"].lstrip("/")
             else:
@@ -315,7 +314,7 @@ class Cell:
         if self.ids is not None:
             uid = self.ids.uid  # still reserved: only this submission's processes can run as it
             left += _procs.wait_gone(lambda: _procs.of_uid(uid), _GONE_WAIT)
-            _remove_files_of(uid)
+            remove_files_of(uid)
             _procs.remove_ipc_of(uid)  # the uid layer shares the host's IPC namespace
         return left
 
@@ -385,40 +384,3 @@ class Cell:
                     return None
                 data += chunk
         return data.partition(b"\n")[0]
-
-
-_roots: Dict[int, Path] = {}
-
-
-def _roots_dir() -> Path:
-    """Where this process keeps the chroot roots of the uid layer (removed when it exits)."""
-    pid = os.getpid()
-    if pid not in _roots:
-        _roots[pid] = Path(tempfile.mkdtemp(prefix="micrograd-roots-"))
-        os.chmod(_roots[pid], 0o755)
-        atexit.register(_remove_roots, _roots[pid], pid)
-    return _roots[pid]
-
-
-def _remove_roots(folder: Path, pid: int) -> None:
-    if pid == os.getpid():
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _remove_files_of(uid: int) -> None:
-    """Remove what ``uid`` left in the machine's shared temporary directories (top level, no link followed)."""
-    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                continue

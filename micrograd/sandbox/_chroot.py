@@ -26,7 +26,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from micrograd.sandbox._runtime import runtime_dir
 from micrograd.sandbox._seccomp import filter_spec
 
-__all__ = ["INSIDE", "acquire_root", "make_root", "release_root", "template_root"]
+__all__ = ["INSIDE", "acquire_root", "make_root", "release_root", "roots_dir", "template_root"]
 
 #: where a child finds its files, in the ``bwrap`` and ``uid`` layers alike
 INSIDE = {
@@ -195,3 +195,21 @@ def release_root(root: Path, template: Path) -> None:
     for folder in writable_dirs(root):
         shutil.rmtree(folder, ignore_errors=True)
     _free_roots.setdefault((os.getpid(), str(template)), []).append(root)
+
+
+_roots: Dict[int, Path] = {}
+
+
+def roots_dir() -> Path:
+    """Where this process keeps the chroot roots of the uid layer (removed when it exits)."""
+    pid = os.getpid()
+    if pid not in _roots:
+        _roots[pid] = Path(tempfile.mkdtemp(prefix="micrograd-roots-"))
+        os.chmod(_roots[pid], 0o755)
+        atexit.register(_remove_roots, _roots[pid], pid)
+    return _roots[pid]
+
+
+def _remove_roots(folder: Path, pid: int) -> None:
+    if pid == os.getpid():
+        shutil.rmtree(folder, ignore_errors=True)

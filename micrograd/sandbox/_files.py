@@ -14,7 +14,8 @@ import shutil
 from pathlib import Path
 from typing import List, Tuple
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_FILES", "SubmissionFilesError", "copy_submission", "submission_files"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_FILES", "SubmissionFilesError", "copy_submission", "remove_files_of",
+           "submission_files"]
 
 #: at most this many .py files are copied
 MAX_FILES = 200
@@ -90,3 +91,22 @@ def copy_submission(source: Path, target: Path) -> List[Path]:
     for folder, _, _ in os.walk(target):
         os.chmod(folder, 0o755)
     return [relative for _, relative in files]
+
+
+def remove_files_of(uid: int) -> None:
+    """Remove what ``uid`` left in the machine's shared temporary directories (top level, no link followed)."""
+    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                continue

@@ -424,15 +424,22 @@ def test_close_kills_every_process_in_every_layer(any_layer: Isolation, tmp_path
     assert sandbox.evaluate(PROGRAMS[0]).ok
     pid = sandbox._cell.python_pid()
     assert pid is not None
-    namespace, uid = sandbox._cell.namespace, sandbox._cell.ids.uid if sandbox._cell.ids else None
-    children = [int(p) for p in os.listdir("/proc") if p.isdigit() and _ppid(int(p)) == pid]
-    assert children, "the submission's processes were not started"
-    sandbox.close()
-    assert [p for p in [pid, *children] if _alive(p)] == []
-    if namespace is not None:
-        assert _processes_in(namespace) == []
+    uid = sandbox._cell.ids.uid if sandbox._cell.ids else None
+    held = os.open(f"/proc/{pid}/ns/pid", os.O_RDONLY)  # held: its inode number stays its own until closed
+    try:
+        namespace = os.fstat(held).st_ino if any_layer.layer == "bwrap" else None
+        children = [int(p) for p in os.listdir("/proc") if p.isdigit() and _ppid(int(p)) == pid]
+        assert children, "the submission's processes were not started"
+        sandbox.close()
+        assert [p for p in [pid, *children] if _alive(p)] == []
+        if namespace is not None:
+            assert _processes_in(namespace) == []
+    finally:
+        os.close(held)
     if uid is not None:
         assert _processes_of(uid) == []
+    cgroup = sandbox._cell.cgroup
+    assert cgroup is None or not cgroup.path.exists()  # removed once empty
 
 
 def test_a_timeout_says_which_line_was_running(tmp_path: Path) -> None:
