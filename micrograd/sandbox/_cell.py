@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional
 from micrograd.sandbox import _procs
 from micrograd.sandbox._cgroups import Cgroup, cgroup_parent
 from micrograd.sandbox._chroot import INSIDE, acquire_root, release_root, reset_writable, roots_dir, template_root
-from micrograd.sandbox._exits import exit_reason, oom_kills
+from micrograd.sandbox._exits import exit_reason, oom_kills, outside_reason
 from micrograd.sandbox._files import copy_submission, remove_files_of
 from micrograd.sandbox._ids import SandboxIds, reserve_ids
 from micrograd.sandbox._layers import BOOT, WRITABLE, Isolation, bwrap_argv
@@ -345,20 +345,27 @@ class Cell:
             raise SandboxError(f"processes of the submission survived: {survivors}")
 
     def probe(self) -> Optional[str]:
-        """Start a child that confines itself, says so and exits: None if it worked, else why not."""
+        """Start a child that confines itself, says so and exits: None if it worked, else why not (a child
+        killed from outside is started once more: the layer works, something else killed it)."""
         wait = self.limits.startup + self.limits.timeout
+        for attempt in (1, 2):
+            try:
+                self.spawn(cpu_seconds=int(wait) + 1, probe=True)
+                line = self._first_line(time.monotonic() + wait)
+                if line is None:
+                    code = self.exit_code(2.0)
+                    if code is None:
+                        return f"no answer within {wait:g} s while starting"
+                    bwrap = self.isolation.layer == "bwrap"
+                    if attempt == 1 and outside_reason(code, bwrap=bwrap, started=True, own_signal=None,
+                                                       cpu_spent=False, oom_before=self.oom_before):
+                        continue
+                    return f"{exit_reason(code, bwrap=bwrap)} while starting"
+            finally:
+                self.stop()
+            break
         try:
-            self.spawn(cpu_seconds=int(wait) + 1, probe=True)
-            line = self._first_line(time.monotonic() + wait)
-            if line is None:
-                code = self.exit_code(2.0)
-                if code is None:
-                    return f"no answer within {wait:g} s while starting"
-                return f"{exit_reason(code, bwrap=self.isolation.layer == 'bwrap')} while starting"
-        finally:
-            self.stop()
-        try:
-            message = json.loads(line)
+            message = json.loads(line or b"")
             found, error = message.get("probe"), message.get("sandbox_error")
         except (ValueError, AttributeError):
             found = error = None
