@@ -345,11 +345,14 @@ if b"the answers" not in _got:  # only a helper on the grader's machine would ma
 """
 
 _INODES = """
-import os
+import os, time
+_until = time.monotonic() + 2.0  # files by the hundred thousand, for as long as an import may take here
 for _folder in (os.getcwd(), "/tmp", "/dev/shm"):
     try:
-        for _i in range(10000):
+        for _i in range(100_000):
             open(os.path.join(_folder, f"inode-{marker}-{{_i}}"), "w").close()
+            if time.monotonic() > _until:
+                break
     except OSError:
         pass  # full: the cap holds
 """

@@ -263,3 +263,38 @@ def test_the_writable_places_of_a_root_bwrap_sandbox_have_an_inode_cap(tmp_path:
     report = ast.literal_eval(outcome.error.message)
     assert report.pop("caps") == ["0000000000000000", "0000000000000000"]  # no capability left after mounting
     assert report == {folder: (99, errno.ENOSPC) for folder in ("/tmp", "/dev/shm", "/sandbox/work")}
+
+
+@pytest.mark.parametrize("code, bwrap, own, cpu, expected", [
+    (-signal.SIGSEGV, False, None, False, None),  # a fault of its own
+    (128 + signal.SIGABRT, True, None, False, None),  # bwrap says 128 + N
+    (-signal.SIGXCPU, False, None, False, None),  # its CPU limit
+    (-signal.SIGKILL, False, None, True, None),  # SIGKILL once its CPU seconds are spent: that limit too
+    (-signal.SIGKILL, False, signal.SIGKILL, False, None),  # it said it would kill itself
+    (3, False, None, False, None),  # it exited
+    (128 + 3, False, None, False, None),  # a plain process exiting 131 is an exit, not a signal
+    (-signal.SIGKILL, False, None, False, "SIGKILL, sent by another program"),
+    (128 + signal.SIGTERM, True, None, False, "SIGTERM, sent by another program"),
+    (-signal.SIGHUP, False, signal.SIGKILL, False, "SIGHUP, sent by another program"),  # not the one it announced
+])
+def test_which_deaths_come_from_outside(code: int, bwrap: bool, own: object, cpu: bool, expected: object) -> None:
+    from micrograd.sandbox._exits import outside_reason
+
+    found = outside_reason(code, bwrap=bwrap, started=True, own_signal=own, cpu_spent=cpu, oom_before=None)
+    assert found == expected or (expected is not None and found is not None and found.startswith(str(expected)))
+
+
+def test_a_sandbox_that_never_started_the_child_is_not_the_submissions_doing() -> None:
+    from micrograd.sandbox._exits import outside_reason
+
+    assert outside_reason(1, bwrap=True, started=False, own_signal=None, cpu_spent=False, oom_before=None) == (
+        "the sandbox itself, which failed to start the child")
+
+
+def test_an_oom_kill_meanwhile_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from micrograd.sandbox import _exits
+
+    monkeypatch.setattr(_exits, "oom_kills", lambda: 8)
+    found = _exits.outside_reason(-signal.SIGKILL, bwrap=False, started=True, own_signal=None, cpu_spent=False,
+                                  oom_before=7)
+    assert found is not None and "out-of-memory killer" in found
