@@ -284,8 +284,7 @@ class Cell:
             if pidfd is not None:
                 with contextlib.suppress(OSError):
                     signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-        if proc.returncode is None:  # not yet waited for: its PID (and group, and session) are still its own
-            _procs.kill_tree(proc.pid)
+        _procs.kill_tree(proc.pid)  # its group and session: their number stays theirs while one of them runs
         if self.ids is not None and self.cgroup is None:
             _procs.kill_uid(self.ids.uid)  # reserved: nobody else's processes run as it
         try:
