@@ -101,6 +101,7 @@ def cap_writable(mounts: Dict[str, Any]) -> None:
         if libc.mount(b"tmpfs", str(path).encode(), b"tmpfs", flags, options) != 0:
             error = ctypes.get_errno()
             raise OSError(error, f"mounting {path} with an inode cap failed: {os.strerror(error)}")
+    os.chdir(os.getcwd())  # the working directory was the one now covered: into the new one of the same name
 
 
 def confine(spec: Dict[str, Any]) -> None:
