@@ -65,7 +65,7 @@ class Outcome:
             "initial_grad": self.initial_grad,
             "error": None if error is None else {"type": error.type, "message": error.message, "phase": error.phase,
                                                  "node": error.node, "location": error.location,
-                                                 **({"output": error.output} if error.output else {})},
+                                                 "output": error.output},
             "calls": self.calls,
         }
 

@@ -154,6 +154,9 @@ class SandboxEvaluator(Sharing, Channel):
                     continue
                 self._load = LoadReport(failure=gone.failure)
                 return
+            except BaseException:  # interrupted (a caller's time limit, Ctrl-C): the child goes too
+                self._stop()
+                raise
             finally:
                 self.spent += time.monotonic() - started
             break

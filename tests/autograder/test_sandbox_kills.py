@@ -298,3 +298,23 @@ def test_an_oom_kill_meanwhile_is_named(monkeypatch: pytest.MonkeyPatch) -> None
     found = _exits.outside_reason(-signal.SIGKILL, bwrap=False, started=True, own_signal=None, cpu_spent=False,
                                   oom_before=7)
     assert found is not None and "out-of-memory killer" in found
+
+
+def test_an_import_interrupted_by_the_caller_stops_the_child(tmp_path: Path) -> None:
+    sub = patched_reference(tmp_path / "sub", "import time\ntime.sleep(1.0)\n")
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError("the caller's limit")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    try:
+        with SandboxEvaluator(sub) as sandbox:
+            signal.setitimer(signal.ITIMER_REAL, 0.3)
+            with pytest.raises(TimeoutError):
+                sandbox.load_report()
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            assert sandbox._cell.proc is None  # not left importing on its own
+            assert sandbox.evaluate(ADD).ok  # a fresh child
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
