@@ -82,6 +82,10 @@ def _probe(tmp_path: Path, isolation: Isolation, servers: Dict[str, Any]) -> Dic
 
 
 def test_the_uid_layer_denies_ipc_and_sockets(tmp_path: Path, servers: Dict[str, Any]) -> None:
+    from micrograd.sandbox._seccomp import filter_spec
+
+    if filter_spec()[0] is None:  # the binding comes with the grading extra (pyseccomp)
+        pytest.skip(f"the syscall filter cannot be installed here: {filter_spec()[1]}")
     isolation = _isolation("uid")
     assert isolation.filtered, isolation.detail
     report = _probe(tmp_path, isolation, servers)
