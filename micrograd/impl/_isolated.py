@@ -50,9 +50,9 @@ class Isolated:
         package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ,
                    PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
-        self._child = subprocess.Popen(
-            [sys.executable, "-m", "micrograd.impl._isolated", str(path)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+        self._child = subprocess.Popen(  # started in the kit's folder: -m puts its folder first on sys.path
+            [sys.executable, "-m", "micrograd.impl._isolated", str(Path(path).resolve())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=package_root,
         )
         stdin = self._child.stdin  # always there with stdin=PIPE
         try:  # the request is small: it fits the pipe, so the child starts at once

@@ -74,3 +74,15 @@ def test_the_kits_own_folder_stays_when_started_there() -> None:
         pytest.skip("the kit is installed elsewhere, not run from this checkout")
     path = ["", kit]
     assert forget_working_folder(path, kit) == [] and path == ["", kit]
+
+
+def test_the_kits_own_child_processes_ignore_the_working_folder(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from micrograd.impl._isolated import run_isolated
+    from micrograd.program import DeepChain
+
+    marks = _plant(tmp_path)
+    monkeypatch.chdir(tmp_path)  # python -m in the kit's child: the folder it is started in comes first on sys.path
+    outcome = run_isolated(reference_dir(), DeepChain(10))
+    assert outcome.ok and outcome.grad[0] == 11
+    assert [m.name for m in marks if m.exists()] == []
