@@ -99,9 +99,18 @@ def browser_page(profile: Path, requests: List[str]) -> Iterator[Any]:
 
 
 def metric(page: Any, label: str) -> str:
-    """The value of the metric labelled ``label`` (Step, Loss, Accuracy, Points)."""
-    box = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True))
-    return str(box.locator('[data-testid="stMetricValue"]').inner_text()).strip()
+    """The value of the board's metric labelled ``label`` (Step, Loss, Val loss, Accuracy, Points)."""
+    return str(page.locator(f'.mg-metric[data-name="{label}"] .mg-value').inner_text()).strip()
+
+
+def board_step(page: Any) -> str:
+    """The step the board has drawn last."""
+    return str(page.locator(".mg-board").get_attribute("data-step"))
+
+
+def log_lines(page: Any) -> List[str]:
+    """The lines of the board's log."""
+    return str(page.locator(".mg-log pre").inner_text()).splitlines()
 
 
 def wait_for_metric(page: Any, label: str, predicate: Any, timeout: float = 60.0) -> str:
