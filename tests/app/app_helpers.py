@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,6 +36,24 @@ def browser_missing() -> Optional[str]:
     if shutil.which("dot") is None:
         return "graphviz's dot is missing (apt-get install graphviz)"
     return None
+
+
+def student_copy(tmp_path: Path, edits: Optional[Dict[str, str]] = None, name: str = "impl") -> Path:
+    """A student's directory made of the reference's engine.py and nn.py, with ``edits`` (old text -> new
+    text, each found exactly once in one of the files)."""
+    from micrograd.impl import reference_dir
+
+    target = tmp_path / name
+    target.mkdir()
+    for file in ("engine.py", "nn.py"):
+        shutil.copyfile(reference_dir() / file, target / file)
+    for old, new in (edits or {}).items():
+        found = [f for f in ("engine.py", "nn.py") if (target / f).read_text().count(old) == 1]
+        if len(found) != 1:
+            raise ValueError(f"{old!r} is not in exactly one place of the reference")
+        source = (target / found[0]).read_text()
+        (target / found[0]).write_text(source.replace(old, new))
+    return target
 
 
 def free_port() -> int:
