@@ -115,7 +115,11 @@ class Session:
     batch: int = 1
     messages: List[str] = field(default_factory=list)
     timings: List[float] = field(default_factory=list)
+    #: the model before the last Play tick's steps, and why one of them failed
     snapshot: Optional[Snapshot] = None
+    failure: str = ""
+    #: whether the board played when it last said
+    board_playing: bool = False
 
     def ack(self) -> Dict[str, int]:
         """What the browser's commands got to, for the board."""
@@ -128,11 +132,12 @@ class Session:
         if commands is None or commands.seq <= self.seq:
             return
         self.seq = commands.seq
+        was_playing, self.board_playing = self.board_playing, commands.playing
         if commands.resets > self.resets:
             self.resets = commands.resets
             self.stop()
             self.trainer.reset_model()
-        elif self.playing and not commands.playing:
+        elif was_playing and not commands.playing:
             self.pause(commands.shown)
         for event in commands.events:
             if event.id > self.event:
@@ -149,8 +154,8 @@ class Session:
             self.playing, self.batch = True, 1
         elif commands.cycle_ms > 0:
             self._adapt(commands.cycle_ms)
-        if ticks > 0:
-            self.snapshot = self.trainer.snapshot()
+        if ticks > 0 and self.playing:
+            self.snapshot, self.failure = self.trainer.snapshot(), ""
             for _ in range(self.batch):
                 if not self.step():
                     break
@@ -171,21 +176,24 @@ class Session:
         if evaluation.error or not evaluation.finite:
             if self.playing:
                 self.messages.append("Paused: the last step failed (see below).")
-            self.stop()
+                self.failure = evaluation.error or "the loss or the gradients are not finite numbers"
+            self.playing = False  # the snapshot stays: a Pause sent while this step ran still goes back
             return False
         return True
 
     def stop(self) -> None:
         self.playing = False
-        self.snapshot = None
+        self.snapshot, self.failure = None, ""
 
     def pause(self, shown: int) -> None:
-        """Stop playing at the step the page showed: a step computed after it, which the page never
-        drew, is undone."""
-        snapshot = self.snapshot
+        """Stop playing at the step the page showed: steps computed after it, which the page never drew,
+        are undone (and a failure among them is said)."""
+        snapshot, failure = self.snapshot, self.failure
         self.stop()
         if snapshot is not None and snapshot.steps == shown < self.trainer.steps:
             self.trainer.restore(snapshot)
+            if failure:
+                self.messages.append(f"Paused at step {shown}; a step after it failed: {failure}")
 
     def _edit(self, event: PlotEvent) -> None:
         trainer = self.trainer

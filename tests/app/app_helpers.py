@@ -62,14 +62,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def console_script() -> List[str]:
+    """How a student starts the kit: the ``micrograd`` console script beside this Python (else ``-m``)."""
+    script = Path(sys.executable).parent / "micrograd"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "micrograd"]
+
+
 @contextlib.contextmanager
-def app_server(log: Path, *args: str, timeout: float = 90.0) -> Iterator[str]:
-    """``micrograd app --no-browser`` on a free port of 127.0.0.1; yields its URL, stops it afterwards."""
+def app_server(log: Path, *args: str, timeout: float = 90.0, cwd: Optional[Path] = None) -> Iterator[str]:
+    """``micrograd app --no-browser`` on a free port of 127.0.0.1 (started in ``cwd``); yields its URL,
+    stops it afterwards."""
     port = free_port()
-    command = [sys.executable, "-m", "micrograd", "app", "--no-browser", "--address", "127.0.0.1",
-               "--port", str(port), *args]
+    command = [*console_script(), "app", "--no-browser", "--address", "127.0.0.1", "--port", str(port), *args]
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

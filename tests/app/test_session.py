@@ -113,6 +113,27 @@ def test_a_failing_step_stops_play_and_drops_the_clicks_sent_before_it(reference
     assert len(calls) == 2  # one failing Play tick, one failing click: the two clicks after it are dropped
 
 
+def test_a_pause_sent_while_a_tick_was_failing_goes_back_to_the_step_shown(reference) -> None:
+    session = _session(reference)
+    board = _Board(session)
+    board.send(playing=True, ticks=1)
+    session.batch = 3
+    real, calls = session.trainer.step, []
+
+    def third_fails() -> Any:  # a step that fails changes nothing
+        calls.append(1)
+        if len(calls) == 3:
+            last = session.trainer.last
+            return replace(last, outcome=replace(last.outcome, error=StepFailure("Timeout", "no answer", "run")))
+        return real()
+    session.trainer.step = third_fails  # type: ignore[method-assign]
+    board.send(ticks=2, shown=1)  # steps 2 and 3, then the failure; the page still shows 1
+    assert session.trainer.steps == 3 and not session.playing
+    board.send(playing=False, shown=1)  # the user paused while that tick ran
+    assert session.trainer.steps == 1 and any("Paused at step 1; a step after it failed: Timeout: no answer" in m
+                                              for m in session.messages)
+
+
 def test_reset_stops_play_and_starts_again(reference) -> None:
     session = _session(reference)
     board = _Board(session)
