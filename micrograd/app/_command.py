@@ -22,9 +22,10 @@ HOME = Path(__file__).resolve().parent
 #: the script streamlit runs
 SCRIPT = HOME / "_script.py"
 #: what the server's Python runs: Streamlit's command line, with the folder it starts in off sys.path
-#: (``python -m streamlit`` would import a ``streamlit.py`` of the current folder)
-BOOT = ("import sys; del sys.path[0]; from streamlit.web.cli import main; sys.argv[0] = 'streamlit'; "
-        "sys.exit(main())")
+#: (``python -m streamlit`` would import a ``streamlit.py`` of the current folder), after starting to
+#: make the first page's state (micrograd/app/_warm.py)
+BOOT = ("import sys; del sys.path[0]; from micrograd.app._warm import prepare; prepare(sys.argv); "
+        "from streamlit.web.cli import main; sys.argv[0] = 'streamlit'; sys.exit(main())")
 _INSTALL = "python -m pip install 'micrograd-kit[app]' (from a checkout: python -m pip install -e '.[app]')"
 
 

@@ -26,6 +26,7 @@ from micrograd.app._graph import GraphError, GraphRenderer, draw_graph
 from micrograd.app._session import Session
 from micrograd.app._trainer import Example, Trainer
 from micrograd.app._view import board_data
+from micrograd.app._warm import take
 
 __all__ = ["main"]
 
@@ -59,18 +60,38 @@ def _options(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     return parser.parse_args(list(argv or []))
 
 
-def _state(options: argparse.Namespace) -> PageState:
-    if "mg" not in st.session_state:
+#: graph layouts, shared by the sessions (a layout depends on the graph's structure only)
+_RENDERER = GraphRenderer(size=32)
+
+
+def new_state(argv: Sequence[str]) -> PageState:
+    """A session's state: the backend (BackendError if the directory cannot be used), the trainer on the
+    LLM101n run, evaluated, and its graph laid out."""
+    options = _options(argv)
+    backend = open_backend(options.impl, options.timeout)
+    reference = open_backend() if backend.isolated else None
+    config = PRESET.student() if backend.isolated else PRESET
+    state = PageState(Session(Trainer(backend, load_dataset("yin-yang"), config, reference)), _RENDERER)
+    last = state.trainer.last
+    if last is not None and last.outcome.ok and last.outcome.graph:
         try:
-            backend = open_backend(options.impl, options.timeout)
-        except BackendError as error:
-            st.error(str(error))
-            st.stop()
-        reference = open_backend() if backend.isolated else None
-        config = PRESET.student() if backend.isolated else PRESET
-        trainer = Trainer(backend, load_dataset("yin-yang"), config, reference)
-        st.session_state["mg"] = PageState(Session(trainer), GraphRenderer())
-    state: PageState = st.session_state["mg"]
+            _RENDERER.render(draw_graph(last.outcome.graph, state.trainer.sizes, "nodes"))
+        except GraphError:
+            pass
+    return state
+
+
+def _state(argv: Sequence[str]) -> PageState:
+    if "mg" not in st.session_state:
+        state = take(argv)
+        if state is None:
+            try:
+                state = new_state(argv)
+            except BackendError as error:
+                st.error(str(error))
+                st.stop()
+        st.session_state["mg"] = state
+    state = st.session_state["mg"]
     return state
 
 
@@ -204,7 +225,8 @@ def _sidebar(state: PageState) -> None:
                         on_change=on(_model_changed, state, "seed"))
         st.header("Graph")
         st.radio("Draw", list(_DRAW_NAMES), key="draw", format_func=_DRAW_NAMES.__getitem__, horizontal=True)
-        st.select_slider("Zoom", [0.25, 0.5, 0.75, 1.0], value=0.75, key="zoom", format_func=lambda z: f"{z:.0%}")
+        st.radio("Zoom", [0.25, 0.5, 0.75, 1.0], index=2, key="zoom", format_func=lambda z: f"{z:.0%}",
+                 horizontal=True)
         example = trainer.current_example()
         with st.expander("Type an example"):
             st.number_input("x", value=float(example.x), step=0.1, format="%.3f", key="example_x")
@@ -307,8 +329,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     """Draw the page."""
     st.set_page_config(page_title="micrograd: watch it train", layout="wide")
     st.html(_STYLE)
-    state = _state(_options(argv))
+    state = _state(list(argv or []))
     _sync(state)
-    _sidebar(state)
     st.title("micrograd: watch a network train")
-    _live(state)
+    _live(state)  # before the sidebar: the browser fetches the board's parts while it draws the settings
+    _sidebar(state)
