@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import gc
 import random
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, cast
 
 from micrograd.app._outcome import (
@@ -119,21 +120,9 @@ class StepRequest:
         check_int("graph_limit", self.graph_limit, 1, MAX_GRAPH)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
-            "kind": KIND,
-            "sizes": list(self.sizes),
-            "params": list(self.params),
-            "points": [list(p) for p in self.points],
-            "labels": list(self.labels),
-            "activation": self.activation,
-            "val_points": [list(p) for p in self.val_points],
-            "val_labels": list(self.val_labels),
-            "grads": None if self.grads is None else list(self.grads),
-            "adamw": None if self.adamw is None else self.adamw.to_dict(),
-            "example": None if self.example is None else list(self.example),
-            "graph_limit": self.graph_limit,
-            "probe": self.probe,
-        }
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # tuples travel as JSON lists
+        data["adamw"] = None if self.adamw is None else self.adamw.to_dict()
+        return {"kind": KIND, **data}
 
     @classmethod
     def from_dict(cls, data: Any) -> StepRequest:
@@ -181,7 +170,8 @@ def run_step(request: StepRequest, impl: Any, loss: Optional[Callable[[Any, int]
 
     The cyclic garbage collector is paused meanwhile: every node's ``_backward`` refers back to its
     node, so a step's graph is one big cycle that full collections would rescan as it grows (4 to 5
-    times the step's own work); it is reclaimed by one collection afterwards.
+    times the step's own work). It is reclaimed by one collection a moment later, in a thread, once
+    the answer is on its way (at once where no thread can be started).
     """
     paused = gc.isenabled()
     gc.disable()
@@ -189,7 +179,19 @@ def run_step(request: StepRequest, impl: Any, loss: Optional[Callable[[Any, int]
         return _Step(request, impl, loss).run()
     finally:
         if paused:
-            gc.enable()
+            _collect_soon()
+
+
+def _collect_soon(delay: float = 0.01) -> None:
+    def collect() -> None:
+        gc.collect(0)
+        gc.enable()
+    try:
+        timer = threading.Timer(delay, collect)
+        timer.daemon = True
+        timer.start()
+    except RuntimeError:  # no thread to be had
+        gc.enable()
 
 
 class _Step:

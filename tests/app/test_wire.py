@@ -218,14 +218,27 @@ def test_the_numbers_read_from_an_implementation_must_be_numbers(tmp_path: Path)
 
 def test_run_step_leaves_random_and_the_garbage_collector_as_they_were(reference) -> None:
     import gc
+    import time
 
+    def collected() -> bool:  # a moment after a step, its garbage is collected and the collector back on
+        deadline = time.monotonic() + 5
+        while not gc.isenabled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return gc.isenabled()
+
+    assert collected()
     random.seed(123)
     expected = random.random()
     random.seed(123)
-    assert gc.isenabled()
     run_step(_request(), reference)
-    assert gc.isenabled() and random.random() == expected
-    assert math.isfinite(run_step(_request(), reference, None).loss)
+    assert random.random() == expected and collected()
+    gc.disable()
+    try:
+        assert math.isfinite(run_step(_request(), reference, None).loss)
+        time.sleep(0.05)
+        assert not gc.isenabled()  # switched off by the caller: left off
+    finally:
+        gc.enable()
 
 
 def test_graph_nodes_are_plain_data() -> None:
