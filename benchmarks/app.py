@@ -1,6 +1,6 @@
 """How fast ``micrograd app`` is in Chromium, and where the time goes: one command, everything printed.
 
-    python benchmarks/app.py [--steps 20] [--play 6]
+    python benchmarks/app.py [--steps 20] [--play 6] [--baseline DIR]
 
 Prints the machine (CPU model, cores, load before and after, U: the CPU seconds of
 ``s = 0; for i in range(10**7): s += i*i`` in a fresh Python) and the versions, then:
@@ -17,6 +17,9 @@ Prints the machine (CPU model, cores, load before and after, U: the CPU seconds 
   p90, fastest), the server's and the browser's CPU per step (from /proc), the bytes the
   websocket brought per step, the board's and the graph's own drawing time in the browser,
   and Play's steps per second (with the steps per redraw it settled on).
+
+``--baseline DIR`` also runs DIR's own ``benchmarks/app.py`` on DIR's code (a checkout of an earlier
+commit, such as ``git archive 0e75b11 | tar -x -C DIR``), in the same run, before and after.
 
 Needs the app extra, playwright (pip), chromium and graphviz (apt). Results: docs/app.md.
 """
@@ -251,10 +254,24 @@ def server_parts(repeats: int) -> Dict[str, Any]:
     return medians
 
 
+def baseline(directory: Path, steps: int) -> None:
+    """Run ``directory``'s own benchmark on ``directory``'s code; print its lines, marked."""
+    script = directory / "benchmarks" / "app.py"
+    if not script.is_file():
+        raise SystemExit(f"--baseline {directory}: no benchmarks/app.py there (a checkout of the kit, please)")
+    env = {**os.environ, "PYTHONPATH": str(directory.resolve())}
+    done = subprocess.run([sys.executable, str(script), "--steps", str(steps)], capture_output=True, text=True,
+                          env=env, cwd=directory)
+    for line in (done.stdout + done.stderr).splitlines():
+        print(f"baseline ({directory.name}): {line}")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20, help="Step clicks per engine (default 20)")
     parser.add_argument("--play", type=float, default=6.0, help="seconds of Play per engine (default 6)")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="DIR",
+                        help="a checkout of an earlier commit: run its own benchmarks/app.py too, before and after")
     args = parser.parse_args(argv)
     missing = browser_missing()
     if missing:
@@ -264,6 +281,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores; {versions()}")
     print(f"load average before: {os.getloadavg()[0]:.2f}; U = {unit_seconds():.2f} s")
+    if args.baseline is not None:
+        baseline(args.baseline, args.steps)
     for name, value in server_parts(args.steps).items():
         print(f"server part (this process, median of {args.steps}): {name:60s} {value:7.1f}")
     student = Path(tempfile.mkdtemp(prefix="mg-student-"))
@@ -278,6 +297,8 @@ def main(argv: Optional[List[str]] = None) -> int:
               f"{r['ws_kb']:.1f} kB, drawing board {r['board_draw_ms']:.1f} ms, graph {r['graph_draw_ms']:.1f} ms; "
               f"Play {r['play_steps_per_s']:.1f} steps/s ({r['play_batch']} per redraw)")
     shutil.rmtree(student, ignore_errors=True)
+    if args.baseline is not None:
+        baseline(args.baseline, args.steps)
     print(f"load average after: {os.getloadavg()[0]:.2f}; U = {unit_seconds():.2f} s")
     return 0
 

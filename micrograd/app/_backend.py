@@ -10,6 +10,7 @@ started: re-point :func:`open_backend` here when the sandbox moves.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Protocol, Union
@@ -78,7 +79,12 @@ class InProcessBackend:
 class ChildBackend:
     """Runs requests on a student's directory in the sandboxed child process ``micrograd check`` uses
     (no time budget: the app plays for as long as the user likes; ``timeout`` bounds one step).
-    The child computes with the student's own ``nn.cross_entropy``: the kit's losses never go there."""
+    The child computes with the student's own ``nn.cross_entropy``: the kit's losses never go there.
+
+    Everything that may start the child runs in one thread of this backend's own, which lives as
+    long as the backend: the sandbox's child dies with the thread that started it (bubblewrap's
+    ``--die-with-parent``), and Streamlit runs the page in a thread that ends between runs.
+    """
 
     isolated = True
 
@@ -87,19 +93,37 @@ class ChildBackend:
 
         self.path = path
         self.name = str(path)
-        self._evaluator = student_evaluator(path, timeout=timeout)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="micrograd-child")
+        try:
+            self._evaluator = self._thread.submit(student_evaluator, path, timeout=timeout).result()
+        except BaseException:
+            self._thread.shutdown(wait=False)
+            raise
 
-    def evaluate(self, request: StepRequest, loss: str = "cross_entropy") -> StepOutcome:
+    def submit(self, request: StepRequest, loss: str = "cross_entropy") -> Future[StepOutcome]:
+        """Start evaluating ``request``: its outcome comes from the Future (the caller computes meanwhile)."""
         if loss != "cross_entropy":
-            return StepOutcome(error=StepFailure("ValueError", f"the {loss} loss is the kit's, not yours: with --impl "
-                                                 "the app trains with your own nn.cross_entropy", "load"))
+            done: Future[StepOutcome] = Future()
+            done.set_result(StepOutcome(error=StepFailure(
+                "ValueError", f"the {loss} loss is the kit's, not yours: with --impl the app trains with your own "
+                "nn.cross_entropy", "load")))
+            return done
+        return self._thread.submit(self._evaluate, request)
+
+    def _evaluate(self, request: StepRequest) -> StepOutcome:
         outcome = self._evaluator.evaluate(request)
         if not isinstance(outcome, StepOutcome):  # pragma: no cover (the protocol rebuilds our own class)
             return StepOutcome(error=StepFailure("Crash", f"unexpected reply {type(outcome).__name__}", "run"))
         return outcome
 
+    def evaluate(self, request: StepRequest, loss: str = "cross_entropy") -> StepOutcome:
+        return self.submit(request, loss).result()
+
     def close(self) -> None:
-        self._evaluator.close()
+        try:
+            self._thread.submit(self._evaluator.close).result()
+        finally:
+            self._thread.shutdown(wait=False)
 
 
 def reference_backend() -> InProcessBackend:

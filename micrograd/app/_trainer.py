@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, List, Optional, Sequence, Tuple
 
@@ -132,7 +131,6 @@ class Trainer:
     def __post_init__(self) -> None:
         if not self.points:
             self.points = list(self.dataset.points)
-        self._pool: Optional[ThreadPoolExecutor] = None
         #: why the implementation's AdamW cannot step (asked when the model is reset), or None
         self.optimizer_error: Optional[Any] = None
         self.reset_model()
@@ -270,11 +268,10 @@ class Trainer:
         reference = None
         if self.reference is not None:
             # the student's child process computes while this process computes the reference
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=1)
-            pending = self._pool.submit(self.backend.evaluate, request, loss)
+            submit = getattr(self.backend, "submit", None)
+            pending = submit(request, loss) if submit is not None else None
             reference = self.reference.evaluate(replace(request, example=None, probe=False), "cross_entropy")
-            outcome = pending.result()
+            outcome = pending.result() if pending is not None else self.backend.evaluate(request, loss)
         else:
             outcome = self.backend.evaluate(request, loss)
         outcome = _checked(outcome, request)
@@ -337,8 +334,6 @@ class Trainer:
         return layers
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False)
         self.backend.close()
 
 
