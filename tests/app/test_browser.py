@@ -154,6 +154,8 @@ def test_the_llm101n_preset_replays_the_published_log(tmp_path: Path, published_
         lines = log_lines(page)
         assert len(lines) == 110 and all(line in lines for line in published_yinyang_log), lines[-3:]
         shots = _shots(tmp_path)
+        page.set_viewport_size({"width": 1400, "height": 1300})  # the whole board, its log included
+        time.sleep(0.5)
         page.screenshot(path=str(shots / "app.png"))
         page.get_by_text("level-set lines of the hidden neurons").click()
         page.locator(".mg-board .mg-row").first.screenshot(path=str(shots / "app-levels.png"))
