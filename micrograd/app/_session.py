@@ -197,16 +197,15 @@ class Session:
 
     def _edit(self, event: PlotEvent) -> None:
         trainer = self.trainer
+        x, y = event.x or 0.0, event.y or 0.0  # parse_commands gave add and move their place
         try:
             if event.action == "add":
-                assert event.x is not None and event.y is not None and event.label is not None
-                trainer.add_point(event.x, event.y, event.label)
+                trainer.add_point(x, y, event.label or 0)
                 return
             if event.index is None or not 0 <= event.index < len(trainer.points):
                 return  # a point that is gone
             if event.action == "move":
-                assert event.x is not None and event.y is not None
-                trainer.move_point(event.index, event.x, event.y)
+                trainer.move_point(event.index, x, y)
             elif event.action == "delete":
                 trainer.delete_point(event.index)
             else:

@@ -178,3 +178,24 @@ def test_plot_edits_are_applied_once_in_order(reference) -> None:
 )
 def test_commands_from_the_browser_are_checked(raw, expected) -> None:
     assert parse_commands(raw) == expected
+
+
+def test_the_page_s_garbage_is_collected_after_its_update() -> None:
+    import gc
+    import time
+
+    from micrograd.app._collect import IdleCollector
+
+    collector = IdleCollector(delay=0.01)
+    assert gc.isenabled()
+    collector.hold()
+    collector.hold()  # held twice, released once: one collection
+    assert not gc.isenabled()
+    collector.release()
+    deadline = time.monotonic() + 5
+    while not gc.isenabled() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert gc.isenabled() and collector.collections == 1
+    collector.release()  # nothing held: nothing to do
+    time.sleep(0.05)
+    assert collector.collections == 1
