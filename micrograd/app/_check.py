@@ -66,6 +66,8 @@ def compare_update(student: StepOutcome, reference: StepOutcome, names: Sequence
         problem = _differing(what, yours, theirs, names, suffix)
         if problem:
             problems.append(problem)
+    if len(problems) == 1 and problems[0].startswith("the update"):
+        problems[0] += " (t, m and v match: look at the bias correction and the update itself)"
     return problems
 
 

@@ -230,7 +230,7 @@ def test_the_check_names_the_parameter_and_the_moment_that_differ(reference) -> 
     data = list(good.params)
     data[50] += 0.5
     (problem,) = compare_update(replace(good, params=tuple(data)), good, names)
-    assert "layers[1].neurons[2].b.data: yours" in problem
+    assert "layers[1].neurons[2].b.data: yours" in problem and "look at the bias correction" in problem
     (problem,) = compare_update(replace(good, adamw=replace(good.adamw, t=5)), good, names)
     assert "AdamW.t is 5" in problem
     zeroed = list(good.zeroed)
@@ -257,6 +257,7 @@ def test_a_student_adamw_without_bias_correction_is_shown_as_a_difference(tmp_pa
         check = trainer.last.check
         assert not check.ok and "moment" not in check.message
         assert "the update of the parameters' data differs on 51 of 51 parameters, most on layers[" in check.message
+        assert "(t, m and v match: look at the bias correction and the update itself)" in check.message
         assert trainer.steps == 1  # it trains on, with the student's update
     finally:
         trainer.close()
