@@ -1,13 +1,14 @@
 """``micrograd app``: a web page where an MLP trains step by step, with the live graph of one example.
 
 The page (Streamlit, the ``app`` extra) shows the data (yin-yang or moons, editable with
-the mouse), the decision boundary after every step, loss and accuracy curves, the
-computation graph of one chosen example with every node's op, data and grad, and a table
-of every parameter with its gradient and the optimizer's state. It trains the reference,
-or a student's directory in the grader's sandboxed child process.
+the mouse), the decision boundary and the hidden neurons' level sets after every step,
+train and validation curves, the optimizer's table and the run's log, and the
+computation graph of one chosen example with every node's op, data and grad. It starts
+on the LLM101n module's run. It trains the reference, or a student's directory in the
+grader's sandboxed child process: their engine, MLP, cross_entropy, AdamW and zero_grad.
 
 Attributes are imported on first use, so that the sandboxed child can import the
-request module (``micrograd.app._wire``) without numpy or streamlit.
+request modules (``micrograd.app._wire`` and ``_outcome``) without numpy or streamlit.
 """
 
 from __future__ import annotations
@@ -24,20 +25,23 @@ __all__ = [
     # what crosses to the implementation
     "StepRequest",
     "StepOutcome",
+    "AdamWState",
     "GraphNode",
     "StepFailure",
+    "run_step",
     # where it runs
     "Backend",
     "BackendError",
     "open_backend",
-    # training state
+    # settings and training state
+    "PRESET",
     "TrainConfig",
     "Trainer",
     "Evaluation",
     "Example",
     "StepRecord",
-    "ParameterRow",
     "Check",
+    "Session",
     "parameter_names",
     # data, boundary, graph
     "DATASETS",
@@ -46,6 +50,7 @@ __all__ = [
     "load_dataset",
     "Boundary",
     "decision_boundary",
+    "level_sets",
     "mlp_logits",
     "Drawing",
     "GraphError",
@@ -56,12 +61,14 @@ __all__ = [
 
 _WHERE = {
     "HELP": "_command", "configure": "_command", "run": "_command", "streamlit_command": "_command",
-    "StepRequest": "_wire", "StepOutcome": "_wire", "GraphNode": "_wire", "StepFailure": "_wire",
+    "StepRequest": "_wire", "run_step": "_wire",
+    "StepOutcome": "_outcome", "AdamWState": "_outcome", "GraphNode": "_outcome", "StepFailure": "_outcome",
     "Backend": "_backend", "BackendError": "_backend", "open_backend": "_backend",
-    "TrainConfig": "_trainer", "Trainer": "_trainer", "Evaluation": "_trainer", "Example": "_trainer",
-    "StepRecord": "_trainer", "ParameterRow": "_trainer", "Check": "_trainer", "parameter_names": "_trainer",
+    "PRESET": "_config", "TrainConfig": "_config", "parameter_names": "_config",
+    "Trainer": "_trainer", "Evaluation": "_trainer", "Example": "_trainer", "StepRecord": "_trainer",
+    "Check": "_check", "Session": "_session",
     "DATASETS": "_data", "Dataset": "_data", "Point": "_data", "load_dataset": "_data",
-    "Boundary": "_boundary", "decision_boundary": "_boundary", "mlp_logits": "_boundary",
+    "Boundary": "_boundary", "decision_boundary": "_boundary", "level_sets": "_boundary", "mlp_logits": "_boundary",
     "Drawing": "_graph", "GraphError": "_graph", "draw_graph": "_graph", "neuron_groups": "_graph",
     "render_svg": "_graph",
 }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib.machinery
+import os
 import shutil
 import subprocess
 import sys
@@ -16,8 +17,15 @@ __all__ = ["HELP", "SCRIPT", "configure", "run", "streamlit_command"]
 
 HELP = "the interactive demo: watch an MLP train, step by step, with its live computation graph (a web page)"
 
+#: the kit's own folder: Streamlit starts there (it reads .streamlit/ from the folder it starts in)
+HOME = Path(__file__).resolve().parent
 #: the script streamlit runs
-SCRIPT = Path(__file__).resolve().parent / "_script.py"
+SCRIPT = HOME / "_script.py"
+#: what the server's Python runs: Streamlit's command line, with the folder it starts in off sys.path
+#: (``python -m streamlit`` would import a ``streamlit.py`` of the current folder), after starting to
+#: make the first page's state (micrograd/app/_warm.py)
+BOOT = ("import sys; del sys.path[0]; from micrograd.app._warm import prepare; prepare(sys.argv); "
+        "from streamlit.web.cli import main; sys.argv[0] = 'streamlit'; sys.exit(main())")
 _INSTALL = "python -m pip install 'micrograd-kit[app]' (from a checkout: python -m pip install -e '.[app]')"
 
 
@@ -35,14 +43,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def streamlit_command(args: argparse.Namespace, python: Optional[str] = None) -> List[str]:
-    """The command line that serves the page: nothing fetched from the internet, no usage statistics."""
+    """The command line that serves the page (run it in HOME): nothing fetched from the internet, no usage
+    statistics, nothing imported from the folder it is started in."""
     command = [
-        python or sys.executable, "-m", "streamlit", "run", str(SCRIPT),
+        python or sys.executable, "-c", BOOT, "run", str(SCRIPT),
         "--server.port", str(args.port),
         "--server.address", args.address,
         "--server.headless", "false" if args.browser else "true",
         "--server.fileWatcherType", "none",
         "--server.runOnSave", "false",
+        "--runner.postScriptGC", "false",
         "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "viewer",
         "--global.developmentMode", "false",
@@ -55,8 +65,14 @@ def streamlit_command(args: argparse.Namespace, python: Optional[str] = None) ->
     return command
 
 
+def _installed(name: str) -> bool:
+    """Whether the module ``name`` is installed (not a file of that name in the current folder)."""
+    here = {"", os.getcwd()}
+    return importlib.machinery.PathFinder.find_spec(name, [p for p in sys.path if p not in here]) is not None
+
+
 def _problem(args: argparse.Namespace) -> Optional[str]:
-    if importlib.util.find_spec("streamlit") is None:
+    if not _installed("streamlit"):
         return f"needs streamlit, which is not installed: {_INSTALL}"
     if not 1 <= args.port <= 65535:
         return f"--port must be from 1 to 65535, not {args.port}"
@@ -83,6 +99,6 @@ def run(args: argparse.Namespace) -> int:
     engine = "the reference" if args.impl is None else f"{args.impl} (in a sandboxed child process)"
     print(f"micrograd app: training {engine}; open http://{args.address}:{args.port} (Ctrl-C stops)", flush=True)
     try:
-        return subprocess.call(streamlit_command(args))
+        return subprocess.call(streamlit_command(args), cwd=HOME)
     except KeyboardInterrupt:
         return 130

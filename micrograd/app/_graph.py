@@ -19,7 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-from micrograd.app._wire import GraphNode
+from micrograd.app._outcome import GraphNode
 
 __all__ = [
     "FULL_LIMIT",
@@ -30,6 +30,7 @@ __all__ = [
     "GraphRenderer",
     "Rendered",
     "draw_graph",
+    "in_topological_order",
     "neuron_groups",
     "render_svg",
 ]
@@ -71,6 +72,49 @@ class Drawing:
 
 
 _TOKEN = re.compile(r"N\d{9}")
+
+
+def _post_order(nodes: Sequence[GraphNode], children: Sequence[Sequence[int]]) -> List[int]:
+    """Every node behind node 0 (the loss), each after its inputs, visiting inputs in the given order;
+    ValueError for a cycle."""
+    order: List[int] = []
+    state = [0] * len(nodes)  # 0: not seen, 1: on the path, 2: done
+    stack = [(0, 0)]
+    state[0] = 1
+    while stack:
+        i, k = stack[-1]
+        if k < len(children[i]):
+            stack[-1] = (i, k + 1)
+            c = children[i][k]
+            if state[c] == 1:
+                raise ValueError("the graph has a cycle: a node is among its own inputs' inputs")
+            if state[c] == 0:
+                state[c] = 1
+                stack.append((c, 0))
+        else:
+            stack.pop()
+            state[i] = 2
+            order.append(i)
+    return order
+
+
+def in_topological_order(nodes: Sequence[GraphNode]) -> Tuple[GraphNode, ...]:
+    """The graph an implementation sent (the loss first, then the nodes as it met them) with every node
+    after its inputs and the loss last, in an order that depends on the graph's structure only (not on
+    the order a ``_prev`` set happens to give), so the drawing keeps its layout from step to step.
+    ValueError for a cycle."""
+    if not nodes:
+        return ()
+    first = _post_order(nodes, [n.children for n in nodes])
+    key: Dict[int, int] = {}
+    for i in first:  # a node's key: its op, role and inputs' keys (never a number: those change every step)
+        node = nodes[i]
+        key[i] = hash((node.op, node.role, tuple(sorted(key[c] for c in node.children))))
+    sorted_children = [sorted(n.children, key=lambda c: (key.get(c, 0), c)) for n in nodes]
+    order = _post_order(nodes, sorted_children)
+    position = {old: new for new, old in enumerate(order)}
+    return tuple(GraphNode(nodes[i].op, nodes[i].data, nodes[i].grad,
+                           tuple(position[c] for c in sorted_children[i]), nodes[i].role) for i in order)
 
 
 def _neuron_of(sizes: Sequence[int], nin: int = 2) -> List[Neuron]:
@@ -123,6 +167,9 @@ def neuron_groups(nodes: Sequence[GraphNode], sizes: Sequence[int]) -> List[Opti
 
 
 def _number(x: float) -> str:
+    """4 decimals (a number that rounds to 0 shows as 0.0000, never -0.0000), or 3 significant ones."""
+    if abs(x) < 5e-5:
+        return "0.0000"
     return format(x, ".4f") if abs(x) < 1e4 else format(x, ".3e")
 
 

@@ -1,70 +1,40 @@
-"""The app's training state, without any user interface: data, parameters, optimizer, history.
+"""The app's training state, without any user interface: data, parameters, optimizer state, history.
 
-The parameters live here, in the trusted process, as reference Values; the implementation
-(reference or student, see _backend) only evaluates loss, logits and gradients for
-given numbers, and the optimizer (the reference's AdamW, or plain SGD) updates them here.
-After every change the trainer evaluates again, so what it shows is always consistent:
-the parameters, the loss, accuracy and graph at those parameters, and the gradients the
-next step will use.
+The state lives here, in the trusted process, as plain numbers: the parameters, the
+gradients at them, AdamW's ``t``, ``m`` and ``v``. A step sends all of it to the
+implementation (see _backend), whose own code updates the parameters (its ``AdamW.step()``
+and ``zero_grad()``) and evaluates them (its engine, MLP and ``cross_entropy``); the trainer
+takes what it sends back as the new state. For a student's code, the reference runs the
+same request in this process and the step's Check says what differs. SGD is applied here,
+to the numbers (a student's code need not have it).
 """
 
 from __future__ import annotations
 
 import math
-import random
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, List, Optional, Sequence, Tuple
 
 from micrograd.app._backend import Backend
+from micrograd.app._check import (
+    Check,
+    compare,
+    compare_evaluation,
+    compare_update,
+    compare_zero_grad,
+    same_numbers,
+)
+from micrograd.app._config import EPS, TrainConfig, initial_parameters, parameter_names
 from micrograd.app._data import Dataset, Point, load_dataset
-from micrograd.app._wire import LOSSES, StepOutcome, StepRequest
-from micrograd.nn import AdamW
+from micrograd.app._graph import in_topological_order
+from micrograd.app._outcome import AdamWState, StepFailure, StepOutcome
+from micrograd.app._wire import StepRequest
 
-__all__ = [
-    "OPTIMIZERS",
-    "Check",
-    "Evaluation",
-    "Example",
-    "ParameterRow",
-    "StepRecord",
-    "TrainConfig",
-    "Trainer",
-    "parameter_names",
-]
+__all__ = ["MAX_POINTS", "Evaluation", "Example", "Snapshot", "StepRecord", "Trainer", "new_trainer"]
 
-#: the optimizers the app offers
-OPTIMIZERS = ("adamw", "sgd")
 #: the most points the app keeps
 MAX_POINTS = 1000
-# tolerances when a student's numbers are compared with the reference's
-_REL, _ABS = 1e-6, 1e-9
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """The model and how to train it: ``MLP(2, [*hidden, classes])``."""
-
-    hidden: Tuple[int, ...] = (8,)
-    loss: str = "cross_entropy"
-    optimizer: str = "adamw"
-    lr: float = 0.05
-    weight_decay: float = 1e-4
-    seed: int = 1
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden", tuple(self.hidden))
-        if len(self.hidden) > 4 or any(type(h) is not int or not 1 <= h <= 64 for h in self.hidden):
-            raise ValueError(f"hidden sizes must be up to 4 layers of 1 to 64 neurons, got {list(self.hidden)}")
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
-        for name in ("lr", "weight_decay"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -79,30 +49,37 @@ class Example:
 
 @dataclass(frozen=True)
 class StepRecord:
-    """Where training was after ``step`` updates."""
+    """The losses and accuracies after ``step`` steps (``val_*`` None without validation points)."""
 
     step: int
     loss: float
     accuracy: float
+    val_loss: Optional[float] = None
+    val_accuracy: Optional[float] = None
 
 
-@dataclass(frozen=True)
-class Check:
-    """A student's numbers against the reference's on the same parameters and data."""
-
-    ok: bool
-    message: str
+_PHASES = {
+    "load": "importing it",
+    "build": "building the model",
+    "update": "running AdamW.step()",
+    "zero_grad": "running zero_grad()",
+    "forward": "running the forward pass and cross_entropy",
+    "backward": "running backward()",
+    "read": "reading data and grad",
+    "run": "running",
+}
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """One evaluation at the current parameters: the outcome, the accuracy, the time it took,
-    and (for a student's implementation) the comparison with the reference."""
+    """The outcome at the current parameters (or of a step that failed), the accuracies, the time it
+    took, and for a student's code the check against the reference."""
 
     outcome: StepOutcome
     accuracy: Optional[float]
     seconds: float
     check: Optional[Check] = None
+    val_accuracy: Optional[float] = None
 
     @property
     def finite(self) -> bool:
@@ -112,61 +89,29 @@ class Evaluation:
 
     @property
     def error(self) -> Optional[str]:
-        if self.outcome.error is not None:
-            error = self.outcome.error
-            phase = getattr(error, "phase", "")
-            during = f" (while {_PHASES.get(phase, phase)})" if phase else ""
-            todo = ""
-            if getattr(error, "type", "") == "NotImplementedError":
-                todo = (". This part is not written yet: finish that exercise (micrograd check says which), "
-                        "or choose the SVM loss if it is the cross-entropy")
-            return f"{error}{during}{todo}"
-        return None
-
-
-_PHASES = {
-    "load": "importing it",
-    "build": "building the model",
-    "forward": "running the forward pass and the loss",
-    "backward": "running backward()",
-    "read": "reading data and grad",
-    "run": "running",
-}
+        """What stopped the evaluation, in words (with what to do when the code is not written yet)."""
+        error = self.outcome.error
+        if error is None:
+            return None
+        phase = getattr(error, "phase", "")
+        during = f" (while {_PHASES.get(phase, phase)})" if phase else ""
+        todo = ""
+        if getattr(error, "type", "") == "NotImplementedError":
+            todo = (". This part is not written yet: finish that exercise (micrograd check says which)"
+                    + (", or train with SGD, which the page applies itself" if phase == "update" else ""))
+        return f"{error}{during}{todo}"
 
 
 @dataclass(frozen=True)
-class ParameterRow:
-    """One parameter in the inspect table."""
+class Snapshot:
+    """The state after a step, to go back to (a Pause that arrives after a step the page did not show)."""
 
-    name: str
-    value: float
-    grad: float
-    m: Optional[float] = None
-    v: Optional[float] = None
-
-
-class _SGD:
-    """Plain gradient descent: ``p.data -= lr * p.grad``."""
-
-    def __init__(self, parameters: Sequence[Any], lr: float) -> None:
-        self.parameters = list(parameters)
-        self.lr = lr
-        self.t = 0
-
-    def step(self) -> None:
-        self.t += 1
-        for p in self.parameters:
-            p.data -= self.lr * p.grad
-
-
-def parameter_names(sizes: Sequence[int], nin: int = 2) -> List[str]:
-    """``layers[0].neurons[3].w[1]`` for every parameter of ``MLP(nin, sizes)``, in canonical order."""
-    names = []
-    for layer, (width, nout) in enumerate(zip((nin, *sizes[:-1]), sizes)):
-        for neuron in range(nout):
-            prefix = f"layers[{layer}].neurons[{neuron}]"
-            names += [f"{prefix}.w[{k}]" for k in range(width)] + [f"{prefix}.b"]
-    return names
+    steps: int
+    params: Tuple[float, ...]
+    grads: Optional[Tuple[float, ...]]
+    adamw: Optional[AdamWState]
+    history: Tuple[StepRecord, ...]
+    last: Optional[Evaluation]
 
 
 @dataclass
@@ -186,6 +131,8 @@ class Trainer:
     def __post_init__(self) -> None:
         if not self.points:
             self.points = list(self.dataset.points)
+        #: why the implementation's AdamW cannot step (asked when the model is reset), or None
+        self.optimizer_error: Optional[Any] = None
         self.reset_model()
 
     # the model
@@ -194,33 +141,27 @@ class Trainer:
     def sizes(self) -> Tuple[int, ...]:
         return (*self.config.hidden, self.dataset.n_classes)
 
-    @property
-    def steps(self) -> int:
-        return int(self.optimizer.t)
-
     def reset_model(self, config: Optional[TrainConfig] = None) -> None:
-        """New random parameters (from ``config.seed``), a new optimizer, an empty history."""
-        from micrograd.engine import Value
-
+        """The starting parameters (see initial_parameters), a fresh optimizer, an empty history."""
         if config is not None:
             self.config = config
-        rng = random.Random(self.config.seed)
-        self.params = []
-        for width, nout in zip((2, *self.sizes[:-1]), self.sizes):
-            for _ in range(nout):
-                self.params += [Value(rng.uniform(-1, 1)) for _ in range(width)] + [Value(0.0)]
+        self.params: Tuple[float, ...] = tuple(initial_parameters(self.config, self.sizes, self.dataset.name))
         self.names = parameter_names(self.sizes)
+        self.grads: Optional[Tuple[float, ...]] = None
+        self.steps = 0
+        self.adamw: Optional[AdamWState] = None
         if self.config.optimizer == "adamw":
-            self.optimizer: Any = AdamW(self.params, lr=self.config.lr, weight_decay=self.config.weight_decay)
-        else:
-            self.optimizer = _SGD(self.params, self.config.lr)
+            zeros = (0.0,) * len(self.params)
+            beta1, beta2 = self.config.betas
+            self.adamw = AdamWState(self.config.lr, beta1, beta2, EPS, self.config.weight_decay, 0, zeros, zeros)
         self.history = []
-        self.evaluate()
+        self.evaluate(probe=self.backend.isolated)
 
     def set_learning_rate(self, lr: float) -> None:
         """Change the learning rate without resetting (the optimizer keeps its state)."""
         self.config = replace(self.config, lr=lr)
-        self.optimizer.lr = lr
+        if self.adamw is not None:
+            self.adamw = replace(self.adamw, lr=lr)
 
     # the data
 
@@ -246,14 +187,14 @@ class Trainer:
 
     def move_point(self, index: int, x: float, y: float) -> None:
         point = self.points[index]
-        self.points[index] = Point(float(x), float(y), point.label)
+        self.points[index] = replace(point, x=float(x), y=float(y))
         if self.example is not None and self.example.index == index:
             self.example = Example(float(x), float(y), point.label, index)
         self.evaluate()
 
     def delete_point(self, index: int) -> None:
-        if len(self.points) <= 1:
-            raise ValueError("the last point cannot be deleted: training needs at least one")
+        if sum(1 for p in self.points if p.split == "train") <= 1 and self.points[index].split == "train":
+            raise ValueError("the last training point cannot be deleted: training needs at least one")
         del self.points[index]
         chosen = self.example
         if chosen is not None and chosen.index is not None:
@@ -278,85 +219,113 @@ class Trainer:
 
     # evaluating and stepping
 
-    def request(self) -> StepRequest:
+    def request(self, **changes: Any) -> StepRequest:
+        """The request for an evaluation at the current parameters (``changes``: a step's fields)."""
         example = self.current_example()
-        return StepRequest(
-            sizes=self.sizes,
-            params=tuple(float(p.data) for p in self.params),
-            points=tuple((p.x, p.y) for p in self.points),
-            labels=tuple(p.label for p in self.points),
-            loss=self.config.loss,
-            example=(example.x, example.y, example.label),
-            graph_limit=self.graph_limit,
+        train = [p for p in self.points if p.split == "train"]
+        val = [p for p in self.points if p.split == "val"]
+        fields: dict = dict(
+            sizes=self.sizes, params=self.params, activation=self.config.activation,
+            points=tuple((p.x, p.y) for p in train), labels=tuple(p.label for p in train),
+            val_points=tuple((p.x, p.y) for p in val), val_labels=tuple(p.label for p in val),
+            example=(example.x, example.y, example.label), graph_limit=self.graph_limit,
         )
+        fields.update(changes)
+        return StepRequest(**fields)
 
-    def evaluate(self) -> Evaluation:
-        """Evaluate at the current parameters; record it in the history (replacing a record of the same step)."""
-        request = self.request()
-        start = time.perf_counter()
-        reference = None
-        if self.reference is not None:
-            # the student's child process computes while this process computes the reference
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                pending = pool.submit(self.backend.evaluate, request)
-                reference = self.reference.evaluate(request)
-                outcome = pending.result()
-        else:
-            outcome = self.backend.evaluate(request)
-        seconds = time.perf_counter() - start
-        outcome = _checked_shapes(outcome, request)
-        accuracy = None
-        if outcome.ok and outcome.logits:
-            correct = sum(1 for row, label in zip(outcome.logits, request.labels) if _argmax(row) == label)
-            accuracy = correct / len(request.labels)
-        check = None
-        if reference is not None and outcome.ok:
-            check = compare(outcome, reference, self.names)
-        for p, g in zip(self.params, outcome.grads):
-            p.grad = g
-        self.last = Evaluation(outcome, accuracy, seconds, check)
-        if outcome.ok and outcome.loss is not None and accuracy is not None:
-            record = StepRecord(self.steps, outcome.loss, accuracy)
-            if self.history and self.history[-1].step == record.step:
-                self.history[-1] = record
-            else:
-                self.history.append(record)
-        return self.last
+    def evaluate(self, probe: bool = False) -> Evaluation:
+        """Evaluate at the current parameters (the history's record of this step is replaced)."""
+        return self._run(self.request(probe=probe), stepped=False)
 
     def step(self) -> Evaluation:
-        """One optimizer step with the gradients at the current parameters, then evaluate again.
+        """One step: the implementation's optimizer with the gradients at the current parameters (or SGD,
+        here), ``zero_grad()``, then the evaluation at the new parameters.
 
-        Refuses (returns an Evaluation with the reason, changing nothing) when the last
-        evaluation failed or its gradients are not finite.
+        Refuses (returns an Evaluation with the reason, changing nothing) when the last evaluation
+        failed (after trying it again) or its gradients are not finite; a step that fails changes nothing.
         """
-        last = self.last if self.last is not None else self.evaluate()
-        if not last.outcome.ok:
-            last = self.evaluate()  # try again (the user may have fixed their code or the data)
-            if not last.outcome.ok:
-                return last
+        if self.grads is None or self.last is None or not self.last.outcome.ok:
+            again = self.evaluate()
+            if not again.outcome.ok or self.grads is None:
+                return again
+        last = self.last
+        if last is None or self.grads is None:  # pragma: no cover (evaluate() set both)
+            raise RuntimeError("no evaluation to step from")
         if not last.finite:
             self.last = replace(last, check=Check(False, "The loss or the gradients are not finite numbers (nan or "
                                                          "inf): lower the learning rate, then reset the model."))
             return self.last
-        self.optimizer.step()
-        return self.evaluate()
+        if self.adamw is not None:
+            request = self.request(grads=self.grads, adamw=self.adamw)
+        else:
+            lr = self.config.lr
+            request = self.request(params=tuple(p - lr * g for p, g in zip(self.params, self.grads)), grads=self.grads)
+        return self._run(request, stepped=True)
+
+    def _run(self, request: StepRequest, stepped: bool) -> Evaluation:
+        start = time.perf_counter()
+        loss = self.config.loss
+        reference = None
+        if self.reference is not None:
+            # the student's child process computes while this process computes the reference
+            submit = getattr(self.backend, "submit", None)
+            pending = submit(request, loss) if submit is not None else None
+            reference = self.reference.evaluate(replace(request, example=None, probe=False), "cross_entropy")
+            outcome = pending.result() if pending is not None else self.backend.evaluate(request, loss)
+        else:
+            outcome = self.backend.evaluate(request, loss)
+        outcome = _checked(outcome, request)
+        seconds = time.perf_counter() - start
+        if request.probe:
+            self.optimizer_error = outcome.optimizer_error
+        if not outcome.ok:
+            self.last = Evaluation(outcome, None, seconds)
+            return self.last
+        check = None if reference is None else self._check(request, outcome, reference, stepped)
+        self.params = outcome.params
+        self.grads = outcome.grads
+        if outcome.adamw is not None:
+            self.adamw = outcome.adamw
+        if stepped:
+            self.steps += 1
+        accuracy = _accuracy(outcome.logits, request.labels)
+        val_accuracy = _accuracy(outcome.val_logits, request.val_labels) if request.val_labels else None
+        self.last = Evaluation(outcome, accuracy, seconds, check, val_accuracy)
+        record = StepRecord(self.steps, outcome.loss or 0.0, accuracy or 0.0, outcome.val_loss, val_accuracy)
+        if self.history and self.history[-1].step == record.step:
+            self.history[-1] = record
+        else:
+            self.history.append(record)
+        return self.last
+
+    def _check(self, request: StepRequest, outcome: StepOutcome, reference: StepOutcome, stepped: bool) -> Check:
+        """The student's outcome against the reference's on the same request."""
+        if not reference.ok:
+            return Check(True, "")
+        problems = compare_update(outcome, reference, self.names) + compare_zero_grad(outcome, self.names)
+        if not same_numbers(outcome.params, reference.params):  # evaluate the reference where the student went
+            again = replace(request, params=outcome.params, grads=None, adamw=None, example=None, probe=False)
+            reference = self.reference.evaluate(again, "cross_entropy") if self.reference is not None else reference
+        problems += compare_evaluation(outcome, reference, self.names)
+        checked = ("AdamW's update, zero_grad(), " if request.adamw is not None else
+                   "zero_grad(), " if stepped else "") + "the losses, the forward pass and the gradients"
+        return compare(problems, checked)
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.steps, self.params, self.grads, self.adamw, tuple(self.history), self.last)
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Back to a snapshot of this model (the data may have changed since: evaluate again then)."""
+        self.steps, self.params, self.grads = snapshot.steps, snapshot.params, snapshot.grads
+        self.adamw, self.history, self.last = snapshot.adamw, list(snapshot.history), snapshot.last
 
     # what the page shows
-
-    def parameter_table(self) -> List[ParameterRow]:
-        m = getattr(self.optimizer, "m", None)
-        v = getattr(self.optimizer, "v", None)
-        return [
-            ParameterRow(name, float(p.data), float(p.grad),
-                         None if m is None else float(m[i]), None if v is None else float(v[i]))
-            for i, (name, p) in enumerate(zip(self.names, self.params))
-        ]
 
     def weights(self) -> List[Tuple[Any, Any]]:
         """Each layer's (W, b) as numpy arrays (W is nout x nin), for the decision boundary."""
         import numpy as np
 
-        values = np.array([float(p.data) for p in self.params])
+        values = np.array(self.params, dtype=float)
         layers, start = [], 0
         for width, nout in zip((2, *self.sizes[:-1]), self.sizes):
             block = values[start:start + nout * (width + 1)].reshape(nout, width + 1)
@@ -364,62 +333,45 @@ class Trainer:
             start += nout * (width + 1)
         return layers
 
+    def close(self) -> None:
+        self.backend.close()
+
 
 def new_trainer(backend: Backend, dataset_name: str = "yin-yang", config: Optional[TrainConfig] = None,
                 reference: Optional[Backend] = None) -> Trainer:
-    """A trainer on a fresh copy of a data set."""
-    return Trainer(backend, load_dataset(dataset_name), config or TrainConfig(), reference)
+    """A trainer on a fresh copy of a data set (on a student's code: their cross_entropy)."""
+    config = config or TrainConfig()
+    return Trainer(backend, load_dataset(dataset_name), config.student() if backend.isolated else config, reference)
 
 
-def _argmax(row: Sequence[float]) -> int:
-    best = 0
-    for j, value in enumerate(row):
-        if value > row[best]:
-            best = j
-    return best
+def _accuracy(logits: Sequence[Sequence[float]], labels: Sequence[int]) -> Optional[float]:
+    if not labels:
+        return None
+    right = sum(1 for row, label in zip(logits, labels) if max(range(len(row)), key=row.__getitem__) == label)
+    return right / len(labels)
 
 
-def _checked_shapes(outcome: StepOutcome, request: StepRequest) -> StepOutcome:
-    """An outcome whose numbers have the request's shapes, or one with an error saying what is off."""
+def _checked(outcome: StepOutcome, request: StepRequest) -> StepOutcome:
+    """An outcome whose numbers have the request's shapes, its graph in topological order, or one with an
+    error saying what is off."""
     if not outcome.ok:
         return outcome
+    n = len(request.params)
     problem = ""
-    if outcome.loss is None:
+    if outcome.loss is None or (request.val_points and outcome.val_loss is None):
         problem = "no loss"
-    elif len(outcome.grads) != len(request.params):
-        problem = f"{len(outcome.grads)} gradients for {len(request.params)} parameters"
-    elif len(outcome.logits) != len(request.points) or any(len(r) != request.sizes[-1] for r in outcome.logits):
+    elif len(outcome.grads) != n or len(outcome.params) != n:
+        problem = f"{len(outcome.grads)} gradients and {len(outcome.params)} parameters for {n} parameters"
+    elif request.grads is not None and len(outcome.zeroed) != n:
+        problem = f"{len(outcome.zeroed)} grads after zero_grad() for {n} parameters"
+    elif request.adamw is not None and (outcome.adamw is None or {len(outcome.adamw.m), len(outcome.adamw.v)} != {n}):
+        problem = "no AdamW state, or one of the wrong size"
+    elif any(len(rows) != len(points) or any(len(r) != request.sizes[-1] for r in rows) for rows, points in
+             ((outcome.logits, request.points), (outcome.val_logits, request.val_points))):
         problem = "logits of the wrong shape"
     if problem:
-        from micrograd.app._wire import StepFailure
-
         return StepOutcome(error=StepFailure("InvalidReply", f"the implementation sent {problem}", "read"))
-    return outcome
-
-
-def _close(a: float, b: float) -> bool:
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    return abs(a - b) <= _ABS + _REL * max(abs(a), abs(b))
-
-
-def compare(student: StepOutcome, reference: StepOutcome, names: Sequence[str]) -> Check:
-    """Whether a student's loss, logits and gradients match the reference's on the same request."""
-    if not reference.ok or reference.loss is None or student.loss is None:
-        return Check(True, "")
-    problems = []
-    if not _close(student.loss, reference.loss):
-        problems.append(f"the loss is {student.loss:.6g}, the reference's {reference.loss:.6g}")
-    bad_logits = sum(1 for s, r in zip(student.logits, reference.logits) if not all(map(_close, s, r)))
-    if bad_logits:
-        problems.append(f"the forward pass differs on {bad_logits} of {len(reference.logits)} points")
-    bad = [i for i, (s, r) in enumerate(zip(student.grads, reference.grads)) if not _close(s, r)]
-    if bad:
-        worst = max(bad, key=lambda i: abs(student.grads[i] - reference.grads[i]))
-        problems.append(f"{len(bad)} of {len(reference.grads)} gradients differ; the largest difference is "
-                        f"{names[worst]}.grad: yours {student.grads[worst]:.6g}, "
-                        f"the reference's {reference.grads[worst]:.6g}")
-    if not problems:
-        return Check(True, "loss, forward pass and gradients match the reference's")
-    return Check(False, "Your implementation's numbers differ from the reference engine's at these parameters: "
-                 + "; ".join(problems) + ".")
+    try:
+        return replace(outcome, graph=in_topological_order(outcome.graph))
+    except ValueError as error:
+        return replace(outcome, graph=(), graph_error=str(error))

@@ -77,7 +77,7 @@ _KINDS: Dict[str, Tuple[str, str]] = {
     "cross_entropy": ("micrograd.program._optim:CrossEntropyProgram", "micrograd.program._optim:CrossEntropyOutcome"),
     "adamw": ("micrograd.program._optim:AdamWProgram", "micrograd.program._optim:AdamWOutcome"),
     # micrograd app --impl DIR: one training step of the student's MLP
-    "app_step": ("micrograd.app._wire:StepRequest", "micrograd.app._wire:StepOutcome"),
+    "app_step": ("micrograd.app._wire:StepRequest", "micrograd.app._outcome:StepOutcome"),
 }
 
 #: the micrograd sub-packages the child runtime always carries (the loader, programs, this protocol)

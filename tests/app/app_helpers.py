@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -38,20 +38,44 @@ def browser_missing() -> Optional[str]:
     return None
 
 
+def student_copy(tmp_path: Path, edits: Optional[Dict[str, str]] = None, name: str = "impl") -> Path:
+    """A student's directory made of the reference's engine.py and nn.py, with ``edits`` (old text -> new
+    text, each found exactly once in one of the files)."""
+    from micrograd.impl import reference_dir
+
+    target = tmp_path / name
+    target.mkdir()
+    for file in ("engine.py", "nn.py"):
+        shutil.copyfile(reference_dir() / file, target / file)
+    for old, new in (edits or {}).items():
+        found = [f for f in ("engine.py", "nn.py") if (target / f).read_text().count(old) == 1]
+        if len(found) != 1:
+            raise ValueError(f"{old!r} is not in exactly one place of the reference")
+        source = (target / found[0]).read_text()
+        (target / found[0]).write_text(source.replace(old, new))
+    return target
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
+def console_script() -> List[str]:
+    """How a student starts the kit: the ``micrograd`` console script beside this Python (else ``-m``)."""
+    script = Path(sys.executable).parent / "micrograd"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "micrograd"]
+
+
 @contextlib.contextmanager
-def app_server(log: Path, *args: str, timeout: float = 90.0) -> Iterator[str]:
-    """``micrograd app --no-browser`` on a free port of 127.0.0.1; yields its URL, stops it afterwards."""
+def app_server(log: Path, *args: str, timeout: float = 90.0, cwd: Optional[Path] = None) -> Iterator[str]:
+    """``micrograd app --no-browser`` on a free port of 127.0.0.1 (started in ``cwd``); yields its URL,
+    stops it afterwards."""
     port = free_port()
-    command = [sys.executable, "-m", "micrograd", "app", "--no-browser", "--address", "127.0.0.1",
-               "--port", str(port), *args]
+    command = [*console_script(), "app", "--no-browser", "--address", "127.0.0.1", "--port", str(port), *args]
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -99,9 +123,18 @@ def browser_page(profile: Path, requests: List[str]) -> Iterator[Any]:
 
 
 def metric(page: Any, label: str) -> str:
-    """The value of the metric labelled ``label`` (Step, Loss, Accuracy, Points)."""
-    box = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True))
-    return str(box.locator('[data-testid="stMetricValue"]').inner_text()).strip()
+    """The value of the board's metric labelled ``label`` (Step, Loss, Val loss, Accuracy, Points)."""
+    return str(page.locator(f'.mg-metric[data-name="{label}"] .mg-value').inner_text()).strip()
+
+
+def board_step(page: Any) -> str:
+    """The step the board has drawn last."""
+    return str(page.locator(".mg-board").get_attribute("data-step"))
+
+
+def log_lines(page: Any) -> List[str]:
+    """The lines of the board's log."""
+    return str(page.locator(".mg-log pre").inner_text()).splitlines()
 
 
 def wait_for_metric(page: Any, label: str, predicate: Any, timeout: float = 60.0) -> str:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from micrograd.app._backend import BackendError, ChildBackend, open_backend
+from micrograd.app._config import PRESET
 from micrograd.app._data import load_dataset
-from micrograd.app._trainer import TrainConfig, Trainer
-from micrograd.app._wire import KIND, StepOutcome, StepRequest
+from micrograd.app._outcome import KIND, StepOutcome
+from micrograd.app._trainer import Trainer
+from micrograd.app._wire import StepRequest
 from micrograd.impl import reference_dir
 from micrograd.sandbox._protocol import kinds
+
+TINY = replace(PRESET, hidden=(4,), loss="cross_entropy")
 
 
 def _copy(tmp_path: Path, name: str = "impl") -> Path:
@@ -49,8 +54,11 @@ def test_the_child_computes_what_the_reference_computes_in_process(tmp_path: Pat
     child = open_backend(_copy(tmp_path))
     assert isinstance(child, ChildBackend) and child.isolated
     try:
-        request = Trainer(open_backend(), load_dataset("yin-yang"), TrainConfig(hidden=(4,))).request()
+        trainer = Trainer(open_backend(), load_dataset("yin-yang"), TINY)
+        request = trainer.request(grads=trainer.grads, adamw=trainer.adamw, probe=True)
         assert child.evaluate(request) == open_backend().evaluate(request)
+        refused = child.evaluate(request, "svm")
+        assert refused.error is not None and "the svm loss is the kit's, not yours" in refused.error.message
     finally:
         child.close()
 
@@ -61,7 +69,7 @@ def test_a_hang_is_a_timeout_and_the_next_request_gets_a_fresh_child(tmp_path: P
     _edit(directory, "        self.grad = 1\n", "        self.grad = 1\n        while True:\n            pass\n")
     child = open_backend(directory, timeout=1.0)
     try:
-        trainer = Trainer(child, load_dataset("moons"), TrainConfig(hidden=(2,)))
+        trainer = Trainer(child, load_dataset("moons"), replace(TINY, hidden=(2,)))
         assert "Timeout" in trainer.last.error and "no answer within 1 s" in trainer.last.error
         started = time.monotonic()
         assert trainer.step().error  # still hanging, still a message
@@ -78,10 +86,65 @@ def test_a_student_bug_is_checked_against_the_reference(tmp_path: Path) -> None:
     directory = write_mutant(CATALOGUE["mul_backward_own_data"], tmp_path / "mutant")
     child = open_backend(directory)
     try:
-        trainer = Trainer(child, load_dataset("yin-yang"), TrainConfig(hidden=(4,)), reference=open_backend())
+        trainer = Trainer(child, load_dataset("yin-yang"), TINY, reference=open_backend())
         check = trainer.last.check
         assert trainer.last.error is None and check is not None and not check.ok
-        assert "gradients differ" in check.message and ".grad: yours" in check.message
+        assert "the gradient differs on" in check.message and ".grad: yours" in check.message
         assert trainer.step().outcome.ok and trainer.steps == 1  # it still trains, on its own gradients
+    finally:
+        child.close()
+
+
+def test_the_child_runtime_carries_no_loss_or_optimizer_of_the_app_s() -> None:
+    from micrograd.sandbox._runtime import runtime_files
+
+    app = sorted({str(f) for f in runtime_files() if f.parts[0] == "app"})
+    assert app == ["app/__init__.py", "app/_outcome.py", "app/_wire.py"]
+    import micrograd.app._outcome as outcome_module
+    import micrograd.app._wire as wire_module
+
+    for module in (wire_module, outcome_module):  # no function of these takes logits and a target
+        source = Path(module.__file__).read_text()
+        assert ".exp()" not in source and ".log()" not in source and ".relu()" not in source
+
+
+@pytest.mark.slow
+def test_a_submission_that_looks_for_a_loss_in_the_app_s_modules_finds_none(tmp_path: Path) -> None:
+    directory = _copy(tmp_path)
+    nn = directory / "nn.py"
+    source = nn.read_text()
+    start = source.index("def cross_entropy(logits, target):")
+    end = source.index("class AdamW")
+    nn.write_text(source[:start] + """def cross_entropy(logits, target):
+    import math
+    import sys
+    # the number a kit's cross-entropy would give: anything that computes it on Values is taken
+    exps = [math.exp(v.data) for v in logits]
+    wanted = -math.log(exps[target] / sum(exps))
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("micrograd"):
+            continue
+        for attribute in dir(module):
+            try:
+                obj = getattr(module, attribute)
+            except BaseException:
+                continue
+            if not callable(obj) or isinstance(obj, type):
+                continue
+            try:
+                loss = obj(logits, target)
+            except BaseException:
+                continue
+            if hasattr(loss, "backward") and isinstance(getattr(loss, "data", None), float) and \
+                    abs(loss.data - wanted) < 1e-9:
+                return loss
+    raise LookupError("no loss of the kit's in the child")
+
+
+""" + source[end:])
+    child = open_backend(directory)
+    try:
+        trainer = Trainer(child, load_dataset("yin-yang"), TINY, reference=open_backend())
+        assert trainer.last.error is not None and "LookupError: no loss of the kit's in the child" in trainer.last.error
     finally:
         child.close()

@@ -1,19 +1,28 @@
-"""The decision boundary, the graph drawing, the data sets and the plot's events."""
+"""The decision boundary and the level sets, the data sets, the graph's order and its drawing."""
 
 from __future__ import annotations
 
 import os
 import random
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from app_numpy import layers
 
-from micrograd.app._boundary import decision_boundary, mlp_logits
+from micrograd.app._boundary import decision_boundary, level_sets, mlp_logits
 from micrograd.app._data import DATASETS, load_dataset
-from micrograd.app._graph import GraphError, GraphRenderer, draw_graph, neuron_groups, render_svg
-from micrograd.app._points import PlotEvent, parse_event, plot_data
+from micrograd.app._graph import (
+    GraphError,
+    GraphRenderer,
+    _number,
+    draw_graph,
+    in_topological_order,
+    neuron_groups,
+    render_svg,
+)
+from micrograd.app._outcome import GraphNode
 from micrograd.app._wire import StepRequest, n_params
 from micrograd.impl import load_implementation, reference_dir
 from micrograd.training import load_moons
@@ -63,11 +72,16 @@ def test_a_model_with_nan_parameters_still_has_a_boundary() -> None:
 
 def test_the_data_sets() -> None:
     yinyang = load_dataset("yin-yang")
-    assert yinyang.classes == DATASETS["yin-yang"] and len(yinyang.points) == 100
+    assert yinyang.classes == DATASETS["yin-yang"] and len(yinyang.points) == 90 and "10 test points" in yinyang.note
+    assert [p.split for p in yinyang.points] == ["train"] * 80 + ["val"] * 10
     assert {p.label for p in yinyang.points} == {0, 1, 2}
+    from micrograd.training import RNG, gen_data_yinyang
+
+    train, val, _ = gen_data_yinyang(RNG(42))
+    assert [((p.x, p.y), p.label) for p in yinyang.points] == [*train, *val]
     moons = load_dataset("moons")
     raw = load_moons()
-    assert [(p.x, p.y) for p in moons.points] == list(raw.X)
+    assert [(p.x, p.y) for p in moons.points] == list(raw.X) and {p.split for p in moons.points} == {"train"}
     assert [1 if p.label == 1 else -1 for p in moons.points] == list(raw.y)
     for dataset in (yinyang, moons):
         x0, x1, y0, y1 = dataset.extent
@@ -77,34 +91,42 @@ def test_the_data_sets() -> None:
         load_dataset("iris")
 
 
-# the plot's events
+# level sets
 
 
-@pytest.mark.parametrize(
-    ("event", "expected"),
-    [
-        ({"action": "add", "x": 0.5, "y": -1, "label": 2, "seq": 3}, PlotEvent("add", x=0.5, y=-1.0, label=2)),
-        ({"action": "move", "index": 4, "x": 1.0, "y": 2.0}, PlotEvent("move", index=4, x=1.0, y=2.0)),
-        ({"action": "delete", "index": 9}, PlotEvent("delete", index=9)),
-        ({"action": "pick", "index": 0}, PlotEvent("pick", index=0)),
-        ({"action": "delete", "index": 10}, None),
-        ({"action": "add", "x": float("nan"), "y": 0, "label": 0}, None),
-        ({"action": "add", "x": 0, "y": 0, "label": 3}, None),
-        ({"action": "move", "index": True, "x": 0, "y": 0}, None),
-        ({"action": "explode"}, None),
-        ("add", None),
-    ],
-)
-def test_plot_events_are_checked(event, expected) -> None:
-    assert parse_event(event, n_points=10, n_classes=3) == expected
+def test_the_first_layer_s_level_sets_are_its_lines_inside_the_plot() -> None:
+    w = np.array([[1.0, 0.0], [1.0, -1.0], [0.0, 0.0], [0.0, 1.0]])
+    b = np.array([-0.5, 0.0, 1.0, 5.0])
+    found = level_sets([(w, b), (np.ones((2, 4)), np.zeros(2))], (-1.0, 1.0, -1.0, 1.0))
+    assert [(s.layer, s.neuron) for s in found] == [(0, 0), (0, 1), (0, 2), (0, 3)]
+    (x0, y0, x1, y1), = found[0].segments
+    assert x0 == x1 == 0.5 and {y0, y1} == {-1.0, 1.0}  # x = 0.5
+    (x0, y0, x1, y1), = found[1].segments
+    assert x0 == y0 and x1 == y1 and {x0, x1} == {-1.0, 1.0}  # the diagonal
+    assert found[2].segments == () and found[3].segments == ()  # never 0; 0 at y = -5, outside
 
 
-def test_plot_data() -> None:
-    dataset = load_dataset("moons")
-    data = plot_data(dataset.points, ["#000000", "#ffffff"], dataset.extent, None, (0.5, 0.25), "pick", 1)
-    assert len(data["points"]) == 100 and data["example"] == [0.5, 0.25] and data["mode"] == "pick"
-    with pytest.raises(ValueError, match="mode"):
-        plot_data(dataset.points, [], dataset.extent, None, None, "zap", 0)
+def test_a_deeper_layer_s_level_sets_are_traced_on_a_grid() -> None:
+    # layer 1's neuron is relu(x) - 0.25: zero on the line x = 0.25
+    layers_ = [(np.array([[1.0, 0.0]]), np.zeros(1)), (np.array([[1.0]]), np.array([-0.25])),
+               (np.ones((2, 1)), np.zeros(2))]
+    found = level_sets(layers_, (-1.0, 1.0, -1.0, 1.0), "relu", size=40)
+    deep = next(s for s in found if s.layer == 1)
+    assert len(deep.segments) >= 30
+    assert all(abs(x - 0.25) < 1e-9 for seg in deep.segments for x in seg[0::2])
+    assert level_sets(layers_[-1:], (-1.0, 1.0, -1.0, 1.0)) == []  # no hidden layer: no level sets
+
+
+def test_tanh_logits_match_the_reference_engine_s() -> None:
+    from micrograd.engine import Value
+
+    sizes = (5, 3)
+    params = _params(sizes, 4)
+    (w0, b0), (w1, b1) = layers(params, sizes)
+    point = (0.3, -1.2)
+    hidden = [(Value(b0[j]) + sum(Value(w0[j, k]) * point[k] for k in range(2))).tanh() for j in range(5)]
+    expected = [(Value(b1[j]) + sum((w1[j, k] * h for k, h in enumerate(hidden)), Value(0.0))).data for j in range(3)]
+    np.testing.assert_allclose(mlp_logits(layers(params, sizes), [point], "tanh")[0], expected, rtol=1e-12)
 
 
 # graph
@@ -116,7 +138,28 @@ def graph():
     request = StepRequest(sizes=sizes, params=tuple(_params(sizes, 1)), points=((0.5, 0.5),), labels=(1,),
                           example=(0.5, -0.25, 1))
     outcome = request.run_on_implementation(load_implementation(reference_dir()))
-    return sizes, outcome.graph
+    return sizes, in_topological_order(outcome.graph)
+
+
+def test_the_app_orders_the_graph_inputs_first_whatever_order_prev_gives(graph) -> None:
+    _, nodes = graph
+    assert nodes[-1].role == "loss" and all(c < i for i, n in enumerate(nodes) for c in n.children)
+    # the same graph sent in another order (a _prev that is a set): the same order, so the same layout
+    rng = random.Random(5)
+    for _ in range(3):
+        order = [len(nodes) - 1, *rng.sample(range(len(nodes) - 1), len(nodes) - 1)]  # the loss first
+        where = {old: new for new, old in enumerate(order)}
+        shuffled = [replace(nodes[old], children=tuple(where[c] for c in rng.sample(nodes[old].children,
+                                                                                    len(nodes[old].children))))
+                    for old in order]
+        assert in_topological_order(shuffled) == nodes
+    cycle = [GraphNode("+", 1.0, 0.0, (1,), "loss"), GraphNode("*", 1.0, 0.0, (0,))]
+    with pytest.raises(ValueError, match="cycle"):
+        in_topological_order(cycle)
+
+
+def test_numbers_in_the_graph_never_read_minus_zero() -> None:
+    assert _number(-1e-6) == "0.0000" and _number(-0.00012) == "-0.0001" and _number(12345.6) == "1.235e+04"
 
 
 def test_every_node_of_a_neuron_is_grouped_with_it(graph) -> None:
@@ -168,8 +211,6 @@ def test_a_large_graph_is_drawn_by_neuron_with_a_note_and_a_huge_one_not_at_all(
 
 def test_labels_are_escaped(graph) -> None:
     sizes, nodes = graph
-    from dataclasses import replace
-
     odd = [*nodes[:-1], replace(nodes[-1], op="{|}<>\"")]
     source = draw_graph(odd, sizes, "nodes").source
     assert '\\{\\|\\}\\<\\>\\"' in source

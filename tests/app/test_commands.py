@@ -28,8 +28,9 @@ def _option(command, name):
 
 def test_the_app_command_line_is_offline_and_headless_on_request() -> None:
     command = app_command.streamlit_command(_args(app_command, ["--no-browser", "--port", "9123"]), python="py")
-    assert command[:5] == ["py", "-m", "streamlit", "run", str(app_command.SCRIPT)]
-    assert app_command.SCRIPT.is_file()
+    assert command[:5] == ["py", "-c", app_command.BOOT, "run", str(app_command.SCRIPT)]
+    assert app_command.SCRIPT.is_file() and app_command.SCRIPT.parent == app_command.HOME
+    assert _option(command, "--runner.postScriptGC") == "false"  # see micrograd/app/_collect.py
     assert _option(command, "--browser.gatherUsageStats") == "false"
     assert _option(command, "--server.headless") == "true"
     assert _option(command, "--server.port") == "9123"
@@ -56,7 +57,7 @@ def test_the_app_passes_the_implementation_as_an_absolute_path(tmp_path: Path, m
 )
 def test_bad_app_arguments_say_what_is_wrong(argv, message, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(app_command, "_installed", lambda name: True)
     monkeypatch.setattr(subprocess, "call", lambda *a, **k: pytest.fail("must not start"))
     assert cli.main(["app", *argv]) == 2
     err = capsys.readouterr().err
@@ -65,24 +66,34 @@ def test_bad_app_arguments_say_what_is_wrong(argv, message, tmp_path: Path, monk
 
 def test_an_implementation_without_nn_py_is_refused(tmp_path: Path, monkeypatch, capsys) -> None:
     (tmp_path / "engine.py").write_text("class Value: pass\n")
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(app_command, "_installed", lambda name: True)
     assert cli.main(["app", "--impl", str(tmp_path)]) == 2
     assert "nn.py is missing" in capsys.readouterr().err
 
 
 def test_the_app_without_streamlit_says_how_to_install_it(monkeypatch, capsys) -> None:
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "streamlit" else real(name))
+    monkeypatch.setattr(app_command, "_installed", lambda name: name != "streamlit")
     assert cli.main(["app"]) == 2
     assert "pip install 'micrograd-kit[app]'" in capsys.readouterr().err
 
 
-def test_the_app_runs_streamlit(monkeypatch, capsys) -> None:
+def test_a_module_in_the_current_folder_is_not_an_installed_one(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend("")  # as python -m puts it
+    (tmp_path / "planted_module.py").write_text("raise SystemExit('planted')\n")
+    assert importlib.util.find_spec("planted_module") is not None
+    assert not app_command._installed("planted_module") and app_command._installed("json")
+
+
+def test_the_app_runs_streamlit_in_the_kit_s_own_folder(monkeypatch, tmp_path: Path) -> None:
     calls = []
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
-    monkeypatch.setattr(subprocess, "call", lambda command: calls.append(command) or 0)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(app_command, "_installed", lambda name: True)
+    monkeypatch.setattr(subprocess, "call", lambda command, cwd=None: calls.append((command, cwd)) or 0)
     assert cli.main(["app", "--impl", str(reference_dir()), "--headless"]) == 0
-    assert calls and calls[0][2:4] == ["streamlit", "run"] and "--impl" in calls[0]
+    command, cwd = calls[0]
+    assert command[1:5] == ["-c", app_command.BOOT, "run", str(app_command.SCRIPT)] and "--impl" in command
+    assert cwd == app_command.HOME
 
 
 def test_importing_the_request_module_needs_neither_streamlit_nor_numpy() -> None:
