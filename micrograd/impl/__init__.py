@@ -4,7 +4,7 @@ from micrograd._paths import exercises_dir, reference_dir
 from micrograd.impl._evaluator import Evaluator, LocalEvaluator
 from micrograd.impl._loader import Implementation, ImplementationError, load_implementation
 from micrograd.impl._run import run_request
-from micrograd.impl._snippet import IN_NOTEBOOK, student_snippet
+from micrograd.impl._snippet import IN_NOTEBOOK, SNIPPET_WIDTH, snippet_folder, student_snippet
 
 __all__ = [
     "Evaluator",
@@ -16,5 +16,7 @@ __all__ = [
     "reference_dir",
     "run_request",
     "IN_NOTEBOOK",
+    "SNIPPET_WIDTH",
+    "snippet_folder",
     "student_snippet",
 ]
