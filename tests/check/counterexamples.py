@@ -32,7 +32,10 @@ _RULE = re.compile(r"─{5,}\s*$")
 _TABLE_HEADER = re.compile(r"^\s+expected\s+got\s*$")
 _STACKED_EXPECTED = "      expected  "
 _STACKED_GOT = "      got       "
-_LOCATION = re.compile(r" at [\w./\\-]+\.py:\d+ in [\w<>]+$")
+#: where an exception was raised, as a report appends it (a long row may be cut after " at")
+_LOCATION = re.compile(r" at(?: [\w./\\-]+\.py:\d+ in [\w<>]+)?$")
+#: what the check adds to an exception's message: "(backward() called sys.setrecursionlimit(100000), which was ignored)"
+_NOTE = re.compile(r" \([^()]*(?:\([^()]*\)[^()]*)*\)$")
 _PER_EXAMPLE = re.compile(r"returned (\[[\d, ]*\]) outputs per example")
 
 
@@ -364,7 +367,7 @@ def _agrees(claimed: str, printed: Any) -> bool:
 def _same_exception(claimed: str, printed: str) -> bool:
     """``RecursionError: maximum recursion depth exceeded at engine.py:129 in build_topo`` (a report)
     against the last line of a traceback."""
-    claimed = _LOCATION.sub("", claimed.strip())
+    claimed = _NOTE.sub("", _LOCATION.sub("", claimed.strip()))
     kind, _, message = claimed.partition(": ")
     got_kind, _, got_message = printed.partition(": ")
     if kind != got_kind:
@@ -389,7 +392,9 @@ def check_reproduces(example: Counterexample, ran: Ran) -> Tuple[List[str], List
     if ran.returncode != 0:
         return compared, [f"the snippet raised {ran.exception!r}, which the report does not claim"]
     values = shown_values(example.code, ran.stdout)
-    claims = [(what.replace(" before backward()", ""), _claimed(got)) for what, got in example.rows]
+    if not re.search(r"\bbackward\(|_backward\(\)", example.code):  # what it prints is from before any backward()
+        values.update({f"{what} before backward()": x for what, x in list(values.items())})
+    claims = [(what, _claimed(got)) for what, got in example.rows]
     if per_example:
         claims.append(("outputs per example", per_example.group(1)))
     for what, claimed in claims:
