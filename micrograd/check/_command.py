@@ -169,18 +169,24 @@ def _interruptible() -> Iterator[None]:
     """
     pressed = threading.Event()
     done = threading.Event()
+    sending = threading.Lock()  # no reminder is sent once the check is done
     previous_hook = sys.unraisablehook
     in_main = threading.current_thread() is threading.main_thread()
     previous_handler = signal.getsignal(signal.SIGINT) if in_main else None
 
+    def poke() -> None:
+        with sending:
+            if not done.is_set():
+                _thread.interrupt_main()
+
     def again(delay: float) -> None:
-        timer = threading.Timer(delay, lambda: None if done.is_set() else _thread.interrupt_main())
+        timer = threading.Timer(delay, poke)
         timer.daemon = True
         timer.start()
 
     def remind() -> None:
         while not done.wait(_REMIND):
-            _thread.interrupt_main()
+            poke()
 
     def on_sigint(signum: int, frame: Any) -> None:
         if not pressed.is_set():
@@ -200,12 +206,20 @@ def _interruptible() -> Iterator[None]:
     try:
         yield
     finally:
-        done.set()
-        sys.unraisablehook = previous_hook
-        if previous_handler is signal.default_int_handler:
-            signal.signal(signal.SIGINT, previous_handler)
+        with sending:
+            done.set()
+        try:  # a reminder sent before is raised here, while on_sigint is the handler: never after the check
+            _checkpoint()
+        finally:
+            sys.unraisablehook = previous_hook
+            if previous_handler is signal.default_int_handler:
+                signal.signal(signal.SIGINT, previous_handler)
     if pressed.is_set():  # the check went on to its end after a Ctrl-C
         raise KeyboardInterrupt
+
+
+def _checkpoint() -> None:
+    """Nothing: calling a Python function is where Python runs the signal handlers of signals that arrived."""
 
 
 def _stdout_console() -> Console:

@@ -72,12 +72,13 @@ def reproduce(examples: List[Counterexample], cwd: Path) -> List[str]:
 
 
 def checked(path: Optional[Path], exercise: str) -> CheckReport:
-    """``micrograd check --exercise EXERCISE [PATH]``'s report; checked again, once, when the child died while
-    importing the mutant (killed from outside: issue 17 item 7, which the sandbox retries itself)."""
-    report = run_check(path, exercises=[exercise])
+    """``micrograd check --exercise EXERCISE [PATH]``'s report, with time enough for a busy machine; checked
+    again, once, when the child died or hung while importing the mutant (killed from outside: issue 17
+    item 7, which the sandbox is to retry itself)."""
+    report = run_check(path, exercises=[exercise], timeout=600)
     load = report.load_failure
-    if load is not None and load.failure is not None and load.failure.type == "Crash":
-        report = run_check(path, exercises=[exercise])
+    if load is not None and load.failure is not None and load.failure.type in ("Crash", "Timeout"):
+        report = run_check(path, exercises=[exercise], timeout=600)
     return report
 
 
