@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from counterexamples import check_reproduces, from_terminal, plain, run_in_terminal, run_snippet
+from counterexamples import check_reproduces, from_json, from_terminal, plain, run_in_terminal, run_snippet
 from rich.console import Console
 
 from micrograd.check import CheckReport, ExerciseResult, render_json, render_report, runnable_code
@@ -129,6 +129,8 @@ def test_a_counterexample_is_printed_as_it_is_at_any_width(tmp_path):
     stacked = ("    a.grad\n      expected  2\n      got       1   <- wrong\n\n    after step 1: params[1].data\n"
                "      expected  -1.9085714285714286\n      got       -2.010877417758977\n")
     assert stacked in rendered_at(report, 40, tmp_path)
+    (shown,) = from_json(json.loads(render_json(report, tmp_path)))  # --json: the same code
+    assert shown.code == expected
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
