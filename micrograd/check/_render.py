@@ -236,7 +236,7 @@ def _print_spec_failure(failure: SpecFailure, folder: str, console: Console) -> 
         console.print(Text("Your code raised ") + Text(str(failure.failure), style="bold"))
     if failure.code:
         console.print("\nCounterexample (runnable):\n")
-        print_code(student_snippet(failure.code, folder), console)
+        _print_code(student_snippet(failure.code, folder), console)
     if failure.rows:
         console.print("\nExpected vs got:\n")
         _print_rows(failure.rows, console)
@@ -245,7 +245,7 @@ def _print_spec_failure(failure: SpecFailure, folder: str, console: Console) -> 
     console.print()
 
 
-def print_code(code: str, console: Console) -> None:
+def _print_code(code: str, console: Console) -> None:
     """``code`` highlighted, each line exactly as it is: no indent added, never wrapped or cropped
     (``soft_wrap``: a line longer than the terminal is the terminal's to fold on screen), so that
     copying it from any terminal, at any width, gives code that runs."""
