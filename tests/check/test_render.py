@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from check_terminal import run_in_terminal
 from counterexamples import check_reproduces, from_json, from_terminal, plain, run_snippet
 from rich.console import Console
-from check_terminal import run_in_terminal
 
 from micrograd.check import CheckReport, ExerciseResult, render_json, render_report, runnable_code
 from micrograd.impl import snippet_folder
