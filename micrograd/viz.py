@@ -13,6 +13,7 @@ student's own Value can be drawn too.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Dict, List, Tuple
 
 __all__ = ["draw_dot", "trace"]
@@ -60,12 +61,12 @@ def draw_dot(root: Any, format: str = "svg", rankdir: str = "LR") -> Any:
     _check_value(root, "root")
     try:
         import graphviz
-    except ImportError as error:
-        raise ModuleNotFoundError(_INSTALL_HINT) from error
+    except ImportError:  # one message saying what to install (not "No module named 'graphviz'" first)
+        raise ModuleNotFoundError(_INSTALL_HINT, name="graphviz") from None
 
     nodes, edges = trace(root)
     names: Dict[int, str] = {id(node): f"v{index}" for index, node in enumerate(nodes)}
-    dot = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir})
+    dot = _drawing(graphviz)(format=format, graph_attr={"rankdir": rankdir})
     for node in nodes:
         name = names[id(node)]
         given = getattr(node, "label", "")
@@ -80,6 +81,28 @@ def draw_dot(root: Any, format: str = "svg", rankdir: str = "LR") -> Any:
         target = names[id(parent)] + ("_op" if _op(parent) else "")
         dot.edge(names[id(child)], target)
     return dot
+
+
+_DOT_HINT = (
+    "drawing this graph needs graphviz's dot program, which is not installed: apt-get install graphviz "
+    "(Debian/Ubuntu) or brew install graphviz (macOS); draw_dot(root).source is the graph in the dot language"
+)
+
+
+@functools.cache
+def _drawing(graphviz: Any) -> Any:
+    """graphviz.Digraph, shown in Jupyter as the message saying what to install when ``dot`` is missing
+    (instead of a traceback ending in graphviz's ExecutableNotFound)."""
+
+    class Drawing(graphviz.Digraph):
+        def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **options: Any) -> Any:
+            try:
+                return super()._repr_mimebundle_(include, exclude, **options)
+            except graphviz.ExecutableNotFound:
+                return {"text/plain": _DOT_HINT}
+
+    Drawing.__module__, Drawing.__qualname__ = __name__, "Drawing"
+    return Drawing
 
 
 def _check_value(node: Any, what: str) -> None:

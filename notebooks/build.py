@@ -106,7 +106,9 @@ TRACE_GRAPH: List[Cell] = [
 showing its `data` and its `grad`, and every operation as a small node between its
 inputs and its result. It returns a `graphviz.Digraph`: Jupyter shows it directly,
 and `draw_dot(root).render("graph")` writes a file (SVG by default). Rendering needs
-graphviz's `dot` program (Debian/Ubuntu: `apt-get install graphviz`)."""),
+graphviz's `dot` program (Debian/Ubuntu: `apt-get install graphviz`, macOS: `brew install graphviz`)
+and the `graphviz` Python package (the kit's `notebooks` extra). This notebook draws the
+kit's reference `Value`; `learn.ipynb` runs your own code."""),
     ("code", """from micrograd.engine import Value
 from micrograd.nn import Neuron
 from micrograd.viz import draw_dot"""),
@@ -146,25 +148,26 @@ draw_dot(out, rankdir="TB")"""),
 LEARN: List[Cell] = [
     ("md", """# micrograd step by step
 
-From a single `Value` to training a small neural network. Run it on the reference
-implementation, or on your own: set `IMPLEMENTATION` below to `"exercises"` (your
-`exercises/` folder) or to the path of any folder holding an `engine.py` and an
-`nn.py`. Cells that use something you have not written yet stop with
-`NotImplementedError` naming the method; `micrograd check` tells you what is left."""),
-    ("code", """import os
-import random
+From a single `Value` to training a small neural network, on your own code. Write your
+`engine.py` and `nn.py` in the `exercises/` folder that `micrograd assign` made in your
+course folder: this notebook runs that code when it runs in the course folder (or in a
+folder inside it, such as the `micrograd-notebooks/` that `micrograd notebooks` makes),
+and the kit's reference implementation otherwise. Its first cell says which code it runs;
+set `IMPLEMENTATION` to choose. Cells that use something you have not written yet stop
+with `NotImplementedError` naming the method; `micrograd check` tells you what is left."""),
+    ("code", """import random
 
-from micrograd.impl import exercises_dir, load_implementation, reference_dir
+from micrograd.impl import choose_implementation, load_implementation
 from micrograd.viz import draw_dot
 
-# "reference", "exercises", or a folder with engine.py and nn.py
-# (the environment variable MICROGRAD_IMPL overrides it, for running this notebook from scripts)
-IMPLEMENTATION = os.environ.get("MICROGRAD_IMPL", "reference")
+# "auto": your exercises/ folder (found as `micrograd check` finds it, or one folder up), else the
+# kit's reference; or "reference"; or the path of a folder holding an engine.py and an nn.py
+IMPLEMENTATION = "auto"
 
-folder = {"reference": reference_dir(), "exercises": exercises_dir()}.get(IMPLEMENTATION, IMPLEMENTATION)
-impl = load_implementation(folder)
+chosen = choose_implementation(IMPLEMENTATION)
+impl = load_implementation(chosen.folder)
 Value, Neuron, Layer, MLP = impl.Value, impl.Neuron, impl.Layer, impl.MLP
-print("using the implementation in", impl.path.name + "/")"""),
+print(chosen.why)"""),
     ("md", """## 1. A Value is a number that remembers where it came from
 
 Every operation makes a new `Value` that keeps its inputs (`_prev`) and the operation

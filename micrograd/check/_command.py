@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import _thread
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Iterator, List, Optional
 
 from rich.console import Console
 
@@ -122,16 +126,17 @@ def run(args: argparse.Namespace) -> int:
                     progress.pause()
                 renderer.exercise_done(verdict)
 
-        report = run_check(
-            args.path,
-            spec_dir=args.spec,
-            exercises=args.exercise,
-            oracle=args.oracle,
-            profile=args.profile,
-            timeout=args.timeout,
-            before=before,
-            after=after,
-        )
+        with _interruptible():
+            report = run_check(
+                args.path,
+                spec_dir=args.spec,
+                exercises=args.exercise,
+                oracle=args.oracle,
+                profile=args.profile,
+                timeout=args.timeout,
+                before=before,
+                after=after,
+            )
     except CheckError as error:
         if progress is not None:
             progress.stop()
@@ -145,6 +150,76 @@ def run(args: argparse.Namespace) -> int:
     elif renderer is not None:
         renderer.finish(report)
     return 0 if report.ok else 1
+
+
+#: seconds between two reminders of a Ctrl-C that the check has not acted on
+_REMIND = 2.0
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C always stops the check, whatever the code running at that moment does with it.
+
+    Python drops an exception raised where it cannot propagate (a garbage-collector callback, which
+    Hypothesis installs to time collections; a ``__del__``) and only reports it to
+    ``sys.unraisablehook``: a KeyboardInterrupt dropped so is raised again a moment later, in the main
+    thread, as Ctrl-C raises it. Code that catches every exception could turn one into a verdict: while
+    the check goes on after a Ctrl-C, it is raised again every ``_REMIND`` seconds, and a check that
+    ends anyway ends interrupted.
+    """
+    pressed = threading.Event()
+    done = threading.Event()
+    sending = threading.Lock()  # no reminder is sent once the check is done
+    previous_hook = sys.unraisablehook
+    in_main = threading.current_thread() is threading.main_thread()
+    previous_handler = signal.getsignal(signal.SIGINT) if in_main else None
+
+    def poke() -> None:
+        with sending:
+            if not done.is_set():
+                _thread.interrupt_main()
+
+    def again(delay: float) -> None:
+        timer = threading.Timer(delay, poke)
+        timer.daemon = True
+        timer.start()
+
+    def remind() -> None:
+        while not done.wait(_REMIND):
+            poke()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if not pressed.is_set():
+            pressed.set()
+            threading.Thread(target=remind, daemon=True).start()
+        raise KeyboardInterrupt
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_type, type) and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            again(0.01)  # raised at once, it would land in the same callback (or in this hook) and be dropped
+            return
+        previous_hook(unraisable)
+
+    sys.unraisablehook = hook
+    if previous_handler is signal.default_int_handler:
+        signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        with sending:
+            done.set()
+        try:  # a reminder sent before is raised here, while on_sigint is the handler: never after the check
+            _checkpoint()
+        finally:
+            sys.unraisablehook = previous_hook
+            if previous_handler is signal.default_int_handler:
+                signal.signal(signal.SIGINT, previous_handler)
+    if pressed.is_set():  # the check went on to its end after a Ctrl-C
+        raise KeyboardInterrupt
+
+
+def _checkpoint() -> None:
+    """Nothing: calling a Python function is where Python runs the signal handlers of signals that arrived."""
 
 
 def _stdout_console() -> Console:

@@ -4,13 +4,20 @@ The student's view, top to bottom: what is checked and against what; the failure
 failing exercise as soon as it is known (in dependency order, so the root cause leads); the
 table of every exercise; what to fix first; the summary line. Text from the spec and from the
 student's code is never read as rich markup (``[n(x) for n in self.neurons]`` stays as it is).
+
+A counterexample runs as printed, pasted into a fresh Python in the folder where the check ran:
+its folder is written relative to there, and its lines are printed as they are, never wrapped,
+cropped or indented by rich, whatever the terminal's width (a long line is the terminal's to
+scroll or fold on screen; copied, it is one line). The expected-vs-got table is stacked, one value
+per line, when it does not fit the terminal.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 from rich.console import Console
 from rich.padding import Padding
@@ -19,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from micrograd.check._run import CheckReport, ExerciseResult
-from micrograd.impl import student_snippet
+from micrograd.impl import snippet_folder, student_snippet
 from micrograd.testing import PropertyResult
 from micrograd.verdict import ORACLE_TITLES, SpecFailure
 
@@ -36,24 +43,33 @@ _STYLE = {
 }
 
 
-def runnable_code(code: str, path: Path) -> str:
+_Cwd = Union[str, Path, None]
+
+
+def runnable_code(code: str, path: Path, cwd: _Cwd = None) -> str:
     """``code`` with ``from micrograd.engine import Value`` (the reference) rewritten to load
-    the classes from ``path``, so running it shows what the checked implementation does."""
-    return student_snippet(code, str(path))
+    the classes from ``path``, written relative to ``cwd`` (default: the current directory, where
+    the student runs the check and pastes the snippet), so running it there shows what the checked
+    implementation does."""
+    return student_snippet(code, snippet_folder(path, cwd))
 
 
-def render_json(report: CheckReport) -> str:
+def render_json(report: CheckReport, cwd: _Cwd = None) -> str:
+    """The report as JSON; its snippets load the checked code as the text report's do (relative to ``cwd``)."""
     data = report.to_dict()
-    for exercise in data["exercises"]:  # snippets load the checked code, as in the text report
+    for failure in (data["load_failure"], data["nn_failure"]):
+        if failure and failure.get("code"):
+            failure["code"] = runnable_code(failure["code"], report.path, cwd)
+    for exercise in data["exercises"]:
         for prop in exercise["properties"]:
             if (prop.get("failure") or {}).get("code"):
-                prop["failure"]["code"] = runnable_code(prop["failure"]["code"], report.path)
+                prop["failure"]["code"] = runnable_code(prop["failure"]["code"], report.path, cwd)
     return json.dumps(data, indent=2)
 
 
-def render_report(report: CheckReport, console: Console) -> None:
+def render_report(report: CheckReport, console: Console, cwd: _Cwd = None) -> None:
     """The whole report at once: header, failures (root causes first), table, next step, summary."""
-    renderer = Renderer(console, report.path)
+    renderer = Renderer(console, report.path, cwd)
     renderer.header(report.path, report.why, report.oracle, report.profile)
     for verdict in report.exercises:
         renderer.exercise_done(verdict)
@@ -68,9 +84,11 @@ class Renderer:
     """Prints a check as it runs: ``header``, then ``exercise_done`` for each exercise (a failing
     one's failure is printed at once), then ``finish`` (the table and the summary)."""
 
-    def __init__(self, console: Console, path: Path) -> None:
+    def __init__(self, console: Console, path: Path, cwd: _Cwd = None) -> None:
         self.console = console
         self.path = path
+        #: the folder where the snippets run: the current directory when the check started
+        self.cwd = Path(cwd) if cwd is not None else Path(os.getcwd())
         #: what a failure showed -> the exercise that showed it, so a repeated one is only named
         self.shown: Dict[Tuple[str, str, str], str] = {}
         self._header: Optional[Text] = None
@@ -119,7 +137,7 @@ class Renderer:
         if raised is not None and raised.type == "ImplementationError":
             self.console.print(Text("Your code cannot be loaded: ") + Text(raised.message, style="bold"))
         else:
-            _print_spec_failure(failure, self.path, self.console)
+            _print_spec_failure(failure, self._folder(), self.console)
         needs = "every exercise needs it" if which == "engine.py" else "the nn exercises need it"
         self.console.print(Text(f"Fix this first: {needs}.\n"))
 
@@ -142,7 +160,10 @@ class Renderer:
                                     "above.\n"))
             return
         self.shown[key] = name
-        _print_spec_failure(failure, self.path, self.console)
+        _print_spec_failure(failure, self._folder(), self.console)
+
+    def _folder(self) -> str:
+        return snippet_folder(self.path, self.cwd)
 
 
 def _table(report: CheckReport) -> Table:
@@ -207,31 +228,59 @@ def _print_not_a_verdict(problem: PropertyResult, console: Console) -> None:
         console.print("Please report this to your instructors with the output of --json.\n")
 
 
-def _print_spec_failure(failure: SpecFailure, path: Path, console: Console) -> None:
-    """SpecFailure's fields, as its str() lays them out, with the snippet loading the checked code."""
+def _print_spec_failure(failure: SpecFailure, folder: str, console: Console) -> None:
+    """SpecFailure's fields, as its str() lays them out, with the snippet loading the checked code
+    from ``folder`` (as the student types it where the check runs)."""
     console.print(Text(failure.summary))
     if failure.failure is not None:
         console.print(Text("Your code raised ") + Text(str(failure.failure), style="bold"))
     if failure.code:
         console.print("\nCounterexample (runnable):\n")
-        code = runnable_code(failure.code, path).rstrip()
-        highlighted = Syntax(code, "python", theme="ansi_dark").highlight(code)
-        highlighted.rstrip()
-        for line in highlighted.split("\n"):
-            console.print(Text("    ") + line)  # indented, no padding: copy-pastes as it is
+        _print_code(student_snippet(failure.code, folder), console)
     if failure.rows:
         console.print("\nExpected vs got:\n")
-        console.print(Padding(_rows_table(failure.rows), (0, 0, 0, 4), expand=False))
+        _print_rows(failure.rows, console)
     if failure.hint:
         console.print(Text("\nHint: ", style="bold") + Text(failure.hint))
     console.print()
 
 
+def _print_code(code: str, console: Console) -> None:
+    """``code`` highlighted, each line exactly as it is: no indent added, never wrapped or cropped
+    (``soft_wrap``: a line longer than the terminal is the terminal's to fold on screen), so that
+    copying it from any terminal, at any width, gives code that runs."""
+    code = code.rstrip()
+    highlighted = Syntax(code, "python", theme="ansi_dark").highlight(code)
+    highlighted.rstrip()
+    for line in highlighted.split("\n"):
+        console.print(line, soft_wrap=True)
+
+
+_INDENT = 4
+
+
+def _print_rows(rows: List[tuple], console: Console) -> None:
+    """The expected-vs-got table, indented; stacked (the row's name, then its expected and its got
+    value, each on a line of its own, never wrapped) when the table does not fit the terminal."""
+    table = _rows_table(rows)
+    if console.measure(table).maximum + _INDENT <= console.width:
+        console.print(Padding(table, (0, 0, 0, _INDENT), expand=False))
+        return
+    pad = " " * _INDENT
+    for i, (what, expected, got) in enumerate(rows):
+        if i:
+            console.print()
+        console.print(Text(pad) + Text(str(what), style="bold"), soft_wrap=True)
+        console.print(Text(f"{pad}  expected  ") + Text(str(expected)), soft_wrap=True)
+        console.print(Text(f"{pad}  got       ") + Text(str(got), style="red" if got != expected else ""),
+                      soft_wrap=True)
+
+
 def _rows_table(rows: List[tuple]) -> Table:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column("")
-    table.add_column("expected")
-    table.add_column("got")
+    table.add_column("", no_wrap=True)
+    table.add_column("expected", no_wrap=True)
+    table.add_column("got", no_wrap=True)
     for what, expected, got in rows:
         table.add_row(Text(str(what)), Text(str(expected)), Text(str(got), style="red" if got != expected else ""))
     return table

@@ -2,22 +2,26 @@
 
 From a checkout it opens ``notebooks/`` itself; an installed kit carries a copy of them, which it
 first copies into ``./micrograd-notebooks`` (once: an existing folder is opened as it is), so that
-the notebooks are the user's to edit and save.
+the notebooks are the user's to edit and save. Started in a course folder (one holding the
+``exercises/`` that ``micrograd assign`` made), it tells the notebooks so: learn.ipynb then runs the
+student's code there (``MICROGRAD_IMPL``, see :func:`micrograd.impl.choose_implementation`).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from micrograd import _paths
+from micrograd.impl._choose import ENVIRONMENT, course_exercises
 
-__all__ = ["COPY", "HELP", "configure", "jupyter_command", "notebooks_dir", "run"]
+__all__ = ["COPY", "HELP", "configure", "jupyter_command", "notebook_environment", "notebooks_dir", "run"]
 
 #: where an installed kit's notebooks are copied, in the current directory
 COPY = "micrograd-notebooks"
@@ -63,6 +67,19 @@ def jupyter_command(args: argparse.Namespace, directory: Path, python: Optional[
     return command
 
 
+def notebook_environment(cwd: Optional[Path] = None) -> Tuple[Dict[str, str], Optional[Path]]:
+    """The environment JupyterLab (and so every kernel) runs in, and the student's code it names: the
+    ``exercises/`` of the course folder ``cwd`` (default: the current folder), unless $MICROGRAD_IMPL
+    already names one."""
+    env = dict(os.environ)
+    if env.get(ENVIRONMENT):
+        return env, None
+    found = course_exercises(cwd if cwd is not None else Path.cwd())
+    if found is not None:
+        env[ENVIRONMENT] = str(found.resolve())
+    return env, found
+
+
 def run(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("jupyterlab") is None:
         print(f"micrograd notebooks: needs JupyterLab, which is not installed: {_INSTALL}", file=sys.stderr)
@@ -78,7 +95,11 @@ def run(args: argparse.Namespace) -> int:
     if args.port is not None and not 1 <= args.port <= 65535:
         print(f"micrograd notebooks: --port must be from 1 to 65535, not {args.port}", file=sys.stderr)
         return 2
+    env, student = notebook_environment()
+    if student is not None:
+        print(f"micrograd notebooks: learn.ipynb runs your code in {student} (its first cell says which code "
+              "it runs)", file=sys.stderr)
     try:
-        return subprocess.call(jupyter_command(args, Path(directory).resolve()))
+        return subprocess.call(jupyter_command(args, Path(directory).resolve()), env=env)
     except KeyboardInterrupt:
         return 130

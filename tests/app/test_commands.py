@@ -110,7 +110,7 @@ def test_notebooks_opens_jupyterlab_on_the_kit_s_notebooks(monkeypatch, tmp_path
     calls = []
     monkeypatch.chdir(tmp_path)  # an installed kit copies its notebooks here
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
-    monkeypatch.setattr(subprocess, "call", lambda command: calls.append(command) or 0)
+    monkeypatch.setattr(subprocess, "call", lambda command, **options: calls.append(command) or 0)
     assert cli.main(["notebooks", "--ip", "0.0.0.0", "--port", "8899", "--no-browser"]) == 0
     command = calls[0]
     assert command[1:3] == ["-m", "jupyterlab"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import textwrap
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -50,22 +49,17 @@ def rows(out: str) -> dict:
 
 
 def counterexample(out: str) -> str:
-    """The indented code block under "Counterexample (runnable):"."""
+    """The code under "Counterexample (runnable):", exactly as printed (it runs as it is)."""
     lines = out.splitlines()
     start = lines.index("Counterexample (runnable):") + 1
     while not lines[start].strip():
         start += 1
     code: List[str] = []
     for line in lines[start:]:
-        if not line.strip():
-            if code and code[-1] == "":
-                break
-            code.append("")
-            continue
-        if not line.startswith("    "):
+        if line == "Expected vs got:" or line.startswith("Hint: "):
             break
-        code.append(line.rstrip())
-    return textwrap.dedent("\n".join(code)).strip() + "\n"
+        code.append(line)
+    return "\n".join(code).strip("\n") + "\n"
 
 
 def sections(out: str) -> Dict[str, str]:

@@ -120,20 +120,50 @@ def test_notebook_executes_without_error(builder, name):
 
 
 @pytest.mark.slow
-def test_learn_notebook_uses_the_students_folder_when_asked(builder, tmp_path, monkeypatch):
+def test_learn_notebook_uses_the_folder_it_is_given(builder, tmp_path, monkeypatch):
     student = tmp_path / "my_micrograd"
     student.mkdir()
     for file in ("engine.py", "nn.py"):
         shutil.copy(_paths.reference_dir() / file, student / file)
     monkeypatch.setenv("MICROGRAD_IMPL", str(student))
     output = text_outputs(execute(builder, "learn.ipynb"))
-    assert "using the implementation in my_micrograd/" in output
+    assert f"Using the code in {student} ($MICROGRAD_IMPL is {str(student)!r})." in output
 
 
 @pytest.mark.slow
-def test_learn_notebook_on_the_stubbed_exercises_stops_at_the_first_stub(builder, monkeypatch):
+def test_learn_notebook_in_the_kits_own_folder_runs_the_reference_and_says_so(builder, monkeypatch):
+    """In a clone, notebooks/ sits next to the kit's own exercises/: those are stubs, not a student's."""
+    monkeypatch.delenv("MICROGRAD_IMPL", raising=False)
+    output = text_outputs(execute(builder, "learn.ipynb"))
+    assert "Using the kit's reference implementation: there is no exercises/ folder of yours here" in output
+    assert "step 19 loss" in output  # and it runs to the end
+
+
+def course_folder(tmp_path: Path) -> Path:
+    """A course folder as a student makes one: `micrograd assign` there, then `micrograd notebooks`'s copy."""
+    from micrograd.cli import main
+
+    course = tmp_path / "course"
+    assert main(["assign", "--out", str(course / "exercises")]) == 0
+    shutil.copytree(NOTEBOOKS_DIR, course / "micrograd-notebooks", ignore=shutil.ignore_patterns("*.py"))
+    return course
+
+
+def execute_in(builder, folder: Path):
+    return builder.execute(builder.build("learn.ipynb"), cwd=folder, timeout=600)
+
+
+@pytest.mark.slow
+def test_learn_notebook_in_a_course_folder_runs_the_students_code(builder, tmp_path, monkeypatch):
     from nbclient.exceptions import CellExecutionError
 
-    monkeypatch.setenv("MICROGRAD_IMPL", "exercises")
-    with pytest.raises(CellExecutionError, match=r"NotImplementedError.*Value\.__mul__"):
-        execute(builder, "learn.ipynb")
+    monkeypatch.delenv("MICROGRAD_IMPL", raising=False)
+    course = course_folder(tmp_path)
+    with pytest.raises(CellExecutionError, match=r"NotImplementedError.*Value\.__mul__"):  # the stubs it made
+        execute_in(builder, course / "micrograd-notebooks")
+    for file in ("engine.py", "nn.py"):  # the student's work, done
+        shutil.copy(_paths.reference_dir() / file, course / "exercises" / file)
+    for folder in (course, course / "micrograd-notebooks"):  # the course folder, or the notebooks' copy in it
+        output = text_outputs(execute_in(builder, folder))
+        assert f"Using your code in {course / 'exercises'} (set IMPLEMENTATION" in output
+        assert "step 19 loss" in output
