@@ -258,7 +258,7 @@ def _from_notebook(notebook: Path, target: Path, clock: _Clock) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     if files:
         for name, code in files.items():
-            (target / name).write_text(code, encoding="utf-8")
+            (target / name).write_text(code, encoding="utf-8", errors="backslashreplace")  # a lone surrogate
         return target
     joined: List[str] = []
     for kind, source in _cells(notebook):
@@ -267,7 +267,7 @@ def _from_notebook(notebook: Path, target: Path, clock: _Clock) -> Path:
         lines = [("pass  # " + line.strip()) if _MAGIC.match(line) else line for line in source.splitlines()]
         joined.append("\n".join(lines))
     header = f"# all code cells of {notebook.name}, in order\n"
-    (target / "engine.py").write_text(header + "\n\n".join(joined) + "\n", encoding="utf-8")
+    (target / "engine.py").write_text(header + "\n\n".join(joined) + "\n", encoding="utf-8", errors="backslashreplace")
     (target / "nn.py").write_text("from .engine import *  # noqa: F403 (the notebook defines everything)\n",
                                   encoding="utf-8")
     return target
