@@ -109,7 +109,7 @@ def in_cells(result: SubmissionResult, lines: Lines) -> SubmissionResult:
     if not lines:
         return result
     names = "|".join(re.escape(name) for name in sorted(lines, key=len, reverse=True))
-    place = re.compile(rf'(?:File ")?(?<![\w.-])(?:[\w.-]+/)*(?P<file>{names})'
+    place = re.compile(rf'(?:File ")?(?<![\w./-])/?(?:[\w.-]+/)*(?P<file>{names})'
                        rf'(?P<sep>:|", line |, line | failed \(line )(?P<line>\d+)')
 
     def cell(match: re.Match[str]) -> str:

@@ -232,18 +232,21 @@ def identify_all(paths: Sequence[Path]) -> Tuple[List[Identity], List[str]]:
             shown = ", ".join(f"{found[i].submission} is {found[i].student!r}" for i in members)
             notes.append(f"{len(members)} submissions are named {student!r}; told apart by their folder: {shown}")
     used: Set[str] = set()
+    numbered: Dict[int, List[int]] = {}  # the first of an id -> those numbered after it
     for i, identity in enumerate(found):
         if identity.student.casefold() in used:
             later = {f.student.casefold() for f in found[i + 1:]}
             count = 2
             while f"{identity.student}-{count}".casefold() in used | later:
                 count += 1
-            first = next(f for f in found[:i] if f.student.casefold() == identity.student.casefold())
+            first = next(j for j, f in enumerate(found[:i]) if f.student.casefold() == identity.student.casefold())
+            numbered.setdefault(first, []).append(i)
             found[i] = _renamed(identity, f"{identity.student}-{count}")
-            notes.append(f"{first.submission} and {identity.submission} would both be {identity.student!r}: "
-                         f"{first.submission} is graded as {first.student!r}, "
-                         f"{identity.submission} as {found[i].student!r}")
         used.add(found[i].student.casefold())
+    for first, members in numbered.items():
+        shown = ", ".join(f"{found[i].submission} as {found[i].student!r}" for i in members)
+        notes.append(f"{len(members) + 1} submissions would be {found[first].student!r}: "
+                     f"{found[first].submission} is graded as {found[first].student!r}, {shown}")
     return found, notes
 
 

@@ -241,3 +241,47 @@ def test_hints_that_read_alike_once_shortened_get_a_bar_each_most_common_first()
         assert "4 more in the table" in ax.get_title()
     finally:
         plt.close(fig)
+
+
+def test_a_submission_that_did_not_load_is_explained_once() -> None:
+    """Issue 18: a syntax error's feedback.md repeated the same line 43 times."""
+    from autograder.report import exercise_feedback, feedback_markdown
+
+    reason = "importing engine.py failed (line 3): SyntaxError: '(' was never closed (engine.py, line 3)"
+    props = tuple(PropertyResult(f"test_{e}::t{i}", e, "failed", f"not run: {reason}")
+                  for e in EXERCISES for i in range(2))
+    exercises = tuple(ExerciseResult(e, e, 1, 0, 0, 2) for e in EXERCISES)
+    result = SubmissionResult("s", "invalid", reason, 0, len(EXERCISES), exercises, props)
+    feedback = feedback_markdown(result)
+    assert feedback.count("SyntaxError") == 1 and f"### {len(props)} checks (failed) of add, mul" in feedback
+    assert "None of them ran, for the reason above." in feedback
+    assert exercise_feedback(result, "add") == f"2 checks (failed): not run: {reason}"
+    # checks that say something of their own are each shown
+    mixed = SubmissionResult("s", "graded", "", 0, 1, exercises[:1],
+                             (_failing("test_add::a", "add", "h1"), _failing("test_add::b", "add", "h2")))
+    assert feedback_markdown(mixed).count("**Hint:**") == 2
+
+
+@pytest.mark.parametrize("total, said", [(1, "Its one check passed."), (3, "All 3 checks passed."),
+                                         (0, "No check of this exercise ran.")])
+def test_a_passing_exercise_says_how_many_checks_in_good_english(total: int, said: str) -> None:
+    """Issue 18: "All 1 checks passed"."""
+    from autograder.report import gradescope_results
+
+    result = SubmissionResult("s", "graded", "", 1, 1, (ExerciseResult("add", "addition", 1, 1, total, total),))
+    assert gradescope_results(result).tests[0].output == said
+
+
+def test_results_json_says_the_layer_kit_and_exam(tmp_path: Path) -> None:
+    """Issue 18: results.json and grades.csv did not record the isolation layer."""
+    import csv
+    import json
+
+    result = SubmissionResult("s", "graded", "", 1, 1, (ExerciseResult("add", "addition", 1, 1, 2, 2),),
+                              isolation="uid", kit_version="1.2.3", exam="abc")
+    write_outputs([result], tmp_path)
+    data = json.loads((tmp_path / "s" / "results.json").read_text())
+    assert data["extra_data"] == {"student": "s", "status": "graded", "isolation": "uid", "kit_version": "1.2.3",
+                                  "exam": "abc"}
+    with (tmp_path / "grades.csv").open(newline="") as f:
+        assert next(csv.DictReader(f))["isolation"] == "uid"
