@@ -401,3 +401,45 @@ def test_regrading_two_students_with_update_keeps_the_class(tmp_path: Path, monk
     for name in students:
         assert f"<a href='{name}/feedback.md'>{name}</a></th>" in grid
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(students)
+
+
+def _export(root: Path) -> Path:
+    """A Gradescope "Export Submissions", unzipped: submission_NNN folders and submission_metadata.yml."""
+    export = root / "assignment_42_export"
+    for n, example in ((7, "correct"), (12, "buggy")):
+        shutil.copytree(EXAMPLES / example, export / f"submission_{n}")
+    (export / "submission_metadata.yml").write_text(
+        "submission_7:\n  :submitters:\n  - :name: Ada Lovelace\n    :sid: '1'\n"
+        "submission_12:\n  :submitters:\n  - :name: Alan Turing\n    :sid: '2'\n", encoding="utf-8")
+    return export
+
+
+@pytest.mark.parametrize("given", ["the folder", "the glob"])
+def test_a_gradescope_export_gets_one_row_per_submission(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """Issue 18: the documented export/submission_* also graded submission_metadata.yml (0/21, invalid);
+    the export's folder itself was one invalid submission."""
+    pytest.importorskip("yaml", reason="reading a Gradescope export needs PyYAML (the grading extra)")
+    monkeypatch.setattr(_command, "grade_batch", _fake_batch)
+    monkeypatch.setenv("COLUMNS", "400")  # one line per note
+    export = _export(tmp_path)
+    args = [str(export)] if given == "the folder" else [str(p) for p in sorted(export.glob("submission_*"))]
+    assert main(["grade", *args, "--out", str(tmp_path / "out")]) == 0
+    rows = sorted(_rows(tmp_path / "out"), key=lambda r: r["student"])  # the glob's order is the shell's
+    assert [(r["student"], r["name"]) for r in rows] == [("Ada_Lovelace", "Ada Lovelace"),
+                                                           ("Alan_Turing", "Alan Turing")]
+    assert [Path(r["submission"]).name for r in rows] == ["submission_7", "submission_12"]
+    if given == "the glob":  # it matched the metadata too: skipped, and said
+        err = " ".join(capsys.readouterr().err.split())
+        assert f"skipped {export / 'submission_metadata.yml'}: not a submission" in err
+
+
+@pytest.mark.slow
+def test_a_gradescope_export_is_graded_for_real(tmp_path: Path) -> None:
+    pytest.importorskip("yaml", reason="reading a Gradescope export needs PyYAML (the grading extra)")
+    export = _export(tmp_path)
+    results = grade([export], tmp_path / "out", rubric=load_rubric(RUBRIC), limits=LIMITS, isolation="none")
+    assert [(r.student, r.status, r.score) for r in results] == [("Ada_Lovelace", "graded", 6),
+                                                                 ("Alan_Turing", "graded", 5)]
+    assert len(_rows(tmp_path / "out")) == 2

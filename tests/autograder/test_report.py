@@ -285,3 +285,39 @@ def test_results_json_says_the_layer_kit_and_exam(tmp_path: Path) -> None:
                                   "exam": "abc"}
     with (tmp_path / "grades.csv").open(newline="") as f:
         assert next(csv.DictReader(f))["isolation"] == "uid"
+
+
+@pytest.mark.slow
+def test_the_report_of_the_sample_class_and_every_mutant_shows_each_first_misconception(tmp_path: Path) -> None:
+    """Issue 18, done when: the report of the sample class plus the catalogue's mutants shows every
+    student's first misconception (six students' appeared nowhere when it kept the top 10 hints)."""
+    import shutil
+
+    from autograder import Limits, grade, load_rubric
+    from micrograd.mutants import CATALOGUE, write_mutant
+
+    examples = Path(__file__).parents[2] / "examples" / "submissions"
+    paths = [Path(shutil.copytree(examples / name, tmp_path / "class" / name)) for name in ("correct", "buggy",
+                                                                                            "hostile")]
+    paths += [write_mutant(mutant, tmp_path / "class" / name) for name, mutant in CATALOGUE.items()]
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text("[settings]\nmax_examples = 5\n", encoding="utf-8")
+    # a plain process: the report is what this test is about (and bwrap's sandboxes were killed at random under
+    # load, issue 21 item 1)
+    results = grade(paths, tmp_path / "out", rubric=load_rubric(rubric), limits=Limits(timeout=2.0, budget=30.0),
+                    jobs=2, isolation="none")
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert len(_grid_rows(report)) == len(paths) == len(results)
+    rows = _section(report, "misconceptions").split("<tr>")[2:]
+    firsts = {r.student: first_misconception(r) for r in results}
+    for student, first in firsts.items():
+        if first is None:
+            continue
+        exercise, hint = first
+        row = next(row for row in rows if f"<td>{html.escape(exercise)}</td><td>{html.escape(hint)}</td>" in row)
+        assert f"<a href='{student}/feedback.md'>{student}</a>" in row, student
+    caught = [s for s, first in firsts.items() if first is not None]
+    assert len(caught) >= 0.8 * len(CATALOGUE)  # the class is not trivial: most mutants are caught, with a hint
+    counts = [int(n) for n in re.findall(r"</td><td>(\d+)</td><td><a ", "".join(rows))]
+    assert sum(counts) == len(caught) and len(counts) > 10  # each student once; more than the chart's top 10
+    assert f"and {len(counts) - 10} more: <a href='#misconceptions'>" in report
