@@ -6,7 +6,10 @@ the report.html made (docs/grading.md).
 The class is the bundled sample class (``examples/submissions``: correct, buggy, hostile) and one
 student per mutant of :data:`micrograd.mutants.CATALOGUE` (each a real student mistake with its
 hint), named after their mistake, graded with the default rubric into a fresh folder. Grading is
-deterministic and the report holds no date or timing, so the same kit gives the same page. The page
+deterministic and the report holds no date or timing, so the same kit gives the same page; a student
+whose sandbox was killed from outside (the grader asks for a regrade; on a loaded machine, before
+issue 21's fix, a SIGKILL while importing) is graded again with ``--update``, as an instructor
+would, at most twice. The page
 is rendered by headless Chromium (Debian's ``chromium`` package, driven by playwright's Python
 package when it is installed, else by ``chromium --headless --screenshot``; no browser is ever
 downloaded), at a fixed width, the whole page.
@@ -40,6 +43,12 @@ def make_class(root: Path) -> List[Path]:
     return paths
 
 
+def _killed_from_outside(result: object) -> bool:
+    status, reason = getattr(result, "status", ""), getattr(result, "reason", "")
+    return status in ("needs_regrade", "interrupted") or (status == "crashed" and "killed by SIGKILL" in reason
+                                                            and "while importing" in reason)
+
+
 def screenshot(html: Path, png: Path, chromium: str) -> None:
     """The whole page, ``WIDTH`` pixels wide."""
     try:
@@ -69,7 +78,15 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         grades = Path(tmp) / "grades"
-        results = grade(make_class(Path(tmp) / "class"), grades, jobs=args.jobs)
+        paths = make_class(Path(tmp) / "class")
+        results = grade(paths, grades, jobs=args.jobs)
+        for _ in range(2):
+            again = [path for path, result in zip(paths, results) if _killed_from_outside(result)]
+            if not again:
+                break
+            print(f"graded again, killed from outside: {', '.join(p.name for p in again)}")
+            regraded = {r.student: r for r in grade(again, grades, jobs=args.jobs, update=True)}
+            results = [regraded.get(r.student, r) for r in results]
         screenshot(grades / "report.html", args.out, args.chromium)
         if args.keep is not None:
             shutil.copytree(grades, args.keep, dirs_exist_ok=True)

@@ -110,8 +110,11 @@ def _in_notebook_cells(result: SubmissionResult, path: Path, scratch: Path, grad
     """A notebook's result with the places in the files made from it said as its cells."""
     from autograder.grade._cells import cell_lines, in_cells, source_notebook
 
-    notebook = source_notebook(path, scratch / "unzipped")
-    return result if notebook is None else in_cells(result, cell_lines(notebook, graded))
+    try:
+        notebook = source_notebook(path, scratch / "unzipped")
+        return result if notebook is None else in_cells(result, cell_lines(notebook, graded))
+    except Exception:  # noqa: BLE001 (naming cells only helps the student: it never costs a grade)
+        return result
 
 
 def _finished(result: SubmissionResult, isolation: Isolation) -> SubmissionResult:

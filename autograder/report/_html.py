@@ -120,7 +120,7 @@ def _header(results: Sequence[SubmissionResult], rubric_text: str) -> str:
     layers = sorted({r.isolation or "unknown" for r in results})
     kits = sorted({r.kit_version or "unknown" for r in results})
     exams = sorted({r.exam for r in results if r.exam})
-    parts = [f"{len(results)} students: {_e(summary)}", f"isolation: <b>{_e(', '.join(layers))}</b>",
+    parts = [f"{len(results)} students: {_e(summary)}", f"Isolation: {_e(', '.join(layers))}",
              f"micrograd-kit {_e(', '.join(kits))}"]
     if exams:
         parts.append(f"exam {_e(', '.join(e[:12] for e in exams))}")
@@ -179,9 +179,9 @@ def _misconception_table(results: Sequence[SubmissionResult], common: Sequence[T
             f"<tr><td>{i}</td><td>{_e(ex)}</td><td>{_e(text)}</td><td>{n}</td>"
             f"<td>{', '.join(_link(r) for r in who[(ex, text)])}</td></tr>"
             for i, ((ex, text), n) in enumerate(common, 1))
-    return ("<h2 id='misconceptions'>Misconceptions</h2><p>Each student's first misconception: the hint of their "
-            "first failing check, in the first exercise (in course order) that fails with a hint, counted once per "
-            "student (later exercises build on it). Timeouts, crashes and checks that did not run are in the "
+    return ("<h2 id='misconceptions'>Every first misconception</h2><p>Each student's first misconception: the "
+            "hint of their first failing check, in the first exercise (in course order) that fails with a hint, "
+            "counted once per student (later exercises build on it). Timeouts, crashes and checks that did not run are in the "
             "grid and the students' table, not here.</p>"
             "<table class='list'><tr><th>#</th><th>exercise</th><th>hint</th><th>students</th><th>who</th></tr>"
             f"{rows}</table>")

@@ -443,3 +443,21 @@ def test_a_gradescope_export_is_graded_for_real(tmp_path: Path) -> None:
     assert [(r.student, r.status, r.score) for r in results] == [("Ada_Lovelace", "graded", 6),
                                                                  ("Alan_Turing", "graded", 5)]
     assert len(_rows(tmp_path / "out")) == 2
+
+
+def test_the_terminal_table_cuts_reasons_at_a_word(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: the terminal table cut reasons mid-word; grades.csv keeps them whole."""
+    reason = "importing the submission: " + " ".join(f"word{i:03d}" for i in range(60))
+
+    def graded(paths: Any, *args: Any, **kwargs: Any) -> List[SubmissionResult]:
+        return [SubmissionResult("correct", "invalid", reason, 0.0, 1.0, isolation="bwrap") for _ in paths]
+
+    monkeypatch.setattr(_command, "grade_batch", graded)
+    monkeypatch.setenv("COLUMNS", "400")
+    assert main(["grade", str(EXAMPLES / "correct"), "--out", str(tmp_path / "out"), "--no-html"]) == 0
+    shown = re.search(r"importing the submission: (.*?) \.\.\.", capsys.readouterr().out)
+    assert shown is not None
+    words = shown.group(1).split(" ")
+    assert all(re.fullmatch(r"word\d{3}", w) for w in words) and 5 < len(words) < 60
+    assert _rows(tmp_path / "out")[0]["reason"] == reason

@@ -197,7 +197,7 @@ def test_the_layer_and_the_kit_are_at_the_top_with_a_warning_when_not_isolated(
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
     head = report.split("id='grid'", 1)[0]
     assert "micrograd-kit 9.9.9" in head
-    assert "isolation: <b>" + ", ".join(sorted({layer or "unknown" for layer in layers})) + "</b>" in head
+    assert "Isolation: " + ", ".join(sorted({layer or "unknown" for layer in layers})) + " &middot;" in head
     assert ("class='banner'" in head) == warned
     if warned:
         exposed = sum(layer not in ("bwrap", "uid") for layer in layers)
