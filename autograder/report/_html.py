@@ -181,8 +181,8 @@ def _misconception_table(results: Sequence[SubmissionResult], common: Sequence[T
             for i, ((ex, text), n) in enumerate(common, 1))
     return ("<h2 id='misconceptions'>Every first misconception</h2><p>Each student's first misconception: the "
             "hint of their first failing check, in the first exercise (in course order) that fails with a hint, "
-            "counted once per student (later exercises build on it). Timeouts, crashes and checks that did not run are in the "
-            "grid and the students' table, not here.</p>"
+            "counted once per student (later exercises build on it). Timeouts, crashes and checks that did not run "
+            "are in the grid and the students' table, not here.</p>"
             "<table class='list'><tr><th>#</th><th>exercise</th><th>hint</th><th>students</th><th>who</th></tr>"
             f"{rows}</table>")
 
