@@ -148,7 +148,7 @@ def _table(results: List[SubmissionResult], out: Path) -> Any:
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"Grades ({escape(str(out / 'grades.csv'))})")
+    table = Table(title=f"Grades ({escape(writable(str(out / 'grades.csv')))})")
     named = any(r.name and r.name != r.student for r in results)
     for column in ("student", *(("name",) if named else ()), "score", "status", "reason"):
         table.add_column(column, overflow="fold" if column == "reason" else "ellipsis")
