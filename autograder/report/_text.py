@@ -11,6 +11,7 @@ grading result.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import re
 from typing import Any, TypeVar
 
@@ -48,10 +49,13 @@ def writable_result(result: T) -> T:
 
 
 def _clean(value: Any) -> Any:
+    if isinstance(value, enum.Enum):  # a status: the kit's own words
+        return value
     if isinstance(value, str):
         return writable(value)
     if isinstance(value, tuple):
-        return tuple(_clean(v) for v in value)
+        cleaned = [_clean(v) for v in value]
+        return type(value)(*cleaned) if hasattr(value, "_fields") else tuple(cleaned)  # a named tuple stays one
     if isinstance(value, list):
         return [_clean(v) for v in value]
     if isinstance(value, dict):

@@ -143,3 +143,26 @@ def test_a_course_notebook_cell_holding_a_lone_surrogate_is_prepared(tmp_path: P
     engine = (prepared.directory / "engine.py").read_text(encoding="utf-8")
     assert "_NOTE = '\\ud800'  # \\udcff" in engine  # the escape: the same string in a literal
     assert engine.startswith((reference_dir() / "engine.py").read_text()[:200])
+
+
+def test_writable_result_keeps_statuses_and_named_tuples() -> None:
+    import enum
+    from dataclasses import dataclass
+    from typing import NamedTuple
+
+    class Status(str, enum.Enum):
+        FAILED = "failed"
+
+    class Row(NamedTuple):
+        what: str
+        expected: str
+        got: str
+
+    @dataclass(frozen=True)
+    class Result:
+        status: Status
+        rows: tuple
+
+    clean = writable_result(Result(Status.FAILED, (Row("a.grad", "1", "\ud800"),)))
+    assert clean.status is Status.FAILED
+    assert isinstance(clean.rows[0], Row) and clean.rows[0].got == "\\ud800"
