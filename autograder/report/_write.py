@@ -23,7 +23,7 @@ from autograder.report._results import (
     SubmissionResult,
     to_json,
 )
-from autograder.report._text import writable_result
+from autograder.report._text import writable, writable_result
 from micrograd.impl import IN_NOTEBOOK, student_snippet
 from micrograd.verdict import EXERCISES, SpecFailure
 
@@ -38,7 +38,6 @@ __all__ = [
     "unique_names",
     "write_outputs",
 ]
-
 
 
 class OutputError(OSError):
@@ -57,7 +56,7 @@ def unique_names(results: Sequence[SubmissionResult]) -> List[str]:
         raise ValueError(f"several results have the student id {repeated[0]!r}: give each submission its own id "
                          "(autograder.grade.identify_all does)")
     taken = [n for n in names if n.casefold() in (*CLASS_FILES, *STUDENT_FILES) or not n or n.startswith(".")
-             or "/" in n or n in (".", "..")]
+             or "/" in n]
     if taken:
         raise ValueError(f"the student id {taken[0]!r} cannot be a folder of the outputs: give the submission another "
                          "id (autograder.grade.identify_all does)")
@@ -220,7 +219,7 @@ def write_outputs(results: Sequence[SubmissionResult], out: Path, *, html_report
                               f"{getattr(error, 'strerror', None) or error}")
     shown = [dataclasses.replace(r, reason="; ".join(x for x in (r.reason, problems.get(r.student, "")) if x))
              for r in results]
-    about = "" if rubric is None else f"rubric: {rubric.source} ({rubric.max_score:g} points)"
+    about = "" if rubric is None else writable(f"rubric: {rubric.source} ({rubric.max_score:g} points)")
     try:
         write_class(out, results, paths, rubric)
         _replace(out / "grades.csv", lambda path: _csv(shown, path))
