@@ -85,9 +85,8 @@ def _rows(out: Path) -> Dict[str, Dict[str, str]]:
 def _course_notebook_with(path: Path, line: str) -> Path:
     """The course's source notebook (the reference behind %%writefile) with ``line`` added to engine.py's cell,
     written as plain JSON (so a lone surrogate stays escaped in the file, as any JSON writer may leave it)."""
-    from autograder.course.build import source_notebook
-
-    notebook = json.loads(source_notebook().read_text(encoding="utf-8"))
+    source = Path(__file__).parents[2] / "autograder" / "course" / "source" / "micrograd" / "micrograd.ipynb"
+    notebook = json.loads(source.read_text(encoding="utf-8"))  # read as JSON: no nbformat needed
     for cell in notebook["cells"]:
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         if source.startswith("%%writefile engine.py"):
