@@ -54,5 +54,7 @@ def write_notebook_files(notebook: Union[str, Path], directory: Union[str, Path]
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     for name, code in notebook_files(notebook).items():
-        (target / name).write_text(code, encoding="utf-8")
+        # a lone surrogate (a cell may hold "\\ud800" in its JSON) is written as its escape, which means the same
+        # thing in a string literal: any cell can be written
+        (target / name).write_text(code, encoding="utf-8", errors="backslashreplace")
     return target

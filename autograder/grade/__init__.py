@@ -1,23 +1,37 @@
 """``micrograd grade``: batch grading of submissions in sandboxes, against the spec's properties."""
 
 from autograder.grade._batch import grade_batch, grade_one, spread_order
-from autograder.grade._command import HELP, check_out, configure, grade, run, with_identity
-from autograder.grade._identity import Identity, IdentityError, identify, identify_all, layout, safe_id
+from autograder.grade._command import HELP, Batch, check_out, configure, grade, prepare_batch, run, with_identity
+from autograder.grade._identity import (
+    OUTPUT_NAMES,
+    Identity,
+    IdentityError,
+    collect_submissions,
+    identify,
+    identify_all,
+    layout,
+    safe_id,
+)
 from autograder.grade._plan import BatchPlan
 from autograder.grade._plan_batch import plan_batch
 from autograder.grade._profile import prepare_hypothesis, without_local_constants
+from autograder.grade._regrade import Regrade, plan_regrade
 from autograder.grade._runner import MAX_TIMEOUTS, grade_directory, make_oracle, run_property, spec_properties
 from autograder.grade._submission import Prepared, SubmissionError, prepare, student_id
 
 __all__ = [
+    "Batch",
     "BatchPlan",
     "HELP",
     "MAX_TIMEOUTS",
+    "OUTPUT_NAMES",
     "Identity",
     "IdentityError",
     "Prepared",
+    "Regrade",
     "SubmissionError",
     "check_out",
+    "collect_submissions",
     "configure",
     "grade",
     "grade_batch",
@@ -28,7 +42,9 @@ __all__ = [
     "layout",
     "make_oracle",
     "plan_batch",
+    "plan_regrade",
     "prepare",
+    "prepare_batch",
     "prepare_hypothesis",
     "run",
     "run_property",

@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Uni
 from autograder.grade._plan import BatchPlan
 from autograder.grade._plan_batch import plan_batch
 from autograder.report._results import SubmissionResult
+from autograder.report._text import writable_result
 from autograder.rubric import Rubric
 from autograder.sandbox import Isolation, Limits, choose_isolation
 
@@ -101,7 +102,28 @@ def _grade_one(path: Path, rubric: Rubric, limits: Limits, isolation: Optional[I
             plan = _PLAN if _PLAN is not None and _PLAN.fits(rubric) else None
             result = grade_directory(prepared.directory, prepared.student, rubric, limits, _ORACLE, isolation,
                                      plan=plan, replay=_REPLAY if plan is not None else None)
-    return dataclasses.replace(result, isolation=isolation.layer)
+            result = _in_notebook_cells(result, Path(path), Path(scratch), prepared.directory)
+    return _finished(result, isolation)
+
+
+def _in_notebook_cells(result: SubmissionResult, path: Path, scratch: Path, graded: Path) -> SubmissionResult:
+    """A notebook's result with the places in the files made from it said as its cells."""
+    from autograder.grade._cells import cell_lines, in_cells, source_notebook
+
+    try:
+        notebook = source_notebook(path, scratch / "unzipped")
+        return result if notebook is None else in_cells(result, cell_lines(notebook, graded))
+    except Exception:  # noqa: BLE001 (naming cells only helps the student: it never costs a grade)
+        return result
+
+
+def _finished(result: SubmissionResult, isolation: Isolation) -> SubmissionResult:
+    """The result as it leaves grading: its layer and kit recorded, every text in it writable (a child's
+    exception or a folder's name may hold anything: autograder.report.writable)."""
+    from micrograd import __version__
+
+    return writable_result(dataclasses.replace(result, isolation=isolation.layer,
+                                               kit_version=result.kit_version or __version__))
 
 
 def _failed(path: Path, rubric: Rubric, error: BaseException, isolation: Isolation) -> SubmissionResult:
@@ -111,7 +133,7 @@ def _failed(path: Path, rubric: Rubric, error: BaseException, isolation: Isolati
     reason = f"the grader failed: {type(error).__name__}: {error}"[:500]
     result = _result(student_id(Path(path)), rubric, "invalid", reason, _all(rubric, "failed", reason),
                      time.monotonic())
-    return dataclasses.replace(result, isolation=isolation.layer)
+    return _finished(result, isolation)
 
 
 @contextlib.contextmanager
@@ -135,8 +157,8 @@ def spread_order(paths: Sequence[Path]) -> List[int]:
     a class list (a block of copies, a Gradescope export in upload order); graded last, they would leave
     the cores idle while they wait. Results are in the order of ``paths`` whatever the order of grading."""
     def key(i: int) -> Tuple[bytes, int]:
-        path = Path(paths[i])
-        return hashlib.sha256(f"{path.parent.name}/{path.name}".encode()).digest(), i
+        path = Path(paths[i])  # any bytes: a name that is not UTF-8 holds surrogates, which surrogatepass keeps
+        return hashlib.sha256(f"{path.parent.name}/{path.name}".encode("utf-8", "surrogatepass")).digest(), i
 
     return sorted(range(len(paths)), key=key)
 

@@ -306,7 +306,7 @@ def _from_notebook(notebook: Path, target: Path, clock: _Clock) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     if files:
         for name, code in files.items():
-            (target / name).write_text(code, encoding="utf-8")
+            (target / name).write_text(code, encoding="utf-8", errors="backslashreplace")  # a lone surrogate
         return target
     joined: List[str] = []
     size = 0
@@ -323,7 +323,7 @@ def _from_notebook(notebook: Path, target: Path, clock: _Clock) -> Path:
                                   f"{_size(LIMITS['unzipped_bytes'])} of code (at cell {number}); "
                                   "hand in only your code")
     header = f"# all code cells of {notebook.name}, in order\n"
-    (target / "engine.py").write_text(header + "\n\n".join(joined) + "\n", encoding="utf-8")
+    (target / "engine.py").write_text(header + "\n\n".join(joined) + "\n", encoding="utf-8", errors="backslashreplace")
     (target / "nn.py").write_text("from .engine import *  # noqa: F403 (the notebook defines everything)\n",
                                   encoding="utf-8")
     return target

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from autograder.gradescope._bundle import build_bundle
+from autograder.sandbox import Limits
 
 __all__ = ["HELP", "build_bundle", "configure", "run"]
 
@@ -17,8 +18,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("autograder.zip"), metavar="ZIP",
                         help="the bundle to write (default autograder.zip)")
     parser.add_argument("--rubric", type=Path, default=None, metavar="FILE", help="rubric to ship (default: all)")
-    parser.add_argument("--timeout", type=float, default=None, metavar="S", help="wall seconds per check")
-    parser.add_argument("--memory", type=int, default=None, metavar="MB", help="memory limit of the submission")
+    parser.add_argument("--timeout", type=float, default=None, metavar="S",
+                        help=f"wall seconds for one check (default {Limits.timeout:g}, as micrograd grade)")
+    parser.add_argument("--memory", type=int, default=None, metavar="MB",
+                        help=f"memory limit of a submission's process, in MiB (default {Limits.memory_mb}, as "
+                             "micrograd grade)")
 
 
 def run(args: argparse.Namespace) -> int:

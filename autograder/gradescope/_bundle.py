@@ -26,11 +26,10 @@ apt-get update
 apt-get install -y python3 python3-pip python3-venv bubblewrap
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --upgrade pip
-# The kit with what grading uses: torch (its CPU build, from PyTorch's index) as the oracle, and
-# nbformat to read notebook submissions. Not JAX: the grader judges with one oracle, and JAX
-# (with jaxlib, about 1.5 GB) only serves `pytest tests/spec`, which Gradescope never runs.
-TORCH_INDEX="${MICROGRAD_TORCH_INDEX-https://download.pytorch.org/whl/cpu}"
-/autograder/venv/bin/pip install ${TORCH_INDEX:+--extra-index-url "$TORCH_INDEX"} "./kit[gradescope]"
+# The kit and only what grading runs: its core dependencies (numpy, Hypothesis, pytest, rich). The
+# grader judges with the kit's own exact oracle, in plain Python, and reads notebooks as JSON: no
+# other package is installed, and none of the optional oracles' (they only cross-check the spec).
+/autograder/venv/bin/pip install ./kit
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -62,30 +61,24 @@ RUBRIC = "rubric.json"
 SPEC = "spec"
 
 
-def _requirements() -> Tuple[List[str], List[str]]:
-    """The kit's own requirements, as installed: (core, what grading on Gradescope adds: torch as the
-    oracle and nbformat for notebooks)."""
+def _requirements() -> List[str]:
+    """The kit's core requirements, as installed: all that grading runs (no extra: grading needs none)."""
     from packaging.requirements import Requirement
 
     core: List[str] = []
-    extra: List[str] = []
     for text in metadata.requires("micrograd-kit") or []:
         req = Requirement(text)
         if req.marker is None or req.marker.evaluate({"extra": ""}):
             core.append(text)
-        elif req.name in ("torch", "nbformat") and req.name not in [Requirement(e).name for e in extra]:
-            extra.append(str(req).split(";")[0].strip())
-    return core, extra
+    return core
 
 
 def _pyproject() -> str:
     """A minimal pyproject.toml that installs the bundled ``micrograd`` and ``autograder`` packages."""
-    core, extra = _requirements()
     return (
         '[build-system]\nrequires = ["hatchling>=1.18"]\nbuild-backend = "hatchling.build"\n\n'
         f'[project]\nname = "micrograd-kit"\nversion = "{__version__}"\nrequires-python = ">=3.9"\n'
-        f"dependencies = {json.dumps(core)}\n\n"
-        f"[project.optional-dependencies]\ngradescope = {json.dumps(extra)}\n\n"
+        f"dependencies = {json.dumps(_requirements())}\n\n"
         '[tool.hatch.build.targets.wheel]\npackages = ["micrograd", "autograder"]\n'
     )
 
@@ -112,8 +105,12 @@ def build_bundle(out: Path, *, rubric: Optional[Path] = None, timeout: Optional[
     """Write the bundle to ``out`` (a .zip); returns its path. Works from a checkout or an installed kit.
 
     ``rubric`` is checked (RubricError) and shipped as rubric.json, with its spec when it names one;
-    ``isolation`` is how the sandbox isolates submissions (exported as MICROGRAD_ISOLATION).
+    ``isolation`` is how the sandbox isolates submissions (exported as MICROGRAD_ISOLATION). The folder
+    ``out`` goes into must exist (FileNotFoundError): a typo in a path never creates a tree.
     """
+    if not out.absolute().parent.is_dir():
+        raise FileNotFoundError(f"the folder {out.absolute().parent} does not exist: create it first, or check "
+                                f"the path of {out}")
     options: List[str] = []
     entries: List[Tuple[Path, str]] = []
     rubric_text = None
@@ -129,7 +126,6 @@ def build_bundle(out: Path, *, rubric: Optional[Path] = None, timeout: Optional[
         options += ["--memory", shlex.quote(str(memory_mb))]
     if not isolation or not isolation.replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"isolation must be a mode name such as auto, got {isolation!r}")
-    out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         run_autograder = RUN_AUTOGRADER.format(options=" ".join(options), isolation=isolation)
         for name, text in (("setup.sh", SETUP_SH), ("run_autograder", run_autograder)):

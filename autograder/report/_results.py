@@ -6,7 +6,7 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 __all__ = [
     "STATUSES",
@@ -66,6 +66,9 @@ class SubmissionResult:
     ``submission`` the path graded; ``layout`` how the student runs a counterexample: ``folder``
     (next to their engine.py) or ``notebook`` (in a new cell of their notebook).
     ``isolation``: the sandbox layer the submission ran in (bwrap, uid or none; see micrograd.sandbox).
+    ``kit_version``: the kit that graded it; ``exam``: the digest of the examples it was graded on
+    ("" until grading runs a frozen exam). ``micrograd grade --update`` keeps a class graded by one
+    kit and one exam.
     """
 
     student: str
@@ -80,10 +83,36 @@ class SubmissionResult:
     submission: str = ""
     layout: str = "folder"
     isolation: str = ""
+    kit_version: str = ""
+    exam: str = ""
 
     @property
     def display_name(self) -> str:
         return self.name or self.student
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SubmissionResult:
+        """The result that :func:`to_json` wrote (a ValueError names what is wrong); unknown keys are ignored."""
+        try:
+            exercises = tuple(ExerciseResult(**_known(ExerciseResult, e)) for e in data.get("exercises", ()))
+            properties = tuple(
+                PropertyResult(**{**_known(PropertyResult, p), "rows": tuple(tuple(r) for r in p.get("rows", ()))})
+                for p in data.get("properties", ()))
+            fields = _known(cls, data)
+            return cls(**{**fields, "exercises": exercises, "properties": properties})
+        except (TypeError, AttributeError) as error:
+            raise ValueError(f"not a grading result: {error}") from None
+
+    @classmethod
+    def from_json(cls, text: str) -> SubmissionResult:
+        return cls.from_dict(json.loads(text))
+
+
+def _known(cls: Any, data: Mapping[str, Any]) -> Dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise TypeError(f"expected an object, got {type(data).__name__}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
 
 
 @dataclass(frozen=True)
@@ -108,6 +137,8 @@ class GradescopeResults:
     visibility: str = "visible"
     stdout_visibility: str = "hidden"
     execution_time: Optional[float] = None
+    #: Gradescope stores it with the submission: the grading status, the isolation layer, the kit and exam
+    extra_data: Dict[str, Any] = field(default_factory=dict)
 
 
 def _plain(obj: Any) -> Any:

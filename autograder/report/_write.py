@@ -1,24 +1,29 @@
-"""Write a batch's outputs: grades.csv, STUDENT/results.json, STUDENT/feedback.md, report.html."""
+"""Write a batch's outputs: STUDENT/results.json, STUDENT/feedback.md, class.json, grades.csv, report.html.
+
+Every text is made writable first (:func:`autograder.report.writable`), and a student whose files
+cannot be written (a file system's refusal) costs only that student's files: the others are written,
+and grades.csv says what happened.
+"""
 
 from __future__ import annotations
 
-import base64
 import collections
 import csv
-import html
-import io
-import textwrap
-import urllib.parse
+import dataclasses
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from autograder.report._class import CLASS_FILES, STUDENT_FILES, write_class
+from autograder.report._html import write_report
 from autograder.report._results import (
     GradescopeResults,
     GradescopeTest,
     PropertyResult,
     SubmissionResult,
-    write_json,
+    to_json,
 )
+from autograder.report._text import writable, writable_result
 from micrograd.impl import IN_NOTEBOOK, student_snippet
 from micrograd.verdict import EXERCISES, SpecFailure
 
@@ -26,13 +31,10 @@ if TYPE_CHECKING:
     from autograder.rubric import Rubric
 
 __all__ = [
-    "NO_PLOTS",
     "OutputError",
     "exercise_feedback",
     "feedback_markdown",
     "gradescope_results",
-    "misconceptions",
-    "pass_rate_figure",
     "unique_names",
     "write_outputs",
 ]
@@ -43,13 +45,21 @@ class OutputError(OSError):
 
 
 def unique_names(results: Sequence[SubmissionResult]) -> List[str]:
-    """One folder name per result: its student id. Ids must be distinct (``micrograd grade`` makes
-    them so, saying how: autograder.grade.identify_all); a repeat is a ValueError, never a silent rename."""
+    """One folder name per result: its student id. Ids must be distinct, also without case (``Alice`` and
+    ``alice`` are one folder on macOS and Windows), and none may be an output's name (``micrograd grade``
+    makes them so, saying how: autograder.grade.identify_all); anything else is a ValueError, never a
+    silent rename."""
     names = [r.student for r in results]
-    repeated = sorted(n for n, count in collections.Counter(names).items() if count > 1)
+    folded = collections.Counter(n.casefold() for n in names)
+    repeated = sorted(n for n in names if folded[n.casefold()] > 1)
     if repeated:
         raise ValueError(f"several results have the student id {repeated[0]!r}: give each submission its own id "
                          "(autograder.grade.identify_all does)")
+    taken = [n for n in names if n.casefold() in (*CLASS_FILES, *STUDENT_FILES) or not n or n.startswith(".")
+             or "/" in n]
+    if taken:
+        raise ValueError(f"the student id {taken[0]!r} cannot be a folder of the outputs: give the submission another "
+                         "id (autograder.grade.identify_all does)")
     return names
 
 
@@ -68,11 +78,39 @@ def _property_text(result: SubmissionResult, p: PropertyResult) -> str:
     return f"{p.id} ({p.status}): {failure}"
 
 
+def _grouped(failing: Sequence[PropertyResult]) -> List[List[PropertyResult]]:
+    """The failing checks in order, those that say only the same thing (no counterexample, no hint: a
+    submission that did not load, a budget used up) together, so that it is said once."""
+    groups: List[List[PropertyResult]] = []
+    bare: Dict[Tuple[str, str], List[PropertyResult]] = {}
+    for p in failing:
+        if p.code or p.rows or p.hint:
+            groups.append([p])
+        elif (p.status, p.summary) in bare:
+            bare[(p.status, p.summary)].append(p)
+        else:
+            bare[(p.status, p.summary)] = [p]
+            groups.append(bare[(p.status, p.summary)])
+    return groups
+
+
 def exercise_feedback(result: SubmissionResult, exercise: str) -> str:
     """Every check of ``exercise`` that did not pass, as the student reads it (counterexamples that
-    load their own code); empty when all passed."""
+    load their own code; checks that only say the same thing said once); empty when all passed."""
     failing = [p for p in result.properties if p.exercise == exercise and not p.passed]
-    return "\n\n".join(_property_text(result, p) for p in failing)
+    texts = []
+    for group in _grouped(failing):
+        if len(group) == 1:
+            texts.append(_property_text(result, group[0]))
+        else:
+            texts.append(f"{len(group)} checks ({group[0].status}): {group[0].summary}")
+    return "\n\n".join(texts)
+
+
+def _passed(total: int) -> str:
+    if total == 0:
+        return "No check of this exercise ran."
+    return "Its one check passed." if total == 1 else f"All {total} checks passed."
 
 
 def gradescope_results(result: SubmissionResult, rubric: Optional[Rubric] = None) -> GradescopeResults:
@@ -80,7 +118,7 @@ def gradescope_results(result: SubmissionResult, rubric: Optional[Rubric] = None
     each test's visibility from ``rubric`` (default: visible)."""
     tests = []
     for ex in result.exercises:
-        output = exercise_feedback(result, ex.exercise) or f"All {ex.total} checks passed."
+        output = exercise_feedback(result, ex.exercise) or _passed(ex.total)
         tests.append(GradescopeTest(
             name=f"{ex.exercise}: {ex.title} ({EXERCISES[ex.exercise].functions})",
             score=ex.score,
@@ -90,7 +128,10 @@ def gradescope_results(result: SubmissionResult, rubric: Optional[Rubric] = None
             status="passed" if ex.passed == ex.total else "failed",
         ))
     header = f"Status: {result.status}" + (f" ({result.reason})" if result.reason else "")
-    return GradescopeResults(score=result.score, tests=tests, output=header, execution_time=result.seconds)
+    extra = {"student": result.student, "status": result.status, "isolation": result.isolation,
+             "kit_version": result.kit_version, "exam": result.exam}
+    return GradescopeResults(score=result.score, tests=tests, output=header, execution_time=result.seconds,
+                             extra_data=extra)
 
 
 def feedback_markdown(result: SubmissionResult) -> str:
@@ -106,7 +147,14 @@ def feedback_markdown(result: SubmissionResult) -> str:
         lines += ["", "## What to fix", ""]
     where = ("in a new cell at the end of your notebook" if result.layout == "notebook"
              else "in the folder of your engine.py and nn.py")
-    for p in failing:
+    for group in _grouped(failing):
+        p = group[0]
+        if len(group) > 1:
+            exercises = ", ".join(dict.fromkeys(q.exercise for q in group))
+            said = ("None of them ran, for the reason above." if result.reason and p.summary.endswith(result.reason)
+                    else p.summary)
+            lines += [f"### {len(group)} checks ({p.status}) of {exercises}", "", said, ""]
+            continue
         lines += [f"### {p.exercise}: `{p.id}` ({p.status})", "", p.summary, ""]
         if p.code:
             lines += [f"Counterexample (runnable {where}):", "", "```python", _snippet(result, p.code).rstrip(),
@@ -124,176 +172,60 @@ def _csv(results: Sequence[SubmissionResult], path: Path) -> None:
     exercises = list(dict.fromkeys(ex.exercise for r in results for ex in r.exercises))
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", "name", "score", "max_score", *exercises, "status", "reason", "submission"])
+        writer.writerow(["student", "name", "score", "max_score", *exercises, "status", "reason", "isolation",
+                         "submission"])
         for name, r in zip(unique_names(results), results):
             scores = {ex.exercise: _fmt(ex.score) for ex in r.exercises}
             writer.writerow([name, r.display_name, _fmt(r.score), _fmt(r.max_score),
-                             *(scores.get(e, "") for e in exercises), r.status, r.reason, r.submission])
+                             *(scores.get(e, "") for e in exercises), r.status, r.reason, r.isolation, r.submission])
 
 
-def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode()
+def _replace(path: Path, write: Callable[[Path], None]) -> None:
+    """Write ``path`` through a hidden file beside it, so that it is never seen half written."""
+    partial = path.with_name(f".{path.name}.partial")
+    write(partial)
+    os.replace(partial, path)
 
 
-#: the line report.html shows instead of its plots when matplotlib is missing
-NO_PLOTS = "Plots need matplotlib: <code>pip install matplotlib</code>, then grade again."
-
-
-def misconceptions(results: Sequence[SubmissionResult], top: int = 10) -> List[Tuple[Tuple[str, str], int]]:
-    """The most common ((exercise, hint), students) in a class.
-
-    Each student counts once per hint, for the first exercise (in course order) whose checks failed
-    with a hint: later exercises build on earlier ones (an MLP that cannot add fails too), so their
-    failures are mostly consequences, not other misconceptions. Timeouts, crashes and checks that
-    did not run are not misconceptions (the students table shows them).
-    """
-    order = {name: i for i, name in enumerate(EXERCISES)}
-    counter: collections.Counter = collections.Counter()
-    for r in results:
-        failed = [p for p in r.properties if p.status == "failed" and p.hint]
-        if not failed:
-            continue
-        first = min(failed, key=lambda p: order.get(p.exercise, len(order))).exercise
-        counter.update({(p.exercise, p.hint) for p in failed if p.exercise == first})
-    return counter.most_common(top)
-
-
-def pass_rate_figure(exercises: Sequence[str], rates: Sequence[float]) -> Any:
-    """The pass rate per exercise as horizontal bars: one exercise name per row, so the names never
-    overlap however many exercises there are (needs matplotlib)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 0.3 * len(exercises) + 1))
-    ax.barh(list(exercises)[::-1], list(rates)[::-1], color="#55a868")
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("fraction of checks passed")
-    ax.set_title("Pass rate per exercise")
-    return fig
-
-
-def misconceptions_figure(common: Sequence[Tuple[Tuple[str, str], int]]) -> Any:
-    """The most common misconceptions (:func:`misconceptions`) as horizontal bars, the most common at
-    the top, one bar per hint, numbered as in the report's table: two hints of one exercise may read
-    alike once shortened to fit (needs matplotlib)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    fig, ax = plt.subplots(figsize=(7, 0.4 * len(common) + 1))
-    labels = [textwrap.shorten(f"{i}. {ex}: {text}", 70, placeholder="...")
-              for i, ((ex, text), _) in enumerate(common, 1)]
-    positions = list(range(len(common)))[::-1]
-    ax.barh(positions, [n for _, n in common], color="#c44e52")
-    ax.set_yticks(positions)
-    ax.set_yticklabels(labels)
-    ax.set_xlabel("students")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title("Most common misconceptions")
-    return fig
-
-
-def _figures(scores: Sequence[float], exercises: Sequence[str], rates: Sequence[float],
-             common: Sequence[Tuple[Tuple[str, str], int]]) -> Optional[List[Tuple[str, str]]]:
-    """(title, base64 PNG) for each plot; None when matplotlib is not installed."""
-    try:
-        import matplotlib
-    except ImportError:
-        return None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figures = []
-    fig, ax = plt.subplots(figsize=(6, 3))
-    ax.hist(list(scores), bins=min(20, max(5, len(scores))), color="#4c72b0")
-    ax.set_xlabel("score")
-    ax.set_ylabel("students")
-    ax.set_title("Score distribution")
-    figures.append(("Scores", _png(fig)))
-    figures.append(("Exercises", _png(pass_rate_figure(exercises, rates))))
-    if common:
-        fig = misconceptions_figure(common)
-        figures.append(("Misconceptions", _png(fig)))
-    return figures
-
-
-def _html(results: Sequence[SubmissionResult], path: Path) -> None:
-    """The class report: plots when matplotlib is installed, and tables always."""
-    exercises = list(dict.fromkeys(ex.exercise for r in results for ex in r.exercises))
-    rates = []
-    for name in exercises:
-        done = [ex.passed / ex.total for r in results for ex in r.exercises if ex.exercise == name and ex.total]
-        rates.append(sum(done) / len(done) if done else 0.0)
-    common = misconceptions(results)
-    figures = _figures([r.score for r in results], exercises, rates, common)
-    if figures is None:
-        images = f"<p class='no-plots'>{NO_PLOTS}</p>"
-    else:
-        images = "".join(f"<h2>{t}</h2><img alt='{t}' src='data:image/png;base64,{data}'>" for t, data in figures)
-    statuses = collections.Counter(r.status for r in results)
-    rows = "".join(
-        f"<tr><td><a href='{html.escape(urllib.parse.quote(name))}/feedback.md'>{html.escape(r.display_name)}</a>"
-        f"</td><td>{_fmt(r.score)}/{_fmt(r.max_score)}</td>"
-        f"<td>{html.escape(r.status)}</td><td>{html.escape(r.reason)}</td></tr>"
-        for name, r in zip(unique_names(results), results)
-    )
-    pass_rates = "".join(
-        f"<tr><td>{html.escape(ex)}</td><td>{rate:.0%}</td></tr>" for ex, rate in zip(exercises, rates)
-    )
-    if common:
-        misconception_rows = "".join(
-            f"<tr><td>{i}</td><td>{html.escape(ex)}</td><td>{html.escape(text)}</td><td>{n}</td></tr>"
-            for i, ((ex, text), n) in enumerate(common, 1)
-        )
-    else:
-        misconception_rows = "<tr><td colspan='4'>no failing check with a hint</td></tr>"
-    summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-    path.write_text(
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>micrograd grades</title>"
-        "<style>body{font-family:sans-serif;max-width:60em;margin:auto}td,th{padding:2px 8px;text-align:left;"
-        "vertical-align:top}</style></head><body>"
-        f"<h1>micrograd grades</h1><p>{len(results)} submissions: {html.escape(summary)}</p>"
-        f"<p>Isolation: {html.escape(', '.join(sorted({r.isolation or 'unknown' for r in results})))}</p>{images}"
-        "<h2>Most common misconceptions</h2><p>The hints of each student's first failing exercise, counted once "
-        "per student (later exercises build on it; timeouts, crashes and checks that did not run are in the "
-        "table below).</p>"
-        "<table><tr><th>#</th><th>exercise</th><th>hint</th><th>students</th></tr>"
-        f"{misconception_rows}</table>"
-        "<h2>Pass rate per exercise</h2><table><tr><th>exercise</th><th>checks passed</th></tr>"
-        f"{pass_rates}</table>"
-        "<h2>Students</h2><p>Each name links to the student's feedback.</p>"
-        f"<table><tr><th>student</th><th>score</th><th>status</th><th>reason</th></tr>{rows}</table>"
-        "</body></html>\n",
-        encoding="utf-8",
-    )
+def _student_files(out: Path, name: str, result: SubmissionResult, rubric: Optional[Rubric]) -> None:
+    folder = out / name
+    folder.mkdir(exist_ok=True)
+    (folder / "results.json").write_text(to_json(gradescope_results(result, rubric)), encoding="utf-8")
+    (folder / "feedback.md").write_text(feedback_markdown(result), encoding="utf-8")
 
 
 def write_outputs(results: Sequence[SubmissionResult], out: Path, *, html_report: bool = True,
-                  rubric: Optional[Rubric] = None) -> None:
-    """Write everything into ``out`` (created if needed). Called by the trusted parent after all children are dead.
+                  rubric: Optional[Rubric] = None, paths: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """Write everything into ``out`` (created if needed; its parent must exist). Called by the trusted parent
+    after all children are dead. ``paths``: each student's submission, resolved, for class.json (a later
+    ``--update`` knows it again).
 
-    Raises OutputError, naming the path, when ``out`` cannot be written (a file, no permission).
+    Returns ``{student: what went wrong}`` for the students whose own files could not be written: the
+    other students' files are written, and grades.csv and report.html give that student's reason.
+    Raises OutputError, naming the path, when the class's files cannot be written (a file, no permission).
     """
+    results = [writable_result(r) for r in results]
     names = unique_names(results)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, r in zip(names, results):
-            folder = out / name
-            folder.mkdir(exist_ok=True)
-            write_json(gradescope_results(r, rubric), folder / "results.json")
-            (folder / "feedback.md").write_text(feedback_markdown(r), encoding="utf-8")
-        _csv(results, out / "grades.csv")
+        out.mkdir(exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot write the grades into {out}: {error.strerror or error}") from None
+    problems: Dict[str, str] = {}
+    for name, r in zip(names, results):
+        try:
+            _student_files(out, name, r, rubric)
+        except (OSError, ValueError) as error:  # UnicodeError is a ValueError
+            problems[name] = (f"its feedback.md and results.json could not be written: "
+                              f"{getattr(error, 'strerror', None) or error}")
+    shown = [dataclasses.replace(r, reason="; ".join(x for x in (r.reason, problems.get(r.student, "")) if x))
+             for r in results]
+    about = "" if rubric is None else writable(f"rubric: {rubric.source} ({rubric.max_score:g} points)")
+    try:
+        write_class(out, results, paths, rubric)
+        _replace(out / "grades.csv", lambda path: _csv(shown, path))
         if html_report:
-            _html(results, out / "report.html")
+            _replace(out / "report.html", lambda path: write_report(shown, path, about))
     except OSError as error:
         where = error.filename or out
         raise OutputError(f"cannot write the grades into {out}: {where}: {error.strerror or error}") from None
+    return problems

@@ -6,6 +6,7 @@ import ast
 import dataclasses
 import difflib
 import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,9 +184,10 @@ def load_rubric(path: Optional[str | Path] = None, *, spec: Optional[str] = None
     if exercises is None:
         base = default_rubric(spec, float(default_points))
         every = tuple(dataclasses.replace(rule, visibility=visibility) for rule in base.rules)
-        return Rubric(every, spec, max_examples, tuple(forbid), str(path))
+        return _worth_something(path, Rubric(every, spec, max_examples, tuple(forbid), str(path)))
     if not isinstance(exercises, dict) or not exercises:
-        raise RubricError(f"rubric {path}: [exercises] must hold one table per exercise, e.g. [exercises.add]")
+        raise RubricError(f"rubric {path}: [exercises] {'is empty' if exercises == {} else 'must be a table'}: "
+                          f"{_EXERCISES_FORMS}, or leave [exercises] out to grade every exercise")
     properties = _spec_properties(spec)
     by_id = {p.id: p for p in properties}
     by_name: Dict[str, List[Any]] = {}
@@ -199,11 +201,25 @@ def load_rubric(path: Optional[str | Path] = None, *, spec: Optional[str] = None
     for name in exercises:
         if name not in EXERCISES:
             raise _unknown(path, "exercise", name, list(EXERCISES))
-    return Rubric(tuple(rules), spec, max_examples, tuple(forbid), str(path))
+    return _worth_something(path, Rubric(tuple(rules), spec, max_examples, tuple(forbid), str(path)))
+
+
+#: how a rubric gives an exercise its points, as an error message says it
+_EXERCISES_FORMS = ("list the exercises to grade under [exercises], one per line with its points (add = 1) or "
+                    "one table each ([exercises.add] with points = 1, and optionally properties and visibility)")
+
+
+def _worth_something(path: Path, rubric: Rubric) -> Rubric:
+    """``rubric``, unless it gives no points at all: then every grade would be 0/0, which is an error."""
+    if rubric.max_score <= 0:
+        raise RubricError(f"rubric {path}: every exercise is worth 0 points, so every grade would be 0/0: give "
+                          "points to the exercises to grade (add = 1 under [exercises], or default_points = 1 "
+                          "under [settings])")
+    return rubric
 
 
 def _is_points(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x < math.inf
 
 
 def _visibility(path: Path, key: str, value: Any) -> str:
@@ -219,7 +235,8 @@ def _rule(path: Path, name: str, table: Any, default_points: float, default_visi
     if isinstance(table, (int, float)) and not isinstance(table, bool):
         table = {"points": table}
     if not isinstance(table, dict):
-        raise RubricError(f"rubric {path}: exercises.{name} must be a table (points, properties) or a number")
+        raise RubricError(f"rubric {path}: exercises.{name} must be its points ({name} = 1) or a table "
+                          f"([exercises.{name}] with points, properties, visibility)")
     for key in table:
         if key not in _EXERCISE_KEYS:
             raise _unknown(path, f"key in exercises.{name}:", key, _EXERCISE_KEYS)

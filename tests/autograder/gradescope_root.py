@@ -13,7 +13,7 @@ on ``/autograder``: never the machine's real ``/autograder``. Needs root (Grades
 too), ``unshare`` and ``bwrap``; :func:`unavailable` says why not when they are missing.
 
 The machine's pip configuration (a local wheelhouse or mirror) applies inside, as a pip.conf
-would on Gradescope; ``constraints`` pins packages (the CI pins torch to its CPU build).
+would on Gradescope; ``constraints`` pins packages (the CI's constraints file).
 Tests of the sandbox's isolation can reuse the harness: ``run(..., bwrap_args=[...])`` adds
 bwrap options, ``shell()`` runs any command inside.
 """
@@ -90,8 +90,6 @@ class GradescopeRoot:
 
     def _env(self) -> Dict[str, str]:
         env = {"PATH": GRADESCOPE_PATH, "HOME": "/root", "LANG": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive",
-               # PyTorch's own index is not reachable from CI: torch comes from the machine's pip sources
-               "MICROGRAD_TORCH_INDEX": "",
                # its own sandbox uids: this root has its own /run (where graders reserve uids) but shares the
                # kernel with the machine, where another grader's sweep of its uid would kill our sandboxes
                "MICROGRAD_SANDBOX_UIDS": "3500000-3500999"}

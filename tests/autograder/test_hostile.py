@@ -320,7 +320,7 @@ def test_outputs_are_the_graders_and_stay_so(batch: Dict[str, Any]) -> None:
         results = json.loads((out / case.name / "results.json").read_text())
         assert results["score"] == case.score and sum(t["max_score"] for t in results["tests"]) == 6
         assert (out / case.name / "feedback.md").read_text().startswith(f"# Feedback for {case.name}")
-    expected = {c.name for c in CASES} | {"grades.csv", "report.html"}
+    expected = {c.name for c in CASES} | {"grades.csv", "report.html", "class.json"}
     assert {p.name for p in out.iterdir()} == expected
     for folder in out.iterdir():
         if folder.is_dir():

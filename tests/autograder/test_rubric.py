@@ -123,3 +123,56 @@ def test_a_rubric_written_as_json_reads_back_the_same(tmp_path: Path) -> None:
     again = load_rubric(path)
     assert (again.rules, again.spec, again.max_examples, again.forbid_imports) == (
         original.rules, original.spec, original.max_examples, original.forbid_imports)
+
+
+@pytest.mark.parametrize("text", [
+    "[exercises]\nadd = 0\nmul = 0\n",
+    "[exercises.add]\npoints = 0\n[exercises.tanh]\npoints = 0\n",
+    "default_points = 0\n",  # in [settings], with no [exercises]: every exercise at 0
+])
+def test_a_rubric_worth_nothing_is_an_error_saying_what_to_write(tmp_path: Path, text: str) -> None:
+    """Issue 18: a rubric with every exercise at 0 points was accepted, and every student graded 0/0."""
+    path = _write(tmp_path, text)
+    with pytest.raises(RubricError) as error:
+        load_rubric(path)
+    message = str(error.value)
+    assert str(path) in message and "0 points" in message and "0/0" in message
+    assert "add = 1" in message and "default_points = 1" in message
+
+
+def test_an_empty_exercises_table_shows_both_forms(tmp_path: Path) -> None:
+    """Issue 18: the error suggested only [exercises.add], while the course's rubric uses the flat form."""
+    path = _write(tmp_path, "[exercises]\n")
+    with pytest.raises(RubricError) as error:
+        load_rubric(path)
+    message = str(error.value)
+    assert "[exercises] is empty" in message and "(add = 1)" in message and "[exercises.add]" in message
+    # and both forms it names are rubrics that load, the same
+    flat = load_rubric(_write(tmp_path, "[exercises]\nadd = 1\n"))
+    table = load_rubric(_write(tmp_path, "[exercises.add]\npoints = 1\n"))
+    assert flat.rules == table.rules and flat.max_score == 1
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[exercises]\nadd = inf\n", "exercises.add.points must be a number >= 0"),
+    ("[exercises]\nadd = nan\n", "exercises.add.points must be a number >= 0"),
+    ("[exercises.add]\npoints = true\n", "exercises.add.points must be a number >= 0"),
+    ("[exercises]\nadd = '1'\n", "exercises.add must be its points (add = 1) or a table ([exercises.add]"),
+])
+def test_points_must_be_a_finite_number(tmp_path: Path, text: str, words: str) -> None:
+    with pytest.raises(RubricError) as error:
+        load_rubric(_write(tmp_path, text))
+    assert words in str(error.value)
+
+
+def test_every_rubric_in_the_docs_loads(tmp_path: Path) -> None:
+    """docs/grading.md shows both forms of [exercises] (the course's rubric uses the flat one), and each
+    TOML block it shows is a rubric that loads."""
+    docs = (Path(__file__).parents[2] / "docs" / "grading.md").read_text(encoding="utf-8")
+    blocks = [b for b in docs.split("```toml\n")[1:]]
+    blocks = [b.split("```", 1)[0] for b in blocks]
+    assert any("[exercises.add]" in b for b in blocks) and any("\nadd = " in b for b in blocks)
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"docs_{i}.toml"
+        path.write_text(block.replace('# spec = "path/to/spec"', ""), encoding="utf-8")
+        assert load_rubric(path).max_score > 0

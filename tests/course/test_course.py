@@ -284,6 +284,8 @@ def test_autograde_export_and_feedback(course):
         done = nbgrader(course, command, "micrograd") if command != "export" else nbgrader(course, "export")
         assert done.returncode == 0, done.stderr
         assert "not recognized" not in done.stderr, done.stderr  # every config option is one nbgrader knows
+        if command == "autograde":
+            _only_checksum_warnings(done.stderr, students=3)
     with open(course / "grades.csv", newline="") as file:
         rows = {row["student_id"]: row for row in csv.DictReader(file)}
     total = sum(course_build.POINTS.values())
@@ -309,6 +311,15 @@ def test_autograde_export_and_feedback(course):
         assert f"{course_build.cell_title(name)[2:].rstrip('.')}</a> (Score: " in html
     assert "new cell at the end of your notebook" in html and "micrograd.engine import" not in html
     assert [p for p in course.rglob(".hypothesis")] == []
+
+
+def _only_checksum_warnings(stderr: str, students: int) -> None:
+    """docs/nbgrader.md says the warnings autograde gives are one checksum warning per test cell and student,
+    harmless (nbgrader records the checksum before removing the hidden tests): check that they are all."""
+    warnings = [line for line in stderr.splitlines() if "| WARNING]" in line]
+    checksum = [w for w in warnings if re.search(r"Attribute 'checksum' for cell test_\w+ has changed!", w)]
+    assert len(checksum) == students * len(course_build.POINTS), warnings[:5]
+    assert [w for w in warnings if w not in checksum] == []
 
 
 def _failures(course: Path, student: str) -> str:
@@ -353,3 +364,32 @@ def test_notebook_files_names_what_is_missing(tmp_path):
     path.write_text("{not json")
     with pytest.raises(NotebookFilesError, match=r"other\.ipynb is not a valid notebook"):
         notebook_files(path)
+
+
+def test_write_notebook_files_writes_a_cell_holding_a_lone_surrogate(tmp_path):
+    """Issue 21: a notebook cell holding an escaped lone surrogate ("\\ud800" in its JSON) crashed preparing it."""
+    notebook = course_build.build_notebook()
+    for cell in notebook.cells:
+        if cell.source.startswith("%%writefile engine.py"):
+            cell.source += "\n_NOTE = '\ud800'\n"
+    path = tmp_path / "micrograd.ipynb"
+    path.write_text(json.dumps(notebook), encoding="ascii")  # json keeps the surrogate escaped
+    write_notebook_files(path, tmp_path / "out")
+    engine = (tmp_path / "out" / "engine.py").read_text(encoding="utf-8")
+    assert engine.rstrip().endswith("_NOTE = '\\ud800'")  # its escape: the same string in a literal
+
+
+def test_the_docs_give_the_course_s_points():
+    """Issue 18: docs/nbgrader.md said the course is worth 23 points (it is 26: adamw is worth 2) and quoted
+    23/23 and 21/23. Every total in it is the course rubric's, and the exercises it names as worth 2 are."""
+    docs = (Path(__file__).parents[2] / "docs" / "nbgrader.md").read_text(encoding="utf-8")
+    total = sum(course_build.POINTS.values())
+    claims = re.findall(r"\): (\d+) points", docs)
+    assert claims == [str(total)]
+    scores = re.findall(r"\b(\d+)/(\d+)\b", docs)
+    assert scores and {int(out_of) for _, out_of in scores} == {total}
+    assert ("26/26, 24/26 (exactly the 2 points of `deep`)" in docs) == (total - course_build.POINTS["deep"] == 24)
+    listed = re.search(r"\(1 point\s+each; ([^)]*?) 2\)", docs)
+    assert listed is not None
+    assert set(re.findall(r"`(\w+)`", listed.group(1))) == {e for e, p in course_build.POINTS.items() if p == 2}
+    assert {p for p in course_build.POINTS.values()} == {1, 2}
