@@ -108,7 +108,7 @@ def student_id(path: Path) -> str:
 def layout(path: Path) -> str:
     """``notebook`` when the submission is a notebook (a .ipynb, or a folder or zip holding a
     notebook and no engine.py), else ``folder``."""
-    from autograder.grade._submission import LIMITS, SubmissionError, _zip_entries
+    from autograder.grade._submission import LIMITS, SubmissionError, zip_entries
 
     path = Path(path)
     if path.suffix.lower() == ".ipynb":
@@ -119,7 +119,7 @@ def layout(path: Path) -> str:
             names = _names_below(path, int(LIMITS["walked_entries"]))
         elif path.suffix.lower() == ".zip":
             # read in the grading process: bounded as preparing the submission is, before anything is parsed
-            if path.stat().st_size > LIMITS["archive_bytes"] or _zip_entries(path) > LIMITS["archive_entries"]:
+            if path.stat().st_size > LIMITS["archive_bytes"] or zip_entries(path) > LIMITS["archive_entries"]:
                 return "folder"
             with zipfile.ZipFile(path) as z:
                 names = [Path(n).name for n in z.namelist() if "__MACOSX" not in n]

@@ -26,7 +26,7 @@ from typing import Dict, List, Optional, Tuple
 from autograder.grade._identity import student_id
 from micrograd.sandbox._files import SubmissionFilesError, copy_submission
 
-__all__ = ["LIMITS", "Prepared", "SubmissionError", "prepare", "student_id"]
+__all__ = ["LIMITS", "Prepared", "SubmissionError", "prepare", "student_id", "zip_entries"]
 
 #: the bounds on reading a submission (see docs/grading.md)
 LIMITS = {
@@ -124,7 +124,7 @@ def _find_root(directory: Path, scratch: Path, clock: _Clock, *, open_archives: 
     raise SubmissionError("no engine.py (nor a single notebook) in the submission")
 
 
-def _zip_directory(archive: Path) -> int:
+def zip_entries(archive: Path) -> int:
     """The entries of the archive, counted before anything is parsed: the end record's (and the zip64 one's)
     count, then (within the byte limit of the central directory, refused before it is read) the entries the
     central directory really lists, so that ``zipfile`` never lists more than the limit."""
@@ -165,7 +165,7 @@ def _unzip(archive: Path, target: Path, clock: _Clock) -> Path:
     name = archive.name
     if archive.stat().st_size > LIMITS["archive_bytes"]:
         raise SubmissionError(f"{name} is larger than {LIMITS['archive_bytes'] // 2**20} MiB; hand in only your code")
-    _zip_directory(archive)
+    zip_entries(archive)
     target.mkdir(parents=True)
     total = 0
     try:

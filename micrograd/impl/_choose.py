@@ -43,9 +43,16 @@ def course_exercises(folder: Union[str, Path, None] = None) -> Optional[Path]:
     kits = {exercises_dir().resolve(), reference_dir().resolve()}
     for candidate in (here / "exercises", here, here.parent / "exercises"):
         engine = candidate / "engine.py"
-        if engine.is_file() and engine.resolve().parent not in kits:
+        if engine.is_file() and engine.resolve().parent not in kits and not _in_kit_checkout(candidate):
             return candidate
     return None
+
+
+def _in_kit_checkout(folder: Path) -> bool:
+    """True for the stubs or the reference of a checkout of the kit's own sources (the package installed
+    from a wheel lives elsewhere): a folder beside both ``reference/engine.py`` and ``micrograd/``."""
+    root = folder.resolve().parent
+    return (root / "reference" / "engine.py").is_file() and (root / "micrograd" / "__init__.py").is_file()
 
 
 def choose_implementation(setting: Union[str, Path] = AUTO, cwd: Union[str, Path, None] = None) -> Choice:

@@ -125,13 +125,13 @@ def test_the_snippet_rewrite_loads_a_folder_or_runs_in_a_notebook() -> None:
 
 def test_check_text_and_json_snippets_print_what_they_claim(checked: Any, student: Path) -> None:
     console = Console(file=io.StringIO(), width=200, color_system=None)
-    render_report(checked, console)
+    render_report(checked, console, cwd=student.parent)
     blocks = _text_blocks(console.file.getvalue())  # type: ignore[attr-defined]
     assert len(blocks) == len(BUGS)  # the first failure of each failing exercise
     for snippet, rows in blocks:
         _agree(snippet, rows, _run_in_folder, student.parent)
     shown = 0
-    for exercise in json.loads(render_json(checked))["exercises"]:
+    for exercise in json.loads(render_json(checked, cwd=student.parent))["exercises"]:
         for prop in exercise["properties"]:
             if prop["failure"] and prop["failure"]["code"]:
                 snippet = prop["failure"]["code"]

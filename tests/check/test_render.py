@@ -37,7 +37,7 @@ def verdict(exercise: str, status: str, *results: PropertyResult, **extra) -> Ex
 
 def render(report: CheckReport) -> str:
     out = io.StringIO()
-    render_report(report, Console(file=out, width=200, color_system=None))
+    render_report(report, Console(file=out, width=200, color_system=None), cwd=Path("/far/from/the/checked/folder"))
     return out.getvalue()
 
 

@@ -45,6 +45,24 @@ def test_auto_never_picks_the_kits_own_stubs_or_reference(monkeypatch: pytest.Mo
         assert chosen.why.startswith("Using the kit's reference implementation: there is no exercises/ folder of yours")
 
 
+def test_auto_never_picks_the_stubs_of_a_clone_when_the_kit_is_installed_from_a_wheel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI runs the notebooks in a clone's notebooks/ with the kit installed elsewhere (a wheel): the clone's
+    exercises/ are the kit's stubs all the same."""
+    monkeypatch.delenv("MICROGRAD_IMPL", raising=False)
+    clone = tmp_path / "clone"
+    for folder in ("exercises", "reference", "micrograd", "notebooks"):
+        (clone / folder).mkdir(parents=True)
+    (clone / "exercises" / "engine.py").write_text("# stubs\n")
+    (clone / "reference" / "engine.py").write_text("# reference\n")
+    (clone / "micrograd" / "__init__.py").write_text("")
+    assert course_exercises(clone / "notebooks") is None
+    assert choose_implementation(cwd=clone / "notebooks").folder == reference_dir()
+    (clone / "micrograd" / "__init__.py").unlink()  # a student's course folder holding a reference/ of its own
+    assert course_exercises(clone / "notebooks") == clone / "exercises"
+
+
 def test_a_setting_names_the_reference_or_a_folder_and_a_wrong_one_says_what_to_do(
     course: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
