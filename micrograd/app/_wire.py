@@ -6,8 +6,8 @@ every parameter's gradient, plus the computation graph of one chosen example (it
 forward pass, loss and ``backward()``). The trusted app applies the optimizer, draws the
 decision boundary and judges; the implementation only computes.
 
-This module imports nothing but the standard library and ``micrograd.program`` (the checked
-readers, the topological order, Failure): the sandboxed child needs nothing else to run it.
+This module imports nothing but the standard library and ``micrograd.runner`` (the checked
+readers, Failure): the sandboxed child needs nothing else to run it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ import random
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from micrograd.program._evaluate import GraphTooLargeError, _location, _number, _ReadError, topological_order
-from micrograd.program._outcome import Failure
-from micrograd.program._untrusted import as_float, as_floats, as_int, as_list, as_str
+from micrograd.runner import Failure
+from micrograd.runner._read import ReadError as _ReadError
+from micrograd.runner._read import location_of as _location
+from micrograd.runner._read import read_number as _number
+from micrograd.runner._untrusted import as_float, as_floats, as_int, as_list, as_str
 
 __all__ = ["KIND", "LOSSES", "GraphNode", "StepFailure", "StepOutcome", "StepRequest", "n_params"]
 
@@ -395,26 +397,42 @@ class _Evaluation:
         roles.update({id(v): f"x{i}" for i, v in enumerate(inputs)})
         roles.update({id(v): f"out{j}" for j, v in enumerate(outputs)})
         roles[id(loss)] = "loss"
-        try:
-            order = topological_order(loss, self.request.graph_limit, _inputs)
-        except GraphTooLargeError as error:
-            return (), error.found, f"the graph has more than {self.request.graph_limit} nodes"
-        size = len(order)
-        index = {id(v): i for i, v in enumerate(order)}
-        nodes = []
-        for i, v in enumerate(order):
-            op = getattr(v, "_op", "")
-            children = tuple(index[id(c)] for c in _inputs(v))
-            if any(c >= i for c in children):
-                raise _ReadError("the graph has a cycle: a node is among its own inputs' inputs")
-            nodes.append(GraphNode(
-                op=str(op)[:_MAX_OP] if isinstance(op, str) else "",
-                data=_number(v.data, "a node's data"),
-                grad=_number(v.grad, "a node's grad"),
-                children=children,
-                role=roles.get(id(v), ""),
-            ))
-        return tuple(nodes), size, ""
+        return _export(loss, self.request.graph_limit, roles)
+
+
+def _export(loss: Any, limit: int, roles: Dict[int, str]) -> Tuple[Tuple[GraphNode, ...], int, str]:
+    """The graph behind ``loss`` as plain data (each node after its inputs), its size, and why it is left out
+    ("" if it is not). Only data leaves: no node object, so nothing here can run a submission's backward."""
+    order: List[Any] = []
+    seen: Dict[int, int] = {}
+    stack = [(loss, False)]
+    while stack:
+        v, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(v)
+            continue
+        if id(v) in seen:
+            continue
+        seen[id(v)] = 0
+        if len(seen) > limit:
+            return (), len(seen), f"the graph has more than {limit} nodes"
+        stack.append((v, True))
+        stack.extend((child, False) for child in reversed(_inputs(v)) if id(child) not in seen)
+    index = {id(v): i for i, v in enumerate(order)}
+    nodes = []
+    for i, v in enumerate(order):
+        op = getattr(v, "_op", "")
+        children = tuple(index[id(c)] for c in _inputs(v))
+        if any(c >= i for c in children):
+            raise _ReadError("the graph has a cycle: a node is among its own inputs' inputs")
+        nodes.append(GraphNode(
+            op=str(op)[:_MAX_OP] if isinstance(op, str) else "",
+            data=_number(v.data, "a node's data"),
+            grad=_number(v.grad, "a node's grad"),
+            children=children,
+            role=roles.get(id(v), ""),
+        ))
+    return tuple(nodes), len(order), ""
 
 
 def _inputs(v: Any) -> Tuple[Any, ...]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from micrograd.program._optim import AdamWProgram, CrossEntropyProgram
+from micrograd.program import AdamWProgram, CrossEntropyProgram
 
 __all__ = ["adamw_programs", "cross_entropy_programs", "LOGIT_BOUND", "LARGE_LOGIT"]
 

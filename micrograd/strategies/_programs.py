@@ -15,7 +15,8 @@ from typing import Any, List, Optional, Sequence, Tuple
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from micrograd.program import BINARY, BUILDS, OPS, UNARY, Const, Op, Program, float_forward, node_name
+from micrograd.ops import OPERATIONS
+from micrograd.program import BUILDS, OPS, Const, Op, Program, float_forward, node_name
 from micrograd.strategies._build import BOUND, Builder, Recipe
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 #: constant exponents of ``**``, simplest first: integers (any base) and fractions (positive bases)
-EXPONENTS: Tuple[float, ...] = (2, 3, -1, 0.5, 1, 0, -2, 1.5, -0.5, 2.5)
+EXPONENTS: Tuple[float, ...] = OPERATIONS["pow"].drawn
 
 _CONSTANT_MODES = ("none", "right", "left", "both")
 
@@ -159,7 +160,8 @@ def _local(draw: Any, max_leaves: int, max_ops: int, kinds: Tuple[str, ...], rec
     first_op = len(leaves)
     roots = [n for n in free if n >= first_op]
     if not roots:  # nothing fitted: the simplest operation of the first kind on a leaf, if it is safe
-        op = Op(kinds[0], (0,)) if kinds[0] in UNARY else Op(kinds[0], (0, Const(2 if kinds[0] == "pow" else 2.0)))
+        first = OPERATIONS[kinds[0]]
+        op = Op(kinds[0], (0,)) if first.arity == 1 else Op(kinds[0], (0, Const(2 if first.numbers else 2.0)))
         node = builder.try_op(op)
         roots = [node] if node is not None else [0]
     seeds = tuple(draw(_ROOT_SCALES) for _ in roots)
@@ -172,7 +174,8 @@ def _place_once(builder: Builder, recipe: Recipe, free: List[int]) -> Optional[i
     """Place ``recipe`` on nodes of ``free`` that no operation reads yet (two different ones for a
     binary operation on nodes), removing them from ``free``; None if no placement is safe."""
     n = len(free)
-    binary_nodes = recipe.kind in BINARY and recipe.kind != "pow" and recipe.const is None
+    operation = OPERATIONS[recipe.kind]
+    binary_nodes = operation.arity == 2 and not operation.numbers and recipe.const is None
     if binary_nodes and n < 2:
         return None
     start = n - 1 - recipe.first % n
@@ -182,7 +185,7 @@ def _place_once(builder: Builder, recipe: Recipe, free: List[int]) -> Optional[i
             others = [x for x in free if x != a]
             b = others[-1 - (recipe.second or 0) % len(others)]
             op = Op(recipe.kind, (a, b))
-        elif recipe.kind in UNARY:
+        elif operation.arity == 1:
             op = Op(recipe.kind, (a,))
         else:
             const = recipe.const if recipe.const is not None else Const(2.0)
@@ -200,16 +203,17 @@ def _recipes(kinds: Tuple[str, ...], constant_mode: str, *, reuse: bool = True) 
     offsets = st.one_of(st.integers(0, 2), st.integers(0, 31))
     modes = st.sampled_from((("same",) if reuse else ()) + ("node",) + (("const",) if constant_mode != "none" else ()))
     kind_strategy = st.sampled_from(kinds)
-    exponents = st.sampled_from(EXPONENTS)
+    # the operands a correct engine takes only as plain numbers (the exponent of **): drawn from the table's list
+    numbers = {kind: st.sampled_from(OPERATIONS[kind].drawn) for kind in kinds if OPERATIONS[kind].numbers}
 
     @st.composite
-    def recipe(draw: Any) -> Recipe:
+    def recipe(draw: st.DrawFn) -> Recipe:
         kind = draw(kind_strategy)
         first = draw(offsets)
-        if kind in UNARY:
+        if OPERATIONS[kind].arity == 1:
             return Recipe(kind, first)
-        if kind == "pow":
-            return Recipe(kind, first, const=Const(draw(exponents)))
+        if kind in numbers:
+            return Recipe(kind, first, const=Const(draw(numbers[kind])))
         mode = draw(modes)
         if mode == "same":
             return Recipe(kind, first)
@@ -222,7 +226,7 @@ def _recipes(kinds: Tuple[str, ...], constant_mode: str, *, reuse: bool = True) 
 
 
 def _constants_for(kind: str) -> st.SearchStrategy[float]:
-    return _DIVISORS if kind == "div" else _CONSTANTS
+    return _DIVISORS if OPERATIONS[kind].pole is not None else _CONSTANTS
 
 
 @st.composite
@@ -279,7 +283,8 @@ def _join_sinks(
 ) -> Optional[int]:
     """Combine the group's unused nodes into ``last`` so that every operation reaches the root
     (with ``+`` when allowed, else the first other binary kind; skipped when unsafe)."""
-    combiner = next((k for k in ("add", *kinds) if k in kinds and k in BINARY and k != "pow"), None)
+    combiner = next((k for k in ("add", *kinds) if k in kinds and OPERATIONS[k].arity == 2
+                     and not OPERATIONS[k].numbers), None)
     if last is None or combiner is None:
         return last
     first_op = len(builder.leaves)

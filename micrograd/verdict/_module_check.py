@@ -9,9 +9,9 @@ from typing import Any, Callable, List, Optional, Sequence, Union
 
 from micrograd.oracles import expected_module_outcome
 from micrograd.program import ModuleOutcome, ModuleProgram
-from micrograd.verdict._compare import _against
 from micrograd.verdict._exercises import exercise as lookup
 from micrograd.verdict._failure import SpecFailure
+from micrograd.verdict._hints import against
 
 __all__ = ["Mismatch", "check_module_program", "compare_module_outcomes", "parameter_name"]
 
@@ -76,7 +76,7 @@ def check_module_program(
     if mismatches:
         raise SpecFailure(
             exercise,
-            f"{program.describe()}: {summary}, but it does not{_against(oracle_name)}",
+            f"{program.describe()}: {summary}, but it does not{against(oracle_name)}",
             code=program.to_python(),
             rows=[(m.what, m.expected, m.got) for m in mismatches],
             hint=hint,

@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from micrograd.oracles import _optim
 from micrograd.oracles._optim import ADAMW_MISTAKES, CROSS_ENTROPY_MISTAKES, cross_entropy_mistake, exact_adamw
-from micrograd.program._optim import AdamWOutcome, AdamWProgram, CrossEntropyOutcome, CrossEntropyProgram
+from micrograd.program import AdamWOutcome, AdamWProgram, CrossEntropyOutcome, CrossEntropyProgram
 from micrograd.verdict._exercises import exercise as lookup
 from micrograd.verdict._failure import SpecFailure
 

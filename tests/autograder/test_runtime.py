@@ -68,10 +68,10 @@ def test_the_boot_program_is_the_only_code_before_the_runtime() -> None:
 def test_request_kinds_are_registered_by_path_and_carried_by_the_runtime() -> None:
     before = kind_table()
     try:
-        paths = ("micrograd.program._module:ModuleProgram", "micrograd.program._module:ModuleOutcome")
+        paths = ("micrograd.runner._module:ModuleRequest", "micrograd.runner._module_outcome:ModuleOutcome")
         register_kind("module_again", *paths)
         assert kind_table()["module_again"] == paths
-        assert "program" in _protocol.runtime_packages()
+        assert "runner" in _protocol.runtime_packages() and "program" not in _protocol.runtime_packages()
         # a kind outside the runtime's packages brings its module alone, not its whole package
         assert "micrograd.app._wire" in _protocol.runtime_modules()
         with pytest.raises(ValueError, match="micrograd package"):
