@@ -39,7 +39,7 @@ from micrograd.program._ops import (
     op_expression,
     operand_text,
 )
-from micrograd.runner import JsonForm
+from micrograd.runner import JsonForm, Printer
 
 if TYPE_CHECKING:
     from micrograd.runner import Script
@@ -56,7 +56,9 @@ def one_node(op: Op) -> bool:
     whole rule."""
     operation = OPERATIONS[op.kind]
     form = operation.reflected_from if op.reflected else operation.built_from
-    return form is None or (form[0] == op.kind and all(isinstance(a, str) for a in form[1:]))
+    if form is None:
+        return True
+    return isinstance(form, tuple) and form[0] == op.kind and all(isinstance(a, str) for a in form[1:])
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ class Program(JsonForm):
     def __str__(self) -> str:
         return self.to_python()
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: Printer, cycle: bool) -> None:
         """Show as runnable code in Hypothesis's falsifying examples and in IPython
         (abbreviated past PRETTY_LINES lines, which Hypothesis would reject as too large)."""
         lines = str(self).splitlines()

@@ -29,7 +29,7 @@ from micrograd.runner._optim import (
 from micrograd.runner._outcome import Failure, Outcome
 from micrograd.runner._read import Implementation, ReadError, failure_of, location_of, node_name, read_number
 from micrograd.runner._script import Apply, Const, KitNode, Root, Script, run_script
-from micrograd.runner._untrusted import JsonForm
+from micrograd.runner._untrusted import JsonForm, Printer
 
 __all__ = [
     "ACTIONS",
@@ -51,6 +51,7 @@ __all__ = [
     "ModuleRequest",
     "ModuleStep",
     "Outcome",
+    "Printer",
     "ReadError",
     "Root",
     "Script",

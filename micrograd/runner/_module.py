@@ -28,7 +28,7 @@ from micrograd.runner._module_outcome import ACTIONS, KIND, ModuleOutcome
 from micrograd.runner._module_run import ModuleRunner, chunks
 from micrograd.runner._outcome import Failure
 from micrograd.runner._read import Implementation
-from micrograd.runner._untrusted import JsonForm, as_list, as_str
+from micrograd.runner._untrusted import JsonForm, Printer, as_list, as_str
 
 __all__ = ["ACTIONS", "KIND", "LOSSES", "MODULES", "ModuleRequest"]
 
@@ -283,7 +283,7 @@ class ModuleRequest(JsonForm):
     def __str__(self) -> str:
         return self.to_python()
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: Printer, cycle: bool) -> None:
         """Show as runnable code in Hypothesis's falsifying examples and in IPython."""
         printer.text(self.to_python())
 

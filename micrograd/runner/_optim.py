@@ -20,7 +20,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from micrograd.runner._outcome import Failure, Outcome
 from micrograd.runner._read import Implementation, ReadError, failure_of, read_number
-from micrograd.runner._untrusted import JsonForm, as_float, as_floats, as_int, as_list
+from micrograd.runner._untrusted import JsonForm, Printer, as_float, as_floats, as_int, as_list
 
 __all__ = [
     "ADAMW_KIND",
@@ -179,7 +179,7 @@ class CrossEntropyProgram(JsonForm):
     def __str__(self) -> str:
         return self.to_python()
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: Printer, cycle: bool) -> None:
         """Show as runnable code in Hypothesis's falsifying examples and in IPython."""
         printer.text(self.to_python())
 
@@ -353,6 +353,6 @@ class AdamWProgram(JsonForm):
     def __str__(self) -> str:
         return self.to_python()
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: Printer, cycle: bool) -> None:
         """Show as runnable code in Hypothesis's falsifying examples and in IPython."""
         printer.text(self.to_python())

@@ -15,6 +15,7 @@ import operator
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from micrograd.runner._outcome import Outcome
@@ -167,7 +168,7 @@ def _number(x: Any) -> Union[int, float]:
     """An int or a float, as it was sent (a leaf ``Value(2)`` holds an int, as in the program)."""
     if type(x) not in (int, float):
         raise ValueError(f"expected a number, got {type(x).__name__}")
-    return x  # type: ignore[no-any-return]
+    return x
 
 
 def _operand(x: Any) -> Operand:
@@ -193,9 +194,10 @@ class _Made:
         self.code = getattr(getattr(value_class, "__init__", None), "__code__", None)
         self.made: List[Any] = []
 
-    def _see(self, frame: Any, event: str, arg: Any) -> None:
-        if event == "call" and frame.f_code is self.code and frame.f_code.co_varnames:
-            made = frame.f_locals.get(frame.f_code.co_varnames[0])
+    def _see(self, frame: FrameType, event: str, arg: object) -> None:
+        code = frame.f_code
+        if event == "call" and code is self.code and code.co_varnames:
+            made = frame.f_locals.get(code.co_varnames[0])
             if made is not None:
                 self.made.append(made)
 

@@ -59,7 +59,7 @@ def samples(method: Method) -> List[Tuple[Tuple[float, ...], Op]]:
     those a correct engine takes as plain numbers; a reflected method has the first operand as a number."""
     kind, reflected = method
     operation = OPERATIONS[kind]
-    probes = []
+    probes: List[Tuple[Tuple[float, ...], Op]] = []
     for sample in operation.samples:
         if reflected:
             probes.append(((float(sample[1]),), Op(kind, (Const(sample[0]), 0))))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 from micrograd.ops import OPERATIONS, OVERFLOWS, RULES
 from micrograd.oracles import Oracle
@@ -62,7 +62,8 @@ def refine_finite_differences(oracle: Oracle, program: Program, coarse: Outcome)
     if not isinstance(step, float):
         return None
     try:
-        finer = type(oracle)(step=step / 8, max_nodes=getattr(oracle, "max_nodes", program.size))
+        remake: Callable[..., Oracle] = type(oracle)  # an oracle with a step takes it as a keyword (FiniteDifferences)
+        finer = remake(step=step / 8, max_nodes=getattr(oracle, "max_nodes", program.size))
     except TypeError:
         return None
     fine = finer.evaluate(program)

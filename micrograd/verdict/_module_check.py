@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Sequence, Union
 
+from micrograd.impl import Evaluator
 from micrograd.oracles import expected_module_outcome
 from micrograd.program import ModuleOutcome, ModuleProgram
 from micrograd.verdict._exercises import exercise as lookup
@@ -17,7 +18,7 @@ __all__ = ["Mismatch", "check_module_program", "compare_module_outcomes", "param
 
 
 def check_module_program(
-    impl: Any,
+    impl: Evaluator,
     program: ModuleProgram,
     *,
     exercise: str,
