@@ -9,7 +9,7 @@ of operations, and sent as numbers.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Hashable, List, Optional, Sequence, Tuple, TypeVar
 
 from micrograd.ops import OPERATIONS, Operation
 from micrograd.program._ops import Const, Op
@@ -22,6 +22,8 @@ __all__ = ["MAX_NODES", "GraphTooLargeError", "compile_program", "float_forward"
 
 #: the most nodes the kit's traversal follows behind one root (a runaway ``_prev`` stops here)
 MAX_NODES = 1_000_000
+
+T = TypeVar("T")
 
 
 def float_forward(program: Program, *, perturb: Optional[Dict[int, float]] = None) -> List[float]:
@@ -68,21 +70,11 @@ def kit_order(program: Program, root: int) -> Tuple[int, ...]:
     """The nodes behind ``root``, root first, each after every node that reads it (reverse topological
     order, operands in order): the order of the kit's ``_backward`` calls."""
     first_op = len(program.leaves)
-    topo: List[int] = []
-    seen = set()
-    stack = [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            topo.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        refs = program.ops[node - first_op].refs if node >= first_op else ()
-        stack.extend((ref, False) for ref in reversed(refs) if ref not in seen)
-    return tuple(reversed(topo))
+
+    def refs(node: int) -> Sequence[int]:
+        return program.ops[node - first_op].refs if node >= first_op else ()
+
+    return tuple(reversed(topological_order(root, program.size, refs, key=int)))
 
 
 def compile_program(program: Program) -> Script:
@@ -133,10 +125,11 @@ def _prev_of(v: Any) -> Tuple[Any, ...]:
     return tuple(v._prev)
 
 
-def topological_order(root: Any, limit: int, inputs: Callable[[Any], Sequence[Any]] = _prev_of) -> List[Any]:
+def topological_order(root: T, limit: int, inputs: Callable[[T], Sequence[T]] = _prev_of,
+                      key: Callable[[T], Hashable] = id) -> List[T]:
     """Every node behind ``root`` (its ``inputs``: ``_prev``), inputs before the nodes that use them,
-    by identity (not ==), without recursion; GraphTooLargeError past ``limit`` nodes."""
-    topo: List[Any] = []
+    told apart by ``key`` (identity, not ==), without recursion; GraphTooLargeError past ``limit`` nodes."""
+    topo: List[T] = []
     seen = set()
     stack = [(root, False)]
     while stack:
@@ -144,13 +137,13 @@ def topological_order(root: Any, limit: int, inputs: Callable[[Any], Sequence[An
         if inputs_done:
             topo.append(v)
             continue
-        if id(v) in seen:
+        if key(v) in seen:
             continue
-        seen.add(id(v))
+        seen.add(key(v))
         if len(seen) > limit:
             raise GraphTooLargeError(limit, len(seen))
         stack.append((v, True))
-        stack.extend((child, False) for child in reversed(tuple(inputs(v))) if id(child) not in seen)
+        stack.extend((child, False) for child in reversed(tuple(inputs(v))) if key(child) not in seen)
     return topo
 
 
