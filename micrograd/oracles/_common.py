@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, FrozenSet, List, Optional, Protocol, Sequence, Tuple, runtime_checkable
 
-from micrograd.ops import OPERATIONS, Operation
+from micrograd.ops import OPERATIONS, Form, Operation
 from micrograd.program import Const, Failure, Op, Outcome, Program, node_name
 
 __all__ = ["Oracle", "ancestors", "check_roots", "engine_failure", "reaches_root", "with_preset"]
@@ -84,11 +84,11 @@ def check_roots(program: Program) -> None:
                 )
 
 
-def _number_type(x: Any) -> bool:
+def _number_type(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def _operands(op: Op, values: Sequence[Any]) -> Tuple[Any, ...]:
+def _operands(op: Op, values: Sequence[object]) -> Tuple[object, ...]:
     return tuple(arg.value if isinstance(arg, Const) else values[arg] for arg in op.args)
 
 
@@ -97,7 +97,7 @@ class _Node:
 
     __slots__ = ("value",)
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: object) -> None:
         self.value = value
 
 
@@ -106,7 +106,7 @@ class _Node:
 _Made = Tuple[Operation, Tuple[Any, ...], Any, Tuple[int, ...]]
 
 
-def _engine_apply(op: Op, values: Sequence[Any], nodes: List[_Made]) -> Any:
+def _engine_apply(op: Op, values: Sequence[object], nodes: List[_Made]) -> object:
     """``op``'s value as micrograd computes it (``a - b`` is ``a + (-b)``, see Operation.built_from),
     noting in ``nodes`` every node it makes."""
     operation = OPERATIONS[op.kind]
@@ -120,7 +120,7 @@ def _engine_apply(op: Op, values: Sequence[Any], nodes: List[_Made]) -> Any:
     return result.value if isinstance(result, _Node) else result
 
 
-def _engine(kind: str, args: Tuple[Any, ...], form: Any, nodes: List[_Made]) -> Any:
+def _engine(kind: str, args: Tuple[object, ...], form: Optional[Form], nodes: List[_Made]) -> object:
     operation = OPERATIONS[kind]
     if form is None:  # a node of its own: its forward on the operands' values
         plain = tuple(a.value if isinstance(a, _Node) else a for a in args)
@@ -131,7 +131,7 @@ def _engine(kind: str, args: Tuple[Any, ...], form: Any, nodes: List[_Made]) -> 
         return _Node(value)
     named = dict(zip("ab", args))
 
-    def evaluate(part: Any) -> Any:
+    def evaluate(part: Form) -> object:
         if isinstance(part, str):
             return named[part]
         if not isinstance(part, tuple):

@@ -14,6 +14,7 @@ gives ``d (sum of roots) / d eps[i] = d (sum of roots) / d node_i``.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from micrograd.ops import OPERATIONS
@@ -103,7 +104,7 @@ def encode(program: Program) -> Tuple[Any, ...]:
     return opcode, index, const, is_const, reach, weight
 
 
-def _make_interpreter(jax: Any) -> Callable[..., Any]:
+def _make_interpreter(jax: ModuleType) -> Callable[..., Any]:
     jnp = jax.numpy
     lax = jax.lax
 

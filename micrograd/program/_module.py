@@ -4,9 +4,9 @@ first forward pass into a :class:`~micrograd.program.Program`, for the graph ora
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
-from micrograd.program._ops import Const, Op
+from micrograd.program._ops import Const, Op, Operand
 from micrograd.program._program import Program
 from micrograd.runner import ModuleRequest
 from micrograd.runner._module_run import chunks, fold
@@ -41,7 +41,7 @@ class ModuleProgram(ModuleRequest):
         leaves: List[float] = list(self.params) + [v for x in self.inputs for v in x]
         ops: List[Op] = []
 
-        def emit(kind: str, *args: Any) -> int:
+        def emit(kind: str, *args: Operand) -> int:
             ops.append(Op(kind, tuple(args)))
             return len(leaves) + len(ops) - 1
 

@@ -15,7 +15,7 @@ import weakref
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from micrograd.impl import Evaluator
-from micrograd.ops import EXERCISES, OPERATIONS, REFLECTED, RULES, exercise_of, operations_in
+from micrograd.ops import EXERCISES, OPERATIONS, REFLECTED, RULES, Form, exercise_of, operations_in
 from micrograd.oracles import Oracle
 from micrograd.program import Const, Op, Outcome, Program, op_expression
 from micrograd.verdict._compare import Finding, find
@@ -37,7 +37,7 @@ def built_from(method: Method) -> Tuple[Method, ...]:
     form = operation.reflected_from if reflected else operation.built_from
     found: List[Method] = []
 
-    def walk(part: Any) -> bool:  # is the value of ``part`` a Value (not a plain number)?
+    def walk(part: Form) -> bool:  # is the value of ``part`` a Value (not a plain number)?
         if isinstance(part, str):
             position = "ab".index(part)
             return not (reflected and position == 0) and position not in operation.numbers

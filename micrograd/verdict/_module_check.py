@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Union
 
 from micrograd.impl import Evaluator
 from micrograd.oracles import expected_module_outcome
@@ -119,7 +119,7 @@ def compare_module_outcomes(
         name = parameter_name(program, k) if program is not None else None
         return name or f"parameter {k}"
 
-    def add(what: str, e: Any, g: Any) -> None:
+    def add(what: str, e: object, g: object) -> None:
         if len(rows) < limit:
             rows.append(Mismatch(what, _fmt(e), _fmt(g)))
 
@@ -168,7 +168,7 @@ def _kind(single: bool) -> str:
     return "a Value" if single else "a list"
 
 
-def _fmt(x: Any) -> str:
+def _fmt(x: object) -> str:
     if isinstance(x, float):
         return f"{x:.10g}"
     return str(x)
