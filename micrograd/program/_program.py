@@ -12,9 +12,12 @@ part can be judged on its own:
   (``a + b``); ``"kit"`` makes every operation node itself, ``Value(data, (inputs), op)``
   with data and a ``_backward`` computed by trusted code, so only ``backward()`` is tested;
 - ``backward``: ``"student"`` calls ``root.backward()``; ``"kit"`` sets ``root.grad`` to
-  the root's ``seed`` and calls every ``_backward`` once, root first, with the kit's own
-  traversal (:func:`micrograd.program.run_backward`), so only the operations' rules are tested.
+  the root's ``seed`` and calls every ``_backward`` once, root first, in the kit's order
+  (:func:`micrograd.program.kit_order`; each node's own, then those its operation made), so
+  only the operations' rules are tested.
 
+Whatever the settings, an implementation is given the program compiled by the kit
+(:meth:`Program.child_request`): the kit's numbers and order, never the kit's code.
 ``preset`` gives the leaves a grad before any backward pass (``+=`` must keep it).
 """
 
