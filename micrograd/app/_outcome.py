@@ -1,6 +1,6 @@
 """What an implementation answers to a StepRequest: plain numbers, checked field by field when they come back.
 
-This module imports nothing but the standard library and ``micrograd.program``'s plain-data
+This module imports nothing but the standard library and ``micrograd.runner``'s plain-data
 readers and Failure: the sandboxed child carries it (it is the ``app_step`` kind's outcome
 class), and it computes nothing.
 """
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence, Tuple
 
-from micrograd.program._outcome import Failure
-from micrograd.program._untrusted import as_float, as_floats, as_int, as_list, as_str
+from micrograd.runner import Failure
+from micrograd.runner._untrusted import as_float, as_floats, as_int, as_list, as_str
 
 __all__ = ["KIND", "AdamWState", "GraphNode", "ReadError", "StepFailure", "StepOutcome", "check_int", "check_numbers",
            "failure_of", "pair", "read_float"]

@@ -10,7 +10,7 @@ example. Everything is computed with the implementation's own classes and functi
 module only calls them in the module's order and reads the numbers. The trusted app checks
 them against the reference, draws and judges.
 
-Imports: the standard library, ``micrograd.program``'s plain-data readers and
+Imports: the standard library, ``micrograd.runner``'s plain-data readers and
 :mod:`micrograd.app._outcome`: the child carries these, and no loss, optimizer or traversal of the kit's.
 """
 
@@ -35,7 +35,7 @@ from micrograd.app._outcome import (
     pair,
     read_float,
 )
-from micrograd.program._untrusted import as_bool, as_float, as_floats, as_int, as_list, as_str
+from micrograd.runner._untrusted import as_bool, as_float, as_floats, as_int, as_list, as_str
 
 __all__ = ["ACTIVATIONS", "KIND", "StepRequest", "n_params", "run_step"]
 

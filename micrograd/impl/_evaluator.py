@@ -13,7 +13,7 @@ from typing import Any, Dict, Protocol, runtime_checkable
 
 from micrograd.impl._loader import load_implementation
 from micrograd.impl._run import run_request
-from micrograd.program import DeepChain
+from micrograd.runner import DeepChain
 
 __all__ = ["Evaluator", "LocalEvaluator"]
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import List, Optional
 
 from micrograd.mutants._catalogue import CATALOGUE
 from micrograd.mutants._kill import Kill, KillReport, SpecOutcome
 
-__all__ = ["HELP", "configure", "format_report", "run"]
+__all__ = ["HELP", "catalogue_table", "configure", "format_report", "run", "write_docs"]
 
 HELP = "run the spec on the catalogue of student-bug mutants: which property kills each, how fast, how small"
 
@@ -22,6 +23,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default="ci", choices=list(PROFILES), help="Hypothesis profile (default: ci)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--list", action="store_true", help="list the catalogue (name, exercise, misconception)")
+    parser.add_argument("--markdown", action="store_true", help="with --list: as the Markdown table of docs/mutants.md")
+    parser.add_argument("--docs", metavar="FILE",
+                        help="rewrite the catalogue's table in FILE (docs/mutants.md, between its markers)")
     parser.add_argument("--timeout", type=float, default=120.0, metavar="S",
                         help="time limit per property in seconds (default: 120)")
     parser.add_argument("--no-reference", action="store_true", help="do not check that the reference passes")
@@ -35,6 +39,17 @@ def _check_names(names: List[str]) -> Optional[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.docs:
+        try:
+            write_docs(Path(args.docs))
+        except (OSError, ValueError) as error:
+            print(f"micrograd mutants: {error}", file=sys.stderr)
+            return 2
+        print(f"wrote the catalogue's table into {args.docs}")
+        return 0
+    if args.list and args.markdown:
+        print(catalogue_table(), end="")
+        return 0
     if args.list:
         for m in CATALOGUE.values():
             print(f"{m.name:34} {m.exercise:12} {m.misconception}")
@@ -107,3 +122,28 @@ def format_totals(report: KillReport) -> str:
 def format_report(report: KillReport) -> str:
     """The whole report as text: one line per mutant, then the totals."""
     return "\n".join([_line(k) for k in report.kills] + [format_totals(report)])
+
+
+#: the lines around the catalogue's table in docs/mutants.md
+TABLE_START = "<!-- the catalogue: `micrograd mutants --docs docs/mutants.md` writes this table -->"
+TABLE_END = "<!-- end of the catalogue -->"
+
+
+def catalogue_table() -> str:
+    """The catalogue as a Markdown table: mutant, exercise, misconception, hint (one row per mutant)."""
+    rows = ["| mutant | exercise | misconception | hint |", "|---|---|---|---|"]
+    rows += [f"| `{m.name}` | {m.exercise} | {m.misconception} | {m.hint} |".replace("\n", " ")
+             for m in CATALOGUE.values()]
+    return "\n".join(rows) + "\n"
+
+
+def write_docs(path: Path) -> None:
+    """Replace the catalogue's table in ``path`` (between TABLE_START and TABLE_END) with the current one."""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{path} has no catalogue table: put the lines {TABLE_START!r} and {TABLE_END!r} "
+                         "where it goes")
+    head = text[:start + len(TABLE_START)]
+    path.write_text(f"{head}\n{catalogue_table()}{text[end:]}", encoding="utf-8")
+

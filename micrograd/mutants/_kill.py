@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Unio
 
 from micrograd.impl import LocalEvaluator
 from micrograd.mutants._mutant import Mutant, write_mutant
+from micrograd.oracles import Oracle
 from micrograd.testing import Property, run_property
 from micrograd.verdict import SpecFailure
 
@@ -166,7 +167,7 @@ def run_spec(
     directory: Union[str, Path],
     properties: Sequence[Property],
     *,
-    oracle: Any = None,
+    oracle: Optional[Oracle] = None,
     timeout: Optional[float] = None,
     first_failure: bool = True,
 ) -> SpecOutcome:
@@ -214,7 +215,7 @@ def kill_mutants(
     mutants: Iterable[Mutant],
     properties: Sequence[Property],
     *,
-    oracle: Any = None,
+    oracle: Optional[Oracle] = None,
     timeout: Optional[float] = None,
     workdir: Union[str, Path, None] = None,
     own_first: bool = False,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence, Union
+from typing import Callable, Iterator, Optional, Sequence, Union
 
 from hypothesis import settings
 
 from micrograd.mutants._catalogue import CATALOGUE, mutant
 from micrograd.mutants._kill import Kill, KillReport, kill_mutants, run_spec
+from micrograd.oracles import Oracle
 from micrograd.testing import collect_properties, load_profile
 
 __all__ = ["default_oracle", "kill_catalogue", "profile"]
@@ -26,7 +27,7 @@ def profile(name: str) -> Iterator[str]:
         settings.load_profile(previous)
 
 
-def default_oracle() -> Any:
+def default_oracle() -> Oracle:
     """The first available oracle, in micrograd.oracles' order of preference."""
     from micrograd.oracles import ORACLE_NAMES, get_oracle, oracle_skip_reason
 
@@ -40,7 +41,7 @@ def kill_catalogue(
     names: Optional[Sequence[str]] = None,
     *,
     profile_name: str = "ci",
-    oracle: Any = None,
+    oracle: Optional[Oracle] = None,
     timeout: Optional[float] = 120.0,
     spec_dir: Union[str, Path, None] = None,
     reference: bool = True,

@@ -27,7 +27,7 @@ import importlib.util
 import sys
 from typing import Callable, Dict, Optional
 
-from micrograd.oracles._common import Oracle, check_roots, engine_failure
+from micrograd.oracles._common import Oracle, ancestors, check_roots, engine_failure
 from micrograd.oracles._exact import ExactOracle, exact_outcome
 from micrograd.oracles._fd import FiniteDifferences
 from micrograd.oracles._jax import JaxOracle
@@ -60,6 +60,7 @@ __all__ = [
     "FiniteDifferences",
     "get_oracle",
     "oracle_skip_reason",
+    "ancestors",
     "check_roots",
     "engine_failure",
     "exact_outcome",
@@ -70,7 +71,7 @@ __all__ = [
     "numpy_module_outcome",
     "relu_margin",
     "torch_module_outcome",
-    # cross-entropy and AdamW requests (micrograd.program._optim)
+    # cross-entropy and AdamW requests (micrograd.runner._optim)
     "ADAMW_MISTAKES",
     "CROSS_ENTROPY_MISTAKES",
     "cross_entropy_mistake",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-import operator
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Protocol, Sequence, Tuple, runtime_checkable
+from typing import Any, FrozenSet, List, Optional, Protocol, Sequence, Tuple, runtime_checkable
 
+from micrograd.ops import OPERATIONS, Form, Operation
 from micrograd.program import Const, Failure, Op, Outcome, Program, node_name
 
 __all__ = ["Oracle", "ancestors", "check_roots", "engine_failure", "reaches_root", "with_preset"]
@@ -85,61 +84,95 @@ def check_roots(program: Program) -> None:
                 )
 
 
-# The engine's own arithmetic, with Python numbers, to find where a correct engine raises.
-# Division and subtraction go through ** -1 and * -1 exactly as the reference does.
-def _engine_binary(kind: str, a: Any, b: Any) -> Any:
-    if kind == "add":
-        return a + b
-    if kind == "sub":
-        return a + (-b)
-    if kind == "mul":
-        return a * b
-    if kind == "div":
-        return a * b**-1
-    return a**b
-
-
-def _relu(x: Any) -> Any:
-    return 0 if x < 0 else x
-
-
-_UNARY: Dict[str, Callable[[Any], Any]] = {
-    "neg": operator.neg,
-    "relu": _relu,
-    "tanh": math.tanh,
-    "exp": math.exp,
-    "log": math.log,
-}
-
-
-def _number_type(x: Any) -> bool:
+def _number_type(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _operands(op: Op, values: Sequence[object]) -> Tuple[object, ...]:
+    return tuple(arg.value if isinstance(arg, Const) else values[arg] for arg in op.args)
+
+
+class _Node:
+    """A value a correct engine holds in a Value (not a plain number), while it computes a program."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
+#: a node a correct engine makes while computing an operation: (operation, its operands' values, its value,
+#: the positions of the operands that are nodes)
+_Made = Tuple[Operation, Tuple[Any, ...], Any, Tuple[int, ...]]
+
+
+def _engine_apply(op: Op, values: Sequence[object], nodes: List[_Made]) -> object:
+    """``op``'s value as micrograd computes it (``a - b`` is ``a + (-b)``, see Operation.built_from),
+    noting in ``nodes`` every node it makes."""
+    operation = OPERATIONS[op.kind]
+    for i in operation.numbers:
+        if not isinstance(op.args[i], Const):
+            raise TypeError(f"Value {operation.symbol or operation.name} Value is not supported: "
+                            "the right operand must be an int or a float")
+    args = tuple(_Node(v) if isinstance(a, int) else v for a, v in zip(op.args, _operands(op, values)))
+    form = operation.reflected_from if op.reflected else operation.built_from
+    result = _engine(op.kind, args, form, nodes)
+    return result.value if isinstance(result, _Node) else result
+
+
+def _engine(kind: str, args: Tuple[object, ...], form: Optional[Form], nodes: List[_Made]) -> object:
+    operation = OPERATIONS[kind]
+    if form is None:  # a node of its own: its forward on the operands' values
+        plain = tuple(a.value if isinstance(a, _Node) else a for a in args)
+        value = operation.forward(*plain)
+        if not any(isinstance(a, _Node) for a in args):
+            return value  # plain numbers only: Python computes it, no node
+        nodes.append((operation, plain, value, tuple(i for i, a in enumerate(args) if isinstance(a, _Node))))
+        return _Node(value)
+    named = dict(zip("ab", args))
+
+    def evaluate(part: Form) -> object:
+        if isinstance(part, str):
+            return named[part]
+        if not isinstance(part, tuple):
+            return part  # a plain number of the form
+        inner = tuple(evaluate(p) for p in part[1:])
+        reflected = len(inner) == 2 and not isinstance(inner[0], _Node) and isinstance(inner[1], _Node)
+        sub = OPERATIONS[part[0]]
+        inner_form = sub.reflected_from if reflected else sub.built_from
+        return _engine(part[0], inner, None if part is form and part[0] == kind else inner_form, nodes)
+
+    return evaluate(form)
 
 
 def engine_failure(program: Program) -> Optional[Failure]:
     """The Failure a correct engine (the reference semantics) runs into on ``program``, or None.
 
-    Build phase: ``**`` with a node exponent (TypeError), ``log`` of a number <= 0 and
-    ``0.0 ** -1`` (division by zero) and overflowing ``exp`` or ``**``. Backward phase: the
-    local derivative of ``x ** c`` is ``c * x ** (c - 1)`` and of ``b ** -1`` is ``-b ** -2``,
-    which raise for ``x == 0`` and ``c < 1`` or on overflow. Read phase: a complex number
-    (a negative number to a fractional power) that no later method rejected.
+    Build phase: an operand that must be a plain number is a node (``a ** b``: TypeError), ``log``
+    of a number <= 0, ``0.0 ** -1`` (division by zero) and overflowing ``exp`` or ``**``. Backward
+    phase: a local derivative of a node behind a root that Python cannot compute (``x ** c`` sends
+    ``c * x ** (c - 1)``, which raises for ``x == 0`` and ``c < 1``, or on overflow; ``a / b`` is
+    ``a * b ** -1``). Read phase: a complex number (a negative number to a fractional power) that
+    no later method rejected. Every operation is computed as micrograd computes it, from the table.
     """
     values: List[Any] = list(program.leaves)
+    made: List[List[_Made]] = []
     building: Optional[int] = None
     try:
         for node, op in program.nodes():
             building = node
-            values.append(_engine_apply(op, values))
+            made.append([])
+            values.append(_engine_apply(op, values, made[-1]))
     except (ArithmeticError, ValueError, TypeError) as error:
         return Failure(type(error).__name__, str(error), "build", building)
+    first_op = len(program.leaves)
     for root in program.roots:
         mine = ancestors(program, root)
-        for node, op in program.nodes():
-            if node not in mine:
-                continue
-            try:
-                _engine_local_derivative(op, values)
+        for node in sorted(n for n in mine if n >= first_op):
+            try:  # what the engine's _backward computes: the derivative to each operand that is a node
+                for operation, args, value, positions in made[node - first_op]:
+                    for i in positions:
+                        operation.derivatives[i](*args, value)
             except (ArithmeticError, ValueError, TypeError) as error:
                 return Failure(type(error).__name__, str(error), "backward", root)
     for node, value in enumerate(values):
@@ -148,25 +181,3 @@ def engine_failure(program: Program) -> Optional[Failure]:
                 "TypeError", f"{node_name(node)}.data is {type(value).__name__} {value!r:.60}, not a number", "read"
             )
     return None
-
-
-def _operands(op: Op, values: Sequence[Any]) -> Tuple[Any, ...]:
-    return tuple(arg.value if isinstance(arg, Const) else values[arg] for arg in op.args)
-
-
-def _engine_apply(op: Op, values: Sequence[Any]) -> Any:
-    if op.kind == "pow" and not isinstance(op.args[1], Const):
-        raise TypeError("Value ** Value is not supported: the exponent must be an int or a float")
-    args = _operands(op, values)
-    if len(args) == 2:
-        return _engine_binary(op.kind, *args)
-    return _UNARY[op.kind](args[0])
-
-
-def _engine_local_derivative(op: Op, values: Sequence[Any]) -> None:
-    args = _operands(op, values)
-    if op.kind == "pow":
-        base, exponent = args
-        _ = exponent * base ** (exponent - 1)
-    elif op.kind == "div" and isinstance(op.args[1], int):
-        _ = -1 * args[1] ** -2

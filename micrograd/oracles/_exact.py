@@ -2,9 +2,9 @@
 
 It needs nothing beyond the standard library, so the default install judges every property
 with it, relu'(0) included (where finite differences see nothing). It is written from the
-calculus, not from ``reference/``: every node's value is computed once in order, then for each
-root the adjoints flow from the root back to the leaves, each node's local derivatives
-multiplied by its adjoint.
+calculus (the table of operations: each one's forward and local derivatives), not from
+``reference/``: every node's value is computed once in order, then for each root the adjoints
+flow from the root back to the leaves, each node's local derivatives multiplied by its adjoint.
 
 Rounding: ``+ - *`` are correctly rounded as everywhere; division is ``a / b`` (one rounding,
 where the reference computes ``a * b ** -1``); ``tanh``, ``exp``, ``log`` and ``**`` are the C
@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from typing import List, Optional, Sequence, Tuple
 
+from micrograd.ops import OPERATIONS
 from micrograd.oracles._common import check_roots, engine_failure, with_preset
 from micrograd.program import Const, Failure, Op, Outcome, Program
 
@@ -79,26 +80,7 @@ def _operands(op: Op, values: Sequence[float]) -> List[float]:
 
 
 def _value(op: Op, args: Sequence[float]) -> float:
-    kind = op.kind
-    if kind == "add":
-        return args[0] + args[1]
-    if kind == "sub":
-        return args[0] - args[1]
-    if kind == "mul":
-        return args[0] * args[1]
-    if kind == "div":
-        return args[0] / args[1]
-    if kind == "pow":
-        return float(args[0] ** args[1])
-    if kind == "neg":
-        return -args[0]
-    if kind == "relu":
-        return args[0] if args[0] > 0 else 0.0
-    if kind == "tanh":
-        return math.tanh(args[0])
-    if kind == "exp":
-        return math.exp(args[0])
-    return math.log(args[0])
+    return float(OPERATIONS[op.kind].forward(*args))
 
 
 def _forward(program: Program) -> List[float]:
@@ -114,12 +96,12 @@ def _forward_failure(program: Program) -> Optional[Failure]:
     for node, op in program.nodes():
         args = _operands(op, values)
         try:
-            result = args[0] ** args[1] if op.kind == "pow" else _value(op, args)
+            result = OPERATIONS[op.kind].forward(*args)
         except (ArithmeticError, ValueError) as error:
             return Failure(type(error).__name__, str(error), "build", node)
         if isinstance(result, complex) or not math.isfinite(result):
             return Failure("ValueError", f"node {node} ({op.kind}) is {result}", "build", node)
-        if op.kind == "pow" and not isinstance(op.args[1], Const) and args[0] <= 0:
+        if any(not isinstance(op.args[i], Const) for i in OPERATIONS[op.kind].numbers) and args[0] <= 0:
             return Failure("ValueError", f"a ** b with a node b needs a > 0, got {args[0]}", "build", node)
         values.append(float(result))
     return None
@@ -128,29 +110,6 @@ def _forward_failure(program: Program) -> Optional[Failure]:
 def _locals(op: Op, values: Sequence[float], node: int) -> List[Tuple[int, float]]:
     """(operand node, d op / d operand) for every node operand of ``op``."""
     args = _operands(op, values)
-    out = values[node]
-    kind = op.kind
-    local: Tuple[float, ...]
-    if kind == "add":
-        local = (1.0, 1.0)
-    elif kind == "sub":
-        local = (1.0, -1.0)
-    elif kind == "mul":
-        local = (args[1], args[0])
-    elif kind == "div":
-        local = (1.0 / args[1], -args[0] / (args[1] * args[1]))
-    elif kind == "pow":
-        base, exponent = args
-        to_exponent = out * math.log(base) if not isinstance(op.args[1], Const) else 0.0
-        local = (exponent * base ** (exponent - 1), to_exponent)
-    elif kind == "neg":
-        local = (-1.0,)
-    elif kind == "relu":
-        local = (1.0 if args[0] > 0 else 0.0,)
-    elif kind == "tanh":
-        local = (1.0 - out * out,)
-    elif kind == "exp":
-        local = (out,)
-    else:
-        local = (1.0 / args[0],)
-    return [(arg, d) for arg, d in zip(op.args, local) if not isinstance(arg, Const)]
+    derivatives = OPERATIONS[op.kind].derivatives
+    return [(arg, float(derivatives[i](*args, values[node]))) for i, arg in enumerate(op.args)
+            if not isinstance(arg, Const)]

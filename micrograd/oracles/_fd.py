@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from typing import List, Optional, Tuple
 
+from micrograd.ops import OPERATIONS
 from micrograd.oracles._common import check_roots, engine_failure, reaches_root, with_preset
 from micrograd.program import Outcome, Program, float_forward
 
@@ -45,9 +46,9 @@ class FiniteDifferences:
     """Data from plain floats and grads by Richardson-extrapolated central differences.
 
     A gradient is ``None`` (unknown) when, even with the smallest step, a perturbed
-    evaluation raises (leaves the domain), is not finite, or moves the input of a relu
-    across 0 (relu is not differentiable there; micrograd's relu'(0) = 0 is a convention
-    FD cannot see), or when the extrapolated estimates do not settle.
+    evaluation raises (leaves the domain), is not finite, or moves the input of an operation
+    across one of its kinks (relu at 0 is not differentiable; micrograd's relu'(0) = 0 is a
+    convention FD cannot see), or when the extrapolated estimates do not settle.
     Nodes no root depends on get exactly 0.0. Programs with more than ``max_nodes``
     nodes get estimates for leaves only (None for the other nodes).
     """
@@ -71,21 +72,22 @@ class FiniteDifferences:
             return Outcome(error=failure)
         data = float_forward(program)
         reach = reaches_root(program)
-        relu_inputs = _relu_inputs(program)
-        kinks = tuple(data[i] > 0 for i in relu_inputs)
+        kinked = _kinked_inputs(program)
+        sides = tuple(data[i] > kink for i, kink in kinked)
         all_nodes = program.size <= self.max_nodes
         grad: List[Optional[float]] = []
         for node in range(program.size):
             if not reach[node]:
                 grad.append(0.0)
             elif node < len(program.leaves) or all_nodes:
-                grad.append(self._derivative(program, node, data[node], relu_inputs, kinks))
+                grad.append(self._derivative(program, node, data[node], kinked, sides))
             else:
                 grad.append(None)
         return Outcome(data=tuple(data), grad=with_preset(program, grad), initial_grad=(0.0,) * program.size)
 
     def _derivative(
-        self, program: Program, node: int, value: float, relu_inputs: Tuple[int, ...], kinks: Tuple[bool, ...]
+        self, program: Program, node: int, value: float, kinked: Tuple[Tuple[int, float], ...],
+        sides: Tuple[bool, ...]
     ) -> Optional[float]:
         if not math.isfinite(value):
             return None
@@ -96,7 +98,7 @@ class FiniteDifferences:
                 values = float_forward(program, perturb={node: delta})
             except (ArithmeticError, ValueError) as error:
                 raise _UnknownError from error
-            if tuple(values[i] > 0 for i in relu_inputs) != kinks:
+            if tuple(values[i] > kink for i, kink in kinked) != sides:
                 raise _UnknownError
             result = math.fsum(program.seed(k) * values[r] for k, r in enumerate(program.roots))
             if not math.isfinite(result):
@@ -117,5 +119,7 @@ class FiniteDifferences:
         return None
 
 
-def _relu_inputs(program: Program) -> Tuple[int, ...]:
-    return tuple(op.args[0] for _, op in program.nodes() if op.kind == "relu" and isinstance(op.args[0], int))
+def _kinked_inputs(program: Program) -> Tuple[Tuple[int, float], ...]:
+    """(node, kink) for every node read by an operation that has a kink there (relu at 0, see Operation.kinks)."""
+    return tuple((op.args[0], kink) for _, op in program.nodes() if isinstance(op.args[0], int)
+                 for kink in OPERATIONS[op.kind].kinks)

@@ -14,28 +14,17 @@ gives ``d (sum of roots) / d eps[i] = d (sum of roots) / d node_i``.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from micrograd.ops import OPERATIONS
 from micrograd.oracles._common import check_roots, engine_failure, reaches_root, with_preset
 from micrograd.program import Const, Outcome, Program
 
 __all__ = ["JaxOracle", "bucket_size"]
 
-#: opcode of each operation kind; 0 pads, 1 is a leaf (its value is constant 0)
-OPCODES: Dict[str, int] = {
-    "pad": 0,
-    "leaf": 1,
-    "add": 2,
-    "sub": 3,
-    "mul": 4,
-    "div": 5,
-    "pow": 6,
-    "neg": 7,
-    "relu": 8,
-    "tanh": 9,
-    "exp": 10,
-    "log": 11,
-}
+#: opcode of each operation kind: 0 pads, 1 is a leaf (its value is constant 0), then the table's operations
+OPCODES: Dict[str, int] = {"pad": 0, "leaf": 1, **{name: 2 + i for i, name in enumerate(OPERATIONS)}}
 
 _SMALLEST_BUCKET = 16
 _INTERPRETER: Optional[Callable[..., Any]] = None
@@ -54,10 +43,10 @@ class JaxOracle:
 
     Creating one turns on JAX's 64-bit mode for the whole process
     (``jax.config.update("jax_enable_x64", True)``): without it every number
-    would be float32. ``relu`` is ``jax.nn.relu`` (relu'(0) = 0, as micrograd;
-    ``jnp.maximum(x, 0)`` would give 0.5). ``x ** c`` is ``lax.pow`` with the
-    gradient to the exponent stopped, so a negative base with an integer
-    exponent has a finite derivative.
+    would be float32. Each operation is the table's ``jax`` function: ``relu`` is
+    ``jax.nn.relu`` (relu'(0) = 0, as micrograd; ``jnp.maximum(x, 0)`` would give 0.5);
+    ``x ** c`` is ``lax.pow`` with the gradient to the exponent stopped, so a negative
+    base with an integer exponent has a finite derivative.
     """
 
     name = "jax"
@@ -115,29 +104,21 @@ def encode(program: Program) -> Tuple[Any, ...]:
     return opcode, index, const, is_const, reach, weight
 
 
-def _make_interpreter(jax: Any) -> Callable[..., Any]:
+def _make_interpreter(jax: ModuleType) -> Callable[..., Any]:
     jnp = jax.numpy
     lax = jax.lax
 
     def pad(a: Any, b: Any) -> Any:
         return jnp.zeros_like(a)
 
-    branches: List[Callable[[Any, Any], Any]] = [
-        pad,  # pad: 0
-        lambda a, b: a,  # leaf: its constant
-        lambda a, b: a + b,
-        lambda a, b: a - b,
-        lambda a, b: a * b,
-        lambda a, b: a / b,
-        lambda a, b: lax.pow(a, lax.stop_gradient(b)),
-        lambda a, b: -a,
-        lambda a, b: jax.nn.relu(a),
-        lambda a, b: jnp.tanh(a),
-        lambda a, b: jnp.exp(a),
-        lambda a, b: jnp.log(a),
-    ]
-    if len(branches) != len(OPCODES):
-        raise RuntimeError("every opcode needs a branch")
+    def branch(name: str) -> Callable[[Any, Any], Any]:
+        operation = OPERATIONS[name]
+        if operation.arity == 2:
+            return lambda a, b: operation.jax(jax, a, b)
+        return lambda a, b: operation.jax(jax, a)
+
+    # in the order of OPCODES: pad, leaf (its constant), then the table's operations
+    branches: List[Callable[[Any, Any], Any]] = [pad, lambda a, b: a, *(branch(name) for name in OPERATIONS)]
 
     def run(eps: Any, opcode: Any, index: Any, const: Any, is_const: Any, reach: Any) -> Any:
         def operand(i: Any, k: int, vals: Any) -> Any:

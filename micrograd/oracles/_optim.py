@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import Dict, List
 
-from micrograd.program._optim import (
+from micrograd.runner import (
     AdamWOutcome,
     AdamWProgram,
     AdamWStep,

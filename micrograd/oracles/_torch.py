@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Tuple
 
+from micrograd.ops import OPERATIONS
 from micrograd.oracles._common import check_roots, engine_failure, with_preset
 from micrograd.program import Const, Outcome, Program
 
@@ -16,7 +17,8 @@ class TorchOracle:
     Every node is a 0-d float64 tensor that requires grad (intermediates call
     ``retain_grad()``); one ``backward()`` on the sum of the roots gives, in every
     node's ``.grad``, the sum over roots of d root / d node. Nodes no root depends
-    on get 0.0. ``relu`` is ``torch.relu`` (relu'(0) = 0, as micrograd).
+    on get 0.0. Each operation is the table's ``torch`` function (``relu`` is ``torch.relu``:
+    relu'(0) = 0, as micrograd).
     """
 
     name = "torch"
@@ -36,7 +38,7 @@ class TorchOracle:
             nodes: List[Any] = [torch.tensor(float(x), dtype=torch.float64, requires_grad=True) for x in program.leaves]
             for _, op in program.nodes():
                 args = [arg.value if isinstance(arg, Const) else nodes[arg] for arg in op.args]
-                out = _apply(torch, op.kind, args)
+                out = OPERATIONS[op.kind].torch(torch, *args)  # a number-only operand is a Const here
                 out.retain_grad()
                 nodes.append(out)
             if program.roots:
@@ -45,20 +47,3 @@ class TorchOracle:
         data = tuple(float(v.detach()) for v in nodes)
         grad: Tuple[Optional[float], ...] = tuple(0.0 if v.grad is None else float(v.grad) for v in nodes)
         return Outcome(data=data, grad=with_preset(program, grad), initial_grad=(0.0,) * len(nodes))
-
-
-def _apply(torch: Any, kind: str, args: List[Any]) -> Any:
-    a = args[0]
-    if kind == "add":
-        return a + args[1]
-    if kind == "sub":
-        return a - args[1]
-    if kind == "mul":
-        return a * args[1]
-    if kind == "div":
-        return a / args[1]
-    if kind == "pow":
-        return torch.pow(a, args[1])  # the exponent is a Const here: engine_failure rejected the others
-    if kind == "neg":
-        return -a
-    return getattr(torch, kind)(a)  # relu tanh exp log

@@ -1,19 +1,56 @@
 """Programs: one serializable expression-graph representation, and what runs it.
 
-Build a :class:`Program` (leaves, SSA operations, roots), print it as runnable
-code with :func:`to_python`, and evaluate it with an implementation
-(:func:`run_on_value_class`) or an oracle. Module programs (:class:`ModuleProgram`) build a
-Neuron, Layer or MLP and train it. This package imports nothing else of ``micrograd``: oracles
-(``micrograd.oracles``) and verdicts (``micrograd.verdict``) are built on it.
+Build a :class:`Program` (leaves, SSA operations, roots), print it as runnable code with
+:func:`to_python`, compute it on plain floats (:func:`float_forward`) or with an implementation
+(:func:`run_on_value_class`), or hand it to an oracle. An implementation is only ever given the
+program compiled to numbers and steps (:func:`compile_program`, run by :mod:`micrograd.runner`).
+Module programs (:class:`ModuleProgram`) build a Neuron, Layer or MLP and train it.
+
+Every operation comes from the table (:mod:`micrograd.ops`); this package imports nothing else of
+``micrograd`` but the runner: oracles (``micrograd.oracles``) and verdicts (``micrograd.verdict``)
+are built on it.
 """
 
 from micrograd.program._codegen import node_name, op_expression, to_python
-from micrograd.program._deep import DeepChain
-from micrograd.program._evaluate import MAX_NODES, float_forward, kit_node, run_backward, run_on_value_class
-from micrograd.program._module import ACTIONS, LOSSES, MODULES, ModuleOutcome, ModuleProgram, ModuleStep
-from micrograd.program._optim import AdamWOutcome, AdamWProgram, AdamWStep, CrossEntropyOutcome, CrossEntropyProgram
-from micrograd.program._outcome import Failure, Outcome
-from micrograd.program._program import BACKWARDS, BINARY, BUILDS, METHODS, OPS, UNARY, Const, Op, Operand, Program
+from micrograd.program._evaluate import (
+    MAX_NODES,
+    compile_program,
+    float_forward,
+    kit_node,
+    kit_order,
+    run_backward,
+    run_on_value_class,
+)
+from micrograd.program._module import ModuleProgram
+from micrograd.program._program import (
+    BACKWARDS,
+    BINARY,
+    BUILDS,
+    METHODS,
+    OPS,
+    UNARY,
+    Const,
+    Op,
+    Operand,
+    Program,
+    one_node,
+)
+from micrograd.runner import (
+    ACTIONS,
+    LOSSES,
+    MODULES,
+    AdamWOutcome,
+    AdamWProgram,
+    AdamWStep,
+    CrossEntropyOutcome,
+    CrossEntropyProgram,
+    DeepChain,
+    Failure,
+    ModuleOutcome,
+    ModuleStep,
+    Outcome,
+    Script,
+)
 
 __all__ = [
     "BACKWARDS",
@@ -30,8 +67,12 @@ __all__ = [
     "Operand",
     "Outcome",
     "Program",
+    "Script",
+    "compile_program",
     "float_forward",
     "kit_node",
+    "kit_order",
+    "one_node",
     "run_backward",
     "node_name",
     "op_expression",

@@ -1,10 +1,15 @@
-"""Operations: the kinds a program may use and its operands (a node's index, or a plain number)."""
+"""Operations as a program uses them: their names, and its operands (a node's index, or a plain number).
+
+Every name and rule here comes from the table of operations (:data:`micrograd.ops.OPERATIONS`).
+"""
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from typing import Dict, Tuple, Union
+
+from micrograd.ops import OPERATIONS
+from micrograd.runner import Const, node_name
 
 __all__ = [
     "BINARY", "BUILDS", "BACKWARDS", "UNARY", "METHODS", "OPS", "Const", "Op", "Operand", "node_name",
@@ -12,29 +17,17 @@ __all__ = [
 ]
 
 #: binary operators, by the Python symbol each one prints as
-BINARY: Dict[str, str] = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+BINARY: Dict[str, str] = {name: op.symbol for name, op in OPERATIONS.items() if op.arity == 2}
 #: unary operations written as methods, ``v.relu()``
-METHODS = ("relu", "tanh", "exp", "log")
+METHODS: Tuple[str, ...] = tuple(name for name, op in OPERATIONS.items() if op.arity == 1 and not op.symbol)
 #: every unary operation: negation and the methods
-UNARY = ("neg", *METHODS)
+UNARY: Tuple[str, ...] = tuple(name for name, op in OPERATIONS.items() if op.arity == 1)
 #: every operation kind
-OPS = tuple(BINARY) + UNARY
+OPS: Tuple[str, ...] = tuple(OPERATIONS)
 #: who makes the operation nodes of a program: the implementation's operators, or the kit
 BUILDS = ("student", "kit")
 #: who runs the backward pass: the implementation's ``backward()``, or the kit's traversal
 BACKWARDS = ("student", "kit")
-
-
-@dataclass(frozen=True)
-class Const:
-    """A plain Python number used as an operand: ``v + 2`` or ``2 + v``."""
-
-    value: Union[int, float]
-
-    def __post_init__(self) -> None:
-        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
-            raise TypeError(f"Const needs an int or a float, got {self.value!r}")
-
 
 #: an operand: the index of an earlier node, or a plain number
 Operand = Union[int, Const]
@@ -51,16 +44,17 @@ class Op:
     args: Tuple[Operand, ...]
 
     def __post_init__(self) -> None:
-        if self.kind not in OPS:
+        operation = OPERATIONS.get(self.kind)
+        if operation is None:
             raise ValueError(f"unknown operation {self.kind!r}; expected one of {', '.join(OPS)}")
-        arity = 2 if self.kind in BINARY else 1
-        if len(self.args) != arity:
-            raise ValueError(f"{self.kind} takes {arity} operand(s), got {len(self.args)}: {self.args!r}")
+        if len(self.args) != operation.arity:
+            raise ValueError(f"{self.kind} takes {operation.arity} operand(s), got {len(self.args)}: {self.args!r}")
         for arg in self.args:
             if isinstance(arg, bool) or not isinstance(arg, (int, Const)):
                 raise TypeError(f"an operand is a node index or a Const, got {arg!r}")
-        if self.kind == "pow" and not isinstance(self.args[0], int):
-            raise ValueError(f"the base of ** must be a node (engines have no __rpow__), got {self.args!r}")
+        if operation.arity == 2 and not operation.reflected and not isinstance(self.args[0], int):
+            raise ValueError(f"the left operand of {operation.symbol or self.kind} must be a node (engines have no "
+                             f"__r{operation.method[2:]}), got {self.args!r}")
         if not any(isinstance(arg, int) for arg in self.args):
             raise ValueError(f"{self.kind} needs at least one node operand, got only constants {self.args!r}")
 
@@ -69,10 +63,10 @@ class Op:
         """The node indices this operation reads, in operand order."""
         return tuple(arg for arg in self.args if isinstance(arg, int))
 
-
-def node_name(index: int) -> str:
-    """``a`` ... ``z`` for the first 26 nodes, then ``v26``, ``v27``, ..."""
-    return string.ascii_lowercase[index] if index < 26 else f"v{index}"
+    @property
+    def reflected(self) -> bool:
+        """Whether Python computes it with the reflected method: a plain number on the left (``2 - a``)."""
+        return len(self.args) == 2 and isinstance(self.args[0], Const)
 
 
 def operand_text(arg: Operand, *, left_of_pow: bool = False) -> str:
@@ -84,11 +78,12 @@ def operand_text(arg: Operand, *, left_of_pow: bool = False) -> str:
 
 
 def op_expression(op: Op) -> str:
-    """The Python expression of one operation: ``a * b``, ``2.0 - c``, ``d.relu()``."""
-    if op.kind in BINARY:
+    """The Python expression of one operation: ``a * b``, ``2.0 - c``, ``-d``, ``d.relu()``."""
+    operation = OPERATIONS[op.kind]
+    if operation.arity == 2:
         lhs, rhs = op.args
-        return f"{operand_text(lhs, left_of_pow=op.kind == 'pow')} {BINARY[op.kind]} {operand_text(rhs)}"
+        return f"{operand_text(lhs, left_of_pow=operation.symbol == '**')} {operation.symbol} {operand_text(rhs)}"
     (arg,) = op.args
-    if op.kind == "neg":
-        return f"-{operand_text(arg)}"
-    return f"{operand_text(arg)}.{op.kind}()"
+    if operation.symbol:
+        return f"{operation.symbol}{operand_text(arg)}"
+    return f"{operand_text(arg)}.{operation.method}()"

@@ -12,9 +12,12 @@ part can be judged on its own:
   (``a + b``); ``"kit"`` makes every operation node itself, ``Value(data, (inputs), op)``
   with data and a ``_backward`` computed by trusted code, so only ``backward()`` is tested;
 - ``backward``: ``"student"`` calls ``root.backward()``; ``"kit"`` sets ``root.grad`` to
-  the root's ``seed`` and calls every ``_backward`` once, root first, with the kit's own
-  traversal (:func:`micrograd.program.run_backward`), so only the operations' rules are tested.
+  the root's ``seed`` and calls every ``_backward`` once, root first, in the kit's order
+  (:func:`micrograd.program.kit_order`; each node's own, then those its operation made), so
+  only the operations' rules are tested.
 
+Whatever the settings, an implementation is given the program compiled by the kit
+(:meth:`Program.child_request`): the kit's numbers and order, never the kit's code.
 ``preset`` gives the leaves a grad before any backward pass (``+=`` must keep it).
 """
 
@@ -22,8 +25,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Sequence, Tuple
 
+from micrograd.ops import OPERATIONS
 from micrograd.program._ops import (
     BACKWARDS,
     BINARY,
@@ -38,15 +42,26 @@ from micrograd.program._ops import (
     op_expression,
     operand_text,
 )
-from micrograd.program._untrusted import JsonForm
+from micrograd.runner import JsonForm, Printer
 
-__all__ = ["BINARY", "BUILDS", "BACKWARDS", "UNARY", "METHODS", "OPS", "Const", "Op", "Program", "Operand"]
+if TYPE_CHECKING:
+    from micrograd.runner import Script
+
+__all__ = ["BINARY", "BUILDS", "BACKWARDS", "UNARY", "METHODS", "OPS", "Const", "Op", "Program", "Operand", "one_node"]
 
 #: the most lines a program shows in Hypothesis's reports before it is abbreviated
 PRETTY_LINES = 60
-#: operations whose result is one node reading its operands directly (in the reference), so calling
-#: that node's ``_backward`` alone applies the whole rule
-_ONE_NODE = ("add", "mul", "pow", "relu", "tanh", "exp", "log")
+
+
+def one_node(op: Op) -> bool:
+    """Whether micrograd computes ``op`` as one node reading its operands directly (the table gives no other
+    way, or only the same operation on the same operands), so calling that node's ``_backward`` applies the
+    whole rule."""
+    operation = OPERATIONS[op.kind]
+    form = operation.reflected_from if op.reflected else operation.built_from
+    if form is None:
+        return True
+    return isinstance(form, tuple) and form[0] == op.kind and all(isinstance(a, str) for a in form[1:])
 
 
 @dataclass(frozen=True)
@@ -117,8 +132,16 @@ class Program(JsonForm):
         return frozenset(op.kind for op in self.ops)
 
     def uses_value_exponent(self) -> bool:
-        """True if some ``**`` has a node as its exponent, which a correct engine rejects."""
-        return any(op.kind == "pow" and isinstance(op.args[1], int) for op in self.ops)
+        """True if some operand that a correct engine accepts only as a plain number (the exponent of ``**``)
+        is a node: a correct engine raises TypeError."""
+        return any(isinstance(op.args[i], int) for op in self.ops for i in OPERATIONS[op.kind].numbers)
+
+    def child_request(self) -> Script:
+        """What an implementation runs for this program: the program compiled by the kit (see
+        :func:`micrograd.program.compile_program`), so that it is given numbers, never the kit's code."""
+        from micrograd.program._evaluate import compile_program
+
+        return compile_program(self)
 
     def seed(self, k: int) -> float:
         """The grad root ``k`` (its position in ``roots``) starts its backward pass with."""
@@ -171,7 +194,7 @@ class Program(JsonForm):
         helpers = []
         if self.build == "kit":
             helpers.append("kit_node")
-        direct = self.backward == "kit" and len(self.ops) == 1 and self.ops[0].kind in _ONE_NODE \
+        direct = self.backward == "kit" and len(self.ops) == 1 and one_node(self.ops[0]) \
             and self.roots == (len(self.leaves),)
         if self.backward == "kit" and not direct:
             helpers.append("run_backward")
@@ -209,7 +232,7 @@ class Program(JsonForm):
     def __str__(self) -> str:
         return self.to_python()
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: Printer, cycle: bool) -> None:
         """Show as runnable code in Hypothesis's falsifying examples and in IPython
         (abbreviated past PRETTY_LINES lines, which Hypothesis would reject as too large)."""
         lines = str(self).splitlines()

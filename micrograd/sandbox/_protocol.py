@@ -39,6 +39,7 @@ __all__ = [
     "Pickled",
     "batch_line",
     "bounded",
+    "child_request",
     "decode_request",
     "encode_request",
     "kind_table",
@@ -71,17 +72,19 @@ PACK_MIN = 8
 
 # kind -> ("module:RequestClass", "module:OutcomeClass"); extend with register_kind()
 _KINDS: Dict[str, Tuple[str, str]] = {
-    "program": ("micrograd.program._program:Program", "micrograd.program._outcome:Outcome"),
-    "module": ("micrograd.program._module:ModuleProgram", "micrograd.program._module:ModuleOutcome"),
-    "deep_chain": ("micrograd.program._deep:DeepChain", "micrograd.program._outcome:Outcome"),
-    "cross_entropy": ("micrograd.program._optim:CrossEntropyProgram", "micrograd.program._optim:CrossEntropyOutcome"),
-    "adamw": ("micrograd.program._optim:AdamWProgram", "micrograd.program._optim:AdamWOutcome"),
+    # a Program is sent as the Script the kit compiles it to (see child_request): numbers, never the kit's code
+    "program": ("micrograd.runner._script:Script", "micrograd.runner._outcome:Outcome"),
+    "module": ("micrograd.runner._module:ModuleRequest", "micrograd.runner._module_outcome:ModuleOutcome"),
+    "deep_chain": ("micrograd.runner._deep:DeepChain", "micrograd.runner._outcome:Outcome"),
+    "cross_entropy": ("micrograd.runner._optim:CrossEntropyProgram", "micrograd.runner._optim:CrossEntropyOutcome"),
+    "adamw": ("micrograd.runner._optim:AdamWProgram", "micrograd.runner._optim:AdamWOutcome"),
     # micrograd app --impl DIR: one training step of the student's MLP
     "app_step": ("micrograd.app._wire:StepRequest", "micrograd.app._outcome:StepOutcome"),
 }
 
-#: the micrograd sub-packages the child runtime always carries (the loader, programs, this protocol)
-_BASE_PACKAGES = ("impl", "program", "sandbox")
+#: the micrograd sub-packages the child runtime always carries (the loader, the runner, this protocol); never
+#: ``program``, ``ops`` or ``oracles``: the child computes nothing for a submission
+_BASE_PACKAGES = ("impl", "runner", "sandbox")
 
 
 def _path(obj: Union[str, type]) -> str:
@@ -94,7 +97,7 @@ def _path(obj: Union[str, type]) -> str:
 
 def register_kind(kind: str, request: Union[str, type], outcome: Union[str, type]) -> None:
     """Teach the sandbox a request kind: ``request`` has ``to_dict``/``from_dict`` and is run by the
-    child with ``request.run_on_implementation(impl)`` (a Program is run by ``run_on_value_class``);
+    child with ``request.run_on_implementation(impl)`` (a Script is run by ``run_script``);
     ``outcome`` has ``to_dict`` and a validating ``from_dict``. Both are classes or
     ``"package.module:Class"`` paths inside the ``micrograd`` package."""
     if not (isinstance(kind, str) and kind.isidentifier()):
@@ -162,6 +165,13 @@ def runtime_modules() -> Tuple[str, ...]:
     return tuple(names)
 
 
+def child_request(request: Any) -> Any:
+    """What the child runs for ``request``: a request that must not reach the child as it is (a Program, whose
+    kit-made nodes need the kit's numbers) gives it with ``child_request()``; any other is sent as it is."""
+    convert = getattr(type(request), "child_request", None)
+    return convert(request) if callable(convert) else request
+
+
 def request_kind(request: Any) -> str:
     for kind, (request_class, _) in kinds().items():
         if isinstance(request, request_class):
@@ -186,6 +196,7 @@ class Encoded:
 
     @classmethod
     def of(cls, request: Any) -> Encoded:
+        request = child_request(request)
         kind = request_kind(request)
         return cls(kind, json.dumps({"kind": kind, "request": request.to_dict()}, separators=(",", ":")).encode())
 

@@ -4,7 +4,8 @@ Python raises (ZeroDivisionError, ValueError, OverflowError) or returns a comple
 where PyTorch and JAX return inf or NaN, and finite differences need distance from
 kinks and poles. So each drawn operation is computed with :func:`float_forward` and kept
 only when it is *safe*: finite, at most :data:`BOUND` in size, and at least :data:`GAP`
-away from every singularity and kink of the operation. An unsafe operation is not
+away from every singularity and kink of the operation (its pole, kinks and domain in the
+table of operations, :data:`micrograd.ops.OPERATIONS`). An unsafe operation is not
 rejected (rejection makes shrinking jumpy): it is retried, deterministically, on other
 nodes, and dropped when none fits.
 """
@@ -15,7 +16,8 @@ import math
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
-from micrograd.program import UNARY, Const, Op, Operand, Program, float_forward
+from micrograd.ops import OPERATIONS
+from micrograd.program import Const, Op, Operand, Program, float_forward
 
 __all__ = ["BOUND", "GAP", "Builder", "Recipe"]
 
@@ -71,12 +73,13 @@ class Builder:
         that can make it unsafe through the other candidates; None if no placement is safe."""
         n = len(candidates)
         first = candidates[-1 - recipe.first % n]
-        if recipe.kind in UNARY or recipe.kind == "pow" or recipe.const is not None:
+        operation = OPERATIONS[recipe.kind]
+        if operation.arity == 1 or operation.numbers or recipe.const is not None:
             vary = "first"  # the only node operand
         elif recipe.second is None:
             vary = "both"  # a node used twice stays used twice
         else:
-            vary = "second" if recipe.kind == "div" else "first"
+            vary = "second" if operation.pole == 1 else "first"  # a divisor decides whether it is defined
         second = first if recipe.second is None else candidates[-1 - recipe.second % n]
         start = candidates.index(first if vary != "second" else second)
         for step in range(n):
@@ -96,7 +99,7 @@ class Builder:
 
 
 def _op(recipe: Recipe, a: int, b: int) -> Op:
-    if recipe.kind in UNARY:
+    if OPERATIONS[recipe.kind].arity == 1:
         return Op(recipe.kind, (a,))
     if recipe.const is not None:
         args: Tuple[Operand, Operand] = (recipe.const, a) if recipe.const_left else (a, recipe.const)
@@ -123,18 +126,11 @@ def safe_value(op: Op, values: Sequence[float], *, relu_zero: bool = False, limi
 
 
 def _in_domain(kind: str, args: Sequence[float], *, relu_zero: bool) -> bool:
-    if kind == "div":
-        return abs(args[1]) >= GAP
-    if kind == "log":
-        return args[0] >= GAP
-    if kind == "exp":
-        return args[0] <= math.log(BOUND)
-    if kind == "relu":
-        return abs(args[0]) >= GAP or (relu_zero and args[0] == 0)
-    if kind == "pow":
-        base, exponent = args
-        if isinstance(exponent, int) or float(exponent).is_integer():
-            # x ** 0 and x ** -n have derivatives n * x ** (n - 1) that divide by x
-            return exponent >= 1 or abs(base) >= GAP
-        return base >= GAP  # fractional powers: real only for positive bases
-    return True
+    """Whether the table lets strategies draw ``kind`` on ``args``: GAP away from its pole and its kinks (or
+    exactly on a kink, for the programs that judge the convention there: ``relu_zero``), inside its domain."""
+    operation = OPERATIONS[kind]
+    if operation.pole is not None and abs(args[operation.pole]) < GAP:
+        return False
+    if operation.kinks:
+        return all(abs(args[0] - kink) >= GAP for kink in operation.kinks) or (relu_zero and args[0] in operation.kinks)
+    return operation.domain(args, GAP, BOUND)

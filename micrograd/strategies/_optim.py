@@ -6,11 +6,9 @@ fewest classes, parameters and steps, so a counterexample is as small as its bug
 
 from __future__ import annotations
 
-from typing import Any
-
 from hypothesis import strategies as st
 
-from micrograd.program._optim import AdamWProgram, CrossEntropyProgram
+from micrograd.program import AdamWProgram, CrossEntropyProgram
 
 __all__ = ["adamw_programs", "cross_entropy_programs", "LOGIT_BOUND", "LARGE_LOGIT"]
 
@@ -21,13 +19,14 @@ LOGIT_BOUND = 20.0
 LARGE_LOGIT = 710.0
 
 
-def _positive_int(name: str, x: Any, low: int = 1) -> int:
+def _positive_int(name: str, x: object, low: int = 1) -> int:
     if isinstance(x, bool) or not isinstance(x, int) or x < low:
         raise ValueError(f"{name} must be an int of at least {low}, got {x!r}")
     return x
 
 
-def cross_entropy_programs(min_classes: int = 2, max_classes: int = 6, large: bool = False) -> Any:
+def cross_entropy_programs(min_classes: int = 2, max_classes: int = 6,
+                           large: bool = False) -> st.SearchStrategy[CrossEntropyProgram]:
     """``CrossEntropyProgram``s with ``min_classes`` to ``max_classes`` logits in
     [-LOGIT_BOUND, LOGIT_BOUND]; with ``large``, every logit is shifted by the same number
     beyond +-LARGE_LOGIT (up to 1e4), where an unshifted exp overflows."""
@@ -38,7 +37,7 @@ def cross_entropy_programs(min_classes: int = 2, max_classes: int = 6, large: bo
 
 
 @st.composite
-def _cross_entropy_programs(draw: Any, min_classes: int, max_classes: int, large: bool) -> Any:
+def _cross_entropy_programs(draw: st.DrawFn, min_classes: int, max_classes: int, large: bool) -> CrossEntropyProgram:
     n = draw(st.integers(min_classes, max_classes))
     logit = st.floats(-LOGIT_BOUND, LOGIT_BOUND, allow_nan=False, allow_infinity=False)
     logits = draw(st.lists(logit, min_size=n, max_size=n))
@@ -50,7 +49,7 @@ def _cross_entropy_programs(draw: Any, min_classes: int, max_classes: int, large
     return CrossEntropyProgram(tuple(logits), target)
 
 
-def adamw_programs(max_params: int = 4, max_steps: int = 5, min_steps: int = 1) -> Any:
+def adamw_programs(max_params: int = 4, max_steps: int = 5, min_steps: int = 1) -> st.SearchStrategy[AdamWProgram]:
     """``AdamWProgram``s: 1 to ``max_params`` parameters in [-3, 3], ``min_steps`` to ``max_steps``
     steps of grads in [-5, 5] (zeros and tiny ones included), and settings around the usual ones:
     lr in [1e-3, 1], beta1 in [0, 0.99], beta2 in [0.5, 0.999], eps from 1e-8 to 0.1, weight decay
@@ -63,7 +62,7 @@ def adamw_programs(max_params: int = 4, max_steps: int = 5, min_steps: int = 1) 
 
 
 @st.composite
-def _adamw_programs(draw: Any, max_params: int, max_steps: int, min_steps: int) -> Any:
+def _adamw_programs(draw: st.DrawFn, max_params: int, max_steps: int, min_steps: int) -> AdamWProgram:
     n = draw(st.integers(1, max_params))
     k = draw(st.integers(min_steps, max_steps))
     number = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)

@@ -10,29 +10,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from micrograd.program import BINARY, BUILDS, OPS, UNARY, Const, Op, Program, float_forward, node_name
+from micrograd.ops import OPERATIONS
+from micrograd.program import BUILDS, OPS, Const, Op, Program, float_forward
 from micrograd.strategies._build import BOUND, Builder, Recipe
 
 __all__ = [
-    "ChainProgram",
     "EXPONENTS",
     "constants",
-    "deep_programs",
     "leaf_values",
     "local_programs",
     "programs",
-    "relu_at_zero_programs",
     "root_scales",
-    "value_exponent_programs",
 ]
 
 #: constant exponents of ``**``, simplest first: integers (any base) and fractions (positive bases)
-EXPONENTS: Tuple[float, ...] = (2, 3, -1, 0.5, 1, 0, -2, 1.5, -0.5, 2.5)
+EXPONENTS: Tuple[float, ...] = OPERATIONS["pow"].drawn
 
 _CONSTANT_MODES = ("none", "right", "left", "both")
 
@@ -147,7 +144,7 @@ def local_programs(
 
 
 @st.composite
-def _local(draw: Any, max_leaves: int, max_ops: int, kinds: Tuple[str, ...], recipes: st.SearchStrategy[Recipe],
+def _local(draw: st.DrawFn, max_leaves: int, max_ops: int, kinds: Tuple[str, ...], recipes: st.SearchStrategy[Recipe],
            elements: st.SearchStrategy[float]) -> Program:
     leaves = tuple(draw(st.lists(elements, min_size=1, max_size=max_leaves)))
     builder = Builder(leaves)
@@ -159,7 +156,8 @@ def _local(draw: Any, max_leaves: int, max_ops: int, kinds: Tuple[str, ...], rec
     first_op = len(leaves)
     roots = [n for n in free if n >= first_op]
     if not roots:  # nothing fitted: the simplest operation of the first kind on a leaf, if it is safe
-        op = Op(kinds[0], (0,)) if kinds[0] in UNARY else Op(kinds[0], (0, Const(2 if kinds[0] == "pow" else 2.0)))
+        first = OPERATIONS[kinds[0]]
+        op = Op(kinds[0], (0,)) if first.arity == 1 else Op(kinds[0], (0, Const(2 if first.numbers else 2.0)))
         node = builder.try_op(op)
         roots = [node] if node is not None else [0]
     seeds = tuple(draw(_ROOT_SCALES) for _ in roots)
@@ -172,7 +170,8 @@ def _place_once(builder: Builder, recipe: Recipe, free: List[int]) -> Optional[i
     """Place ``recipe`` on nodes of ``free`` that no operation reads yet (two different ones for a
     binary operation on nodes), removing them from ``free``; None if no placement is safe."""
     n = len(free)
-    binary_nodes = recipe.kind in BINARY and recipe.kind != "pow" and recipe.const is None
+    operation = OPERATIONS[recipe.kind]
+    binary_nodes = operation.arity == 2 and not operation.numbers and recipe.const is None
     if binary_nodes and n < 2:
         return None
     start = n - 1 - recipe.first % n
@@ -182,7 +181,7 @@ def _place_once(builder: Builder, recipe: Recipe, free: List[int]) -> Optional[i
             others = [x for x in free if x != a]
             b = others[-1 - (recipe.second or 0) % len(others)]
             op = Op(recipe.kind, (a, b))
-        elif recipe.kind in UNARY:
+        elif operation.arity == 1:
             op = Op(recipe.kind, (a,))
         else:
             const = recipe.const if recipe.const is not None else Const(2.0)
@@ -200,16 +199,17 @@ def _recipes(kinds: Tuple[str, ...], constant_mode: str, *, reuse: bool = True) 
     offsets = st.one_of(st.integers(0, 2), st.integers(0, 31))
     modes = st.sampled_from((("same",) if reuse else ()) + ("node",) + (("const",) if constant_mode != "none" else ()))
     kind_strategy = st.sampled_from(kinds)
-    exponents = st.sampled_from(EXPONENTS)
+    # the operands a correct engine takes only as plain numbers (the exponent of **): drawn from the table's list
+    numbers = {kind: st.sampled_from(OPERATIONS[kind].drawn) for kind in kinds if OPERATIONS[kind].numbers}
 
     @st.composite
-    def recipe(draw: Any) -> Recipe:
+    def recipe(draw: st.DrawFn) -> Recipe:
         kind = draw(kind_strategy)
         first = draw(offsets)
-        if kind in UNARY:
+        if OPERATIONS[kind].arity == 1:
             return Recipe(kind, first)
-        if kind == "pow":
-            return Recipe(kind, first, const=Const(draw(exponents)))
+        if kind in numbers:
+            return Recipe(kind, first, const=Const(draw(numbers[kind])))
         mode = draw(modes)
         if mode == "same":
             return Recipe(kind, first)
@@ -222,12 +222,12 @@ def _recipes(kinds: Tuple[str, ...], constant_mode: str, *, reuse: bool = True) 
 
 
 def _constants_for(kind: str) -> st.SearchStrategy[float]:
-    return _DIVISORS if kind == "div" else _CONSTANTS
+    return _DIVISORS if OPERATIONS[kind].pole is not None else _CONSTANTS
 
 
 @st.composite
 def _programs(
-    draw: Any,
+    draw: st.DrawFn,
     *,
     min_leaves: int,
     max_leaves: int,
@@ -279,7 +279,8 @@ def _join_sinks(
 ) -> Optional[int]:
     """Combine the group's unused nodes into ``last`` so that every operation reaches the root
     (with ``+`` when allowed, else the first other binary kind; skipped when unsafe)."""
-    combiner = next((k for k in ("add", *kinds) if k in kinds and k in BINARY and k != "pow"), None)
+    combiner = next((k for k in ("add", *kinds) if k in kinds and OPERATIONS[k].arity == 2
+                     and not OPERATIONS[k].numbers), None)
     if last is None or combiner is None:
         return last
     first_op = len(builder.leaves)
@@ -291,130 +292,7 @@ def _join_sinks(
     return last
 
 
-def deep_programs(*, depth: int = 2000, max_leaves: int = 3) -> st.SearchStrategy[Program]:
-    """A chain of at least ``depth`` operations, deeper than Python's recursion limit allows a
-    recursive topological sort to go: a short drawn pattern (``v = v + a``, ``v = v * 1.1``,
-    ``v = v - b``, ending with ``v = v * 0.5``, which keeps values bounded) repeated, reusing
-    a few leaves, then ``* c``. Only ``+``, ``-`` and ``*`` appear, so an engine that lacks
-    tanh, exp or log still meets the deep graph (and shows its recursion failure, if any).
-    It prints as a ``for`` loop, so reports stay short."""
-    _check_int("depth", depth, 1)
-    _check_int("max_leaves", max_leaves, 1)
-    if depth > 100_000:
-        raise InvalidArgument(f"depth={depth!r} must be at most 100000")
-    step = st.tuples(st.sampled_from(("add", "mul", "sub")), st.integers(0, max_leaves - 1), st.sampled_from(_FACTORS))
-    return _deep(depth, st.lists(_LEAVES, min_size=1, max_size=max_leaves), st.lists(step, max_size=3))
-
-
-_FACTORS = (0.5, -0.9, 1.1)
-#: the last step of every repetition: with at most 3 drawn factors of |f| <= 1.1, one
-#: repetition maps v to c * v + d with |c| <= 1.1**3 * 0.5 < 0.67 and |d| <= 3 * 4 * 1.1**3 * 0.5
-#: < 8 (leaves are in [-4, 4]), so |v| stays below 8 / (1 - 0.67) < 25 however long the chain
-_CONTRACTION = ("mul", 0, 0.5)
-
-
-class ChainProgram(Program):
-    """A Program that repeats ``steps`` ``repeats`` times from leaf ``a``, then scales by ``scale``;
-    shown as the equivalent loop (a few lines instead of thousands)."""
-
-    steps: Tuple[Tuple[str, int, float], ...]
-    repeats: int
-    scale: float
-
-    def runnable_code(self, show: Optional[Sequence[int]] = None) -> str:
-        """The loop that builds this program and prints the leaves (other nodes have no name in it)."""
-        lines = ["from micrograd.engine import Value", ""]
-        lines += [f"{node_name(i)} = Value({x!r})" for i, x in enumerate(self.leaves)]
-        lines += ["v = a", f"for _ in range({self.repeats}):"]
-        for kind, k, factor in self.steps:
-            if kind == "mul":
-                lines.append(f"    v = v * {factor!r}")
-            else:
-                lines.append(f"    v = v {'+' if kind == 'add' else '-'} {node_name(k % len(self.leaves))}")
-        lines += [f"root = v * {self.scale!r}", "root.backward()"]
-        lines += [f"print({node_name(i)!r}, {node_name(i)}.data, {node_name(i)}.grad)" for i in range(len(self.leaves))]
-        return "\n".join(lines) + "\n"
-
-    def __str__(self) -> str:
-        return self.runnable_code()
-
-    def __repr__(self) -> str:
-        return f"<ChainProgram: {len(self.ops)} operations>"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(self.runnable_code())
-
-
-@st.composite
-def _deep(
-    draw: Any, depth: int, leaves_strategy: st.SearchStrategy[Any], steps_strategy: st.SearchStrategy[Any]
-) -> Program:
-    leaves = tuple(draw(leaves_strategy))
-    steps = (*draw(steps_strategy), _CONTRACTION)
-    repeats = -(-depth // len(steps))
-    # add, sub and * 0.5 / -0.9 / 1.1 are safe here (see _CONTRACTION: |v| < 25), so the
-    # ops are built directly; float_forward checks them below
-    ops: List[Op] = []
-    v = 0
-    for _ in range(repeats):
-        for kind, k, factor in steps:
-            if kind == "mul":
-                ops.append(Op("mul", (v, Const(factor))))
-            else:
-                ops.append(Op(kind, (v, k % len(leaves))))
-            v = len(leaves) + len(ops) - 1
-    builder = Builder(leaves)
-    builder.ops = ops
-    builder.values = float_forward(Program(leaves, tuple(ops)))
-    if max(abs(x) for x in builder.values) > BOUND:  # pragma: no cover
-        raise AssertionError("a chain left the bounds")
-    scale = draw(_ROOT_SCALES)
-    root = builder.try_op(Op("mul", (v, Const(scale))), limit=4 * BOUND)
-    if root is None:  # pragma: no cover (|v| <= 1e4 and |scale| <= 4)
-        raise AssertionError("the chain's root is out of bounds")
-    program = ChainProgram(builder.leaves, tuple(builder.ops), (root,))
-    object.__setattr__(program, "steps", steps)
-    object.__setattr__(program, "repeats", repeats)
-    object.__setattr__(program, "scale", scale)
-    return program
-
-
-def relu_at_zero_programs(*, max_ops: int = 3) -> st.SearchStrategy[Program]:
-    """Programs judging relu'(0) = 0 (as in PyTorch) on its own: a leaf 0.0 goes through relu,
-    other leaves may go through relu too, and the kit backpropagates from every relu with a
-    drawn out.grad (``backward="kit"``): the zero leaf must end with grad 0."""
-    _check_int("max_ops", max_ops, 1)
-    return _relu_zero(max_ops)
-
-
-@st.composite
-def _relu_zero(draw: Any, max_ops: int) -> Program:
-    others = draw(st.lists(_NONZERO, max_size=max_ops - 1))
-    position = draw(st.integers(0, len(others)))
-    leaves = (*others[:position], 0.0, *others[position:])
-    ops = tuple(Op("relu", (i,)) for i in range(len(leaves)))
-    roots = tuple(range(len(leaves), 2 * len(leaves)))
-    seeds = tuple(draw(_ROOT_SCALES) for _ in roots)
-    return Program(leaves, ops, roots, backward="kit", seeds=seeds)
-
-
-def value_exponent_programs() -> st.SearchStrategy[Program]:
-    """``a ** b`` with Value operands (``a ** a`` too) and positive leaves, judged on its own (the
-    kit backpropagates with a drawn out.grad): a correct engine either raises while computing it
-    (micrograd supports only number exponents) or differentiates both operands."""
-    return _value_exponent()
-
-
-@st.composite
-def _value_exponent(draw: Any) -> Program:
-    leaves = tuple(draw(st.lists(_POSITIVE, min_size=1, max_size=2)))
-    base = draw(st.integers(0, len(leaves) - 1))
-    exponent = draw(st.integers(0, len(leaves) - 1))
-    op = Op("pow", (base, exponent))
-    return Program(leaves, (op,), (len(leaves),), backward="kit", seeds=(draw(_ROOT_SCALES),))
-
-
-def _check_int(name: str, value: Any, minimum: int, minimum_name: str = "") -> None:
+def _check_int(name: str, value: object, minimum: int, minimum_name: str = "") -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgument(f"{name}={value!r} must be an int")
     if value < minimum:
@@ -422,12 +300,12 @@ def _check_int(name: str, value: Any, minimum: int, minimum_name: str = "") -> N
         raise InvalidArgument(f"{name}={value!r} must be at least {bound}")
 
 
-def _check_number(name: str, value: Any) -> None:
+def _check_number(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise InvalidArgument(f"{name}={value!r} must be a finite number")
 
 
-def _check_ops(ops: Any) -> Tuple[str, ...]:
+def _check_ops(ops: object) -> Tuple[str, ...]:
     if isinstance(ops, str) or not isinstance(ops, Collection):
         raise InvalidArgument(f"ops={ops!r} must be a collection of operation names such as ('add', 'mul')")
     kinds = tuple(dict.fromkeys(ops))
@@ -441,6 +319,8 @@ def _check_ops(ops: Any) -> Tuple[str, ...]:
 
 
 # built once: a strategy built inside a draw would be rebuilt (and introspected) on every example
+
+
 _CONSTANTS = constants()
 _DIVISORS = _CONSTANTS.map(lambda c: c if abs(c) >= 0.25 else 2.0)
 _ROOT_SCALES = root_scales()

@@ -1,20 +1,17 @@
-"""Verdicts: the exercises, and the structured failure a property raises."""
+"""Verdicts: the exercises, and the structured failure a property raises.
 
-from micrograd.verdict._compare import (
-    EXACT,
-    FINITE_DIFFERENCES,
-    HINTS,
-    ORACLE_TITLES,
-    REFINE_AGREEMENT,
-    RULES,
-    TOLERANCES,
-    Tolerance,
-    check_program,
-    compare_outcomes,
-    method_name,
-    refine_finite_differences,
-    tolerance_for,
-)
+- the exercises (``_exercises.py``, those about operations derived from :mod:`micrograd.ops`);
+- the tolerances (``_tolerance.py``) and the hint catalogue (``_hints.py``);
+- comparing an implementation's outcome with an oracle's (``_compare.py``, ``_check.py``), diagnosing a
+  wrong gradient (``_diagnose.py``) and probing single operations to name the method at fault
+  (``_blame.py``); checks of one part on its own (``_probes.py``), of module programs
+  (``_module_check.py``) and of the cross-entropy and AdamW exercises (``_optim.py``).
+"""
+
+from micrograd.ops import RULES
+from micrograd.verdict._check import check_program
+from micrograd.verdict._compare import compare_outcomes, refine_finite_differences
+from micrograd.verdict._describe import method_name
 from micrograd.verdict._exercises import (
     EXERCISES,
     Exercise,
@@ -24,6 +21,7 @@ from micrograd.verdict._exercises import (
     stub_method,
 )
 from micrograd.verdict._failure import Row, SpecFailure
+from micrograd.verdict._hints import HINTS, ORACLE_TITLES
 from micrograd.verdict._module_check import Mismatch, check_module_program, compare_module_outcomes, parameter_name
 from micrograd.verdict._optim import (
     ADAMW_HINTS,
@@ -40,6 +38,14 @@ from micrograd.verdict._probes import (
     check_deep_chain,
     check_value_class,
     check_value_exponent,
+)
+from micrograd.verdict._tolerance import (
+    EXACT,
+    FINITE_DIFFERENCES,
+    REFINE_AGREEMENT,
+    TOLERANCES,
+    Tolerance,
+    tolerance_for,
 )
 
 __all__ = [

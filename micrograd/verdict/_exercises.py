@@ -1,7 +1,12 @@
 """The exercises of the course, in the order students meet them, and what each one builds on.
 
-``needs`` is the dependency graph: an exercise's checks use the methods of the exercises it
-needs (``a - b`` is ``a + (-b)``, and ``-b`` is ``b * -1``; every nn exercise runs the engine).
+The exercises about operations come from the table of operations and its words
+(:mod:`micrograd.ops`): their names, titles and order from the words, their methods from the
+table, and what they need from how micrograd builds each method (``a - b`` is ``a + (-b)``, and
+``-b`` is ``b * -1``, so neg_sub needs add and mul). The others are declared here; every nn
+exercise runs the engine.
+
+``needs`` is the dependency graph: an exercise's checks use the methods of the exercises it needs.
 ``micrograd check`` checks them in this order; when a needed exercise is not passing, the
 checks that need it are *blocked by* it instead of failing with a hint of their own. Every
 exercise comes after all it needs, so EXERCISES order is a dependency order.
@@ -11,7 +16,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
+
+from micrograd.ops import EXERCISES as OPERATION_EXERCISES
+from micrograd.ops import OPERATIONS, REFLECTED, exercise_of, operations_in
+from micrograd.verdict._blame import built_from
 
 __all__ = ["EXERCISES", "Exercise", "exercise", "exercise_of_method", "prerequisites", "stub_method"]
 
@@ -32,24 +41,38 @@ class Exercise:
     methods: Tuple[str, ...] = ()
 
 
+def _methods(exercise: str) -> Tuple[Tuple[str, bool], ...]:
+    """The methods a student writes for an exercise about operations: (operation, reflected)."""
+    return tuple((name, exercise == REFLECTED) for name in operations_in(exercise))
+
+
+def _functions(methods: Tuple[str, ...]) -> str:
+    """``Value.__add__``; ``Value.__neg__, Value.__sub__``; past two, the class is named once."""
+    if len(methods) <= 2:
+        return ", ".join(methods)
+    return ", ".join([methods[0], *(m.split(".", 1)[1] for m in methods[1:])])
+
+
+def _operation_exercises() -> Iterator[Exercise]:
+    """One exercise per entry of the words' EXERCISES: what it needs is every exercise whose methods its own
+    are built from (``Operation.built_from``), in course order."""
+    order = list(OPERATION_EXERCISES)
+    for name, (title, _) in OPERATION_EXERCISES.items():
+        methods = _methods(name)
+        qualified = tuple(f"Value.{OPERATIONS[kind].reflected if reflected else OPERATIONS[kind].method}"
+                          for kind, reflected in methods)
+        needs = {exercise_of(kind, reflected=r) for method in methods for kind, r in built_from(method)} - {name}
+        yield Exercise(name, title, "engine.py", _functions(qualified), tuple(sorted(needs, key=order.index)),
+                       qualified)
+
+
+#: the engine's operations that every upstream engine has too: accumulation needs them (tanh, exp and log not)
 _ENGINE_OPS = ("add", "mul", "pow", "neg_sub", "div", "relu")
 
 EXERCISES: Dict[str, Exercise] = {
     e.name: e
     for e in [
-        Exercise("add", "addition", "engine.py", "Value.__add__", (), ("Value.__add__",)),
-        Exercise("mul", "multiplication", "engine.py", "Value.__mul__", (), ("Value.__mul__",)),
-        Exercise("pow", "power", "engine.py", "Value.__pow__", (), ("Value.__pow__",)),
-        Exercise("neg_sub", "negation and subtraction", "engine.py", "Value.__neg__, Value.__sub__",
-                 ("add", "mul"), ("Value.__neg__", "Value.__sub__")),
-        Exercise("div", "division", "engine.py", "Value.__truediv__", ("mul", "pow"), ("Value.__truediv__",)),
-        Exercise("reflected", "reflected operators", "engine.py", "Value.__radd__, __rsub__, __rmul__, __rtruediv__",
-                 ("add", "mul", "pow", "neg_sub"),
-                 ("Value.__radd__", "Value.__rsub__", "Value.__rmul__", "Value.__rtruediv__")),
-        Exercise("relu", "relu", "engine.py", "Value.relu", (), ("Value.relu",)),
-        Exercise("tanh", "tanh", "engine.py", "Value.tanh", (), ("Value.tanh",)),
-        Exercise("exp", "exp", "engine.py", "Value.exp", (), ("Value.exp",)),
-        Exercise("log", "log", "engine.py", "Value.log", (), ("Value.log",)),
+        *_operation_exercises(),
         Exercise("backward", "backward and topological order", "engine.py", "Value.backward", (),
                  ("Value.backward",)),
         Exercise("accumulation", "accumulation through reuse", "engine.py", "every _backward (+=)",

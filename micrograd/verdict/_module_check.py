@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Union
 
+from micrograd.impl import Evaluator
 from micrograd.oracles import expected_module_outcome
 from micrograd.program import ModuleOutcome, ModuleProgram
-from micrograd.verdict._compare import _against
 from micrograd.verdict._exercises import exercise as lookup
 from micrograd.verdict._failure import SpecFailure
+from micrograd.verdict._hints import against
 
 __all__ = ["Mismatch", "check_module_program", "compare_module_outcomes", "parameter_name"]
 
 
 def check_module_program(
-    impl: Any,
+    impl: Evaluator,
     program: ModuleProgram,
     *,
     exercise: str,
@@ -76,7 +77,7 @@ def check_module_program(
     if mismatches:
         raise SpecFailure(
             exercise,
-            f"{program.describe()}: {summary}, but it does not{_against(oracle_name)}",
+            f"{program.describe()}: {summary}, but it does not{against(oracle_name)}",
             code=program.to_python(),
             rows=[(m.what, m.expected, m.got) for m in mismatches],
             hint=hint,
@@ -118,7 +119,7 @@ def compare_module_outcomes(
         name = parameter_name(program, k) if program is not None else None
         return name or f"parameter {k}"
 
-    def add(what: str, e: Any, g: Any) -> None:
+    def add(what: str, e: object, g: object) -> None:
         if len(rows) < limit:
             rows.append(Mismatch(what, _fmt(e), _fmt(g)))
 
@@ -167,7 +168,7 @@ def _kind(single: bool) -> str:
     return "a Value" if single else "a list"
 
 
-def _fmt(x: Any) -> str:
+def _fmt(x: object) -> str:
     if isinstance(x, float):
         return f"{x:.10g}"
     return str(x)

@@ -7,11 +7,12 @@ classic mistake computes (the oracles' mistake variants), the hint names that mi
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+from micrograd.impl import Evaluator
 from micrograd.oracles import _optim
 from micrograd.oracles._optim import ADAMW_MISTAKES, CROSS_ENTROPY_MISTAKES, cross_entropy_mistake, exact_adamw
-from micrograd.program._optim import AdamWOutcome, AdamWProgram, CrossEntropyOutcome, CrossEntropyProgram
+from micrograd.program import AdamWOutcome, AdamWProgram, CrossEntropyOutcome, CrossEntropyProgram, Failure
 from micrograd.verdict._exercises import exercise as lookup
 from micrograd.verdict._failure import SpecFailure
 
@@ -29,6 +30,8 @@ ORACLES = ("exact", "torch")
 TOLERANCE = 1e-9
 
 Row = Tuple[str, str, str]
+#: the requests judged here
+_Request = Union[CrossEntropyProgram, AdamWProgram]
 
 #: cross-entropy mistake -> the hint that names it (see micrograd.oracles._optim)
 CROSS_ENTROPY_HINTS: Dict[str, str] = {
@@ -70,13 +73,14 @@ def _fmt(x: Optional[float]) -> str:
     return "(none)" if x is None else repr(x)
 
 
-def _not_started_advice(failure: Any, exercise: str) -> str:
+def _not_started_advice(failure: Failure, exercise: str) -> str:
     where = f" at {failure.location}" if failure.location else ""
     return (f"replace the `raise NotImplementedError`{where} ({failure.message or 'no message'}) with your code; "
             f"this exercise is about {lookup(exercise).functions}, and its checks also run the parts it builds on")
 
 
-def _stop_if_raised(exercise: str, program: Any, failure: Any, advice: str, *, steps: bool = False) -> None:
+def _stop_if_raised(exercise: str, program: _Request, failure: Optional[Failure], advice: str, *,
+                    steps: bool = False) -> None:
     """Raise the SpecFailure of an implementation that raised ``failure`` (if any) running ``program``; a
     stub gets the not-started advice. ``steps``: the failure's node is the step it stopped at."""
     if failure is None:
@@ -88,7 +92,7 @@ def _stop_if_raised(exercise: str, program: Any, failure: Any, advice: str, *, s
                       code=program.to_python(), hint=advice, failure=failure)
 
 
-def _stop_if_differs(exercise: str, program: Any, summary: str, rows: List[Row], advice: str) -> None:
+def _stop_if_differs(exercise: str, program: _Request, summary: str, rows: List[Row], advice: str) -> None:
     """Raise the SpecFailure of an answer whose ``rows`` (expected vs got) differ: at most 8 of them."""
     if rows:
         raise SpecFailure(exercise, f"{program.describe()}: {summary}, but it does not",
@@ -129,7 +133,7 @@ def diagnose_cross_entropy(program: CrossEntropyProgram, got: CrossEntropyOutcom
 
 
 def check_cross_entropy_program(
-    impl: Any,
+    impl: Evaluator,
     program: CrossEntropyProgram,
     *,
     exercise: str = "cross_entropy",
@@ -191,7 +195,7 @@ def diagnose_adamw(program: AdamWProgram, got: AdamWOutcome) -> Optional[str]:
 
 
 def check_adamw_program(
-    impl: Any,
+    impl: Evaluator,
     program: AdamWProgram,
     *,
     exercise: str = "adamw",

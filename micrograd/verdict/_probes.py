@@ -13,13 +13,20 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-from micrograd.oracles import ExactOracle, exact_outcome
+from micrograd.impl import Evaluator
+from micrograd.ops import OPERATIONS
+from micrograd.oracles import ExactOracle, Oracle, exact_outcome
 from micrograd.program import Const, DeepChain, Op, Outcome, Program, node_name, op_expression, to_python
-from micrograd.verdict._compare import EXACT, HINTS, check_program, compare_outcomes, method_name
+from micrograd.verdict._blame import samples
+from micrograd.verdict._check import check_program
+from micrograd.verdict._compare import compare_outcomes
+from micrograd.verdict._describe import method_name
 from micrograd.verdict._exercises import stub_method
 from micrograd.verdict._failure import Row, SpecFailure
+from micrograd.verdict._hints import HINTS
+from micrograd.verdict._tolerance import EXACT
 
 __all__ = [
     "ACCUMULATION_PROBES",
@@ -64,7 +71,7 @@ BACKWARD_PROBES: Tuple[Program, ...] = (
 DEEP_PROBE = DeepChain(100_000)
 
 
-def check_backward_probes(impl: Any, oracle: Any = None) -> None:
+def check_backward_probes(impl: Evaluator, oracle: Optional[Oracle] = None) -> None:
     """Raise the SpecFailure of the first :data:`BACKWARD_PROBES` graph ``backward()`` gets wrong."""
     judge = oracle if oracle is not None else _EXACT
     for program in BACKWARD_PROBES:
@@ -88,7 +95,8 @@ def check_deep_chain(probe: DeepChain, got: Outcome) -> None:
             hint = HINTS["error"].format(method="backward()", expression="the gradients")
         summary = f"backward() on a chain of {probe.depth:,} nodes {what}{where}"
         raise SpecFailure("deep", summary, code, [("exception", "none", str(error)[:120])], hint, error)
-    expected = probe.expected
+    n = probe.depth + 1  # a correct backward(): a.grad = depth + 1, v.grad = 1
+    expected = Outcome(data=(float(probe.leaf), n * float(probe.leaf)), grad=(float(n), 1.0), initial_grad=(0.0, 0.0))
     rows: List[Row] = []
     for i, name in enumerate(("a", "v")):
         for what, e, g in (("data", expected.data, got.data), ("grad", expected.grad, got.grad)):
@@ -100,29 +108,24 @@ def check_deep_chain(probe: DeepChain, got: Outcome) -> None:
         raise SpecFailure("deep", summary, code, rows, HINTS["order"])
 
 
+def _accumulation_probes() -> Tuple[Tuple[Op, Tuple[float, ...]], ...]:
+    """Every method's first sample (see micrograd.verdict._blame.samples): the operations micrograd makes as one
+    node of their own first, then those built from others, then the reflected methods, so that a bug in mul
+    is named as mul's, not as the negation built on it."""
+    methods = [(name, False) for name, op in OPERATIONS.items() if op.built_from is None]
+    methods += [(name, False) for name, op in OPERATIONS.items() if op.built_from is not None]
+    methods += [(name, True) for name, op in OPERATIONS.items() if op.reflected]
+    return tuple((op, leaves) for method in methods for leaves, op in samples(method)[:1])
+
+
 #: (operation, leaves) for every operation whose _backward must accumulate; primitive ones first,
 #: so that a bug in mul is named as mul's, not as the negation built on it
-ACCUMULATION_PROBES: Tuple[Tuple[Op, Tuple[float, ...]], ...] = (
-    (Op("add", (0, 1)), (1.5, -2.5)),
-    (Op("mul", (0, 1)), (1.5, -2.5)),
-    (Op("pow", (0, Const(3))), (1.5,)),
-    (Op("relu", (0,)), (1.5,)),
-    (Op("tanh", (0,)), (0.7,)),
-    (Op("exp", (0,)), (0.7,)),
-    (Op("log", (0,)), (1.5,)),
-    (Op("neg", (0,)), (1.5,)),
-    (Op("sub", (0, 1)), (1.5, -2.5)),
-    (Op("div", (0, 1)), (1.5, -2.5)),
-    (Op("add", (Const(2.0), 0)), (1.5,)),
-    (Op("sub", (Const(2.0), 0)), (1.5,)),
-    (Op("mul", (Const(2.0), 0)), (1.5,)),
-    (Op("div", (Const(2.0), 0)), (1.5,)),
-)
+ACCUMULATION_PROBES: Tuple[Tuple[Op, Tuple[float, ...]], ...] = _accumulation_probes()
 _PRESET = (0.25, -0.75)
 _SEED = -1.5
 
 
-def check_accumulation(impl: Any) -> None:
+def check_accumulation(impl: Evaluator) -> None:
     """Every implemented operation's ``_backward`` must add to the grads its inputs already have.
 
     Each operation runs twice with the kit's traversal (out.grad -1.5): from grads 0, then with
@@ -170,7 +173,7 @@ def check_accumulation(impl: Any) -> None:
         raise first_error
 
 
-def check_value_exponent(impl: Any, program: Program) -> None:
+def check_value_exponent(impl: Evaluator, program: Program) -> None:
     """``a ** b`` with a Value ``b``: raising any exception while computing it is right (micrograd
     supports only number exponents), once ``a ** 2`` works (a stub raises on both); so is a Value
     whose data and grads (the exponent's too) are those of calculus. Anything else is a SpecFailure
@@ -194,7 +197,7 @@ def check_value_exponent(impl: Any, program: Program) -> None:
         raise failure
 
 
-def check_value_class(impl: Any) -> Optional[SpecFailure]:
+def check_value_class(impl: Evaluator) -> Optional[SpecFailure]:
     """None if ``Value(1.5)`` has data 1.5 and grad 0 and ``Value(data, (inputs), op)`` works, else
     the SpecFailure to show before anything else (every check needs both)."""
     leaf = Program((1.5,))

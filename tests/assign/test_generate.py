@@ -10,6 +10,7 @@ import pytest
 from micrograd.assign import AssignError, generate, solution_regions
 from micrograd.cli import main
 from micrograd.impl import exercises_dir, load_implementation, reference_dir
+from micrograd.ops import OPERATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,21 +33,12 @@ def _stubbed_callables(impl):
     """(name, callable with dummy arguments) for every stubbed function in the exercises."""
     value = impl.Value
     a, b = value(2.0), value(3.0)
-    yield "Value.__add__", lambda: a + b
-    yield "Value.__mul__", lambda: a * b
-    yield "Value.__pow__", lambda: a**2
-    yield "Value.relu", lambda: a.relu()
-    yield "Value.tanh", lambda: a.tanh()
-    yield "Value.exp", lambda: a.exp()
-    yield "Value.log", lambda: a.log()
+    for operation in OPERATIONS.values():  # every operation's method, and its reflected method (2 + a)
+        operands = (a, 2 if operation.numbers else b)[:operation.arity]
+        yield f"Value.{operation.method}", lambda m=getattr(value, operation.method), args=operands: m(*args)
+        if operation.reflected:
+            yield f"Value.{operation.reflected}", lambda m=getattr(value, operation.reflected): m(a, 2)
     yield "Value.backward", lambda: a.backward()
-    yield "Value.__neg__", lambda: -a
-    yield "Value.__sub__", lambda: a - b
-    yield "Value.__truediv__", lambda: a / b
-    yield "Value.__radd__", lambda: 1 + a
-    yield "Value.__rsub__", lambda: 1 - a
-    yield "Value.__rmul__", lambda: 2 * a
-    yield "Value.__rtruediv__", lambda: 1 / a
     neuron = impl.Neuron(2)
     yield "Neuron.__call__", lambda: neuron([1.0, 2.0])
     yield "Neuron.parameters", lambda: neuron.parameters()

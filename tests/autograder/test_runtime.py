@@ -32,7 +32,8 @@ def test_the_runtime_has_no_reference_and_no_import_of_it(tmp_path: Path) -> Non
     files = [p for p in runtime.rglob("*") if p.is_file()]
     assert not [p for p in files if p.name in ("engine.py", "nn.py")]
     packages = {p.name for p in (runtime / "micrograd").iterdir() if (p / "__init__.py").is_file()}
-    assert {"impl", "program", "sandbox"} <= packages
+    assert {"impl", "runner", "sandbox"} <= packages
+    assert not packages & {"program", "ops", "oracles"}  # nothing that computes for a submission
     reaching = []
     for file in (p for p in files if p.suffix == ".py"):
         for node in ast.walk(ast.parse(file.read_text())):
@@ -68,10 +69,10 @@ def test_the_boot_program_is_the_only_code_before_the_runtime() -> None:
 def test_request_kinds_are_registered_by_path_and_carried_by_the_runtime() -> None:
     before = kind_table()
     try:
-        paths = ("micrograd.program._module:ModuleProgram", "micrograd.program._module:ModuleOutcome")
+        paths = ("micrograd.runner._module:ModuleRequest", "micrograd.runner._module_outcome:ModuleOutcome")
         register_kind("module_again", *paths)
         assert kind_table()["module_again"] == paths
-        assert "program" in _protocol.runtime_packages()
+        assert "runner" in _protocol.runtime_packages() and "program" not in _protocol.runtime_packages()
         # a kind outside the runtime's packages brings its module alone, not its whole package
         assert "micrograd.app._wire" in _protocol.runtime_modules()
         with pytest.raises(ValueError, match="micrograd package"):

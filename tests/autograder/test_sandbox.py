@@ -18,8 +18,7 @@ from classroom import patched_reference
 
 from autograder.sandbox import Isolation, Limits, SandboxEvaluator, available_layers, choose_isolation
 from micrograd.impl import LocalEvaluator, reference_dir
-from micrograd.program import Const, Op, Outcome, Program
-from micrograd.program._module import ModuleOutcome, ModuleProgram
+from micrograd.program import Const, ModuleOutcome, ModuleProgram, Op, Outcome, Program
 
 ALL_LAYERS = ["none", "bwrap", "uid"]
 ISOLATED = ["bwrap", "uid"]

@@ -10,6 +10,7 @@ import pytest
 
 from micrograd.impl import load_implementation, reference_dir
 from micrograd.mutants import CATALOGUE, FILES, Mutant, MutantError, mutant, mutate, write_mutant
+from micrograd.mutants._command import TABLE_END, TABLE_START, catalogue_table, write_docs
 from micrograd.verdict import EXERCISES
 
 MUTANTS = list(CATALOGUE.values())
@@ -110,3 +111,16 @@ def test_the_docs_list_every_mutant():
     # the tests run from the checkout, whether the package under test is installed or editable
     docs = (Path(__file__).resolve().parents[2] / "docs" / "mutants.md").read_text(encoding="utf-8")
     assert [m.name for m in MUTANTS if f"`{m.name}`" not in docs] == []
+    assert f"{TABLE_START}\n{catalogue_table()}{TABLE_END}" in docs, "run: micrograd mutants --docs docs/mutants.md"
+
+
+def test_the_docs_table_is_rewritten_between_its_markers(tmp_path):
+    page = tmp_path / "mutants.md"
+    page.write_text(f"# Mutants\n\n{TABLE_START}\n| old | table |\n{TABLE_END}\n\nafter\n", encoding="utf-8")
+    write_docs(page)
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("# Mutants\n\n") and text.endswith(f"{TABLE_END}\n\nafter\n") and "| old |" not in text
+    assert all(f"| `{m.name}` | {m.exercise} |" in text for m in MUTANTS)
+    page.write_text("no table here\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="has no catalogue table"):
+        write_docs(page)

@@ -17,6 +17,20 @@ def test_list_shows_every_mutant_with_its_exercise(capsys):
     assert lines[0].split()[:2] == [next(iter(CATALOGUE)), next(iter(CATALOGUE.values())).exercise]
 
 
+def test_list_as_markdown_is_the_docs_table_and_docs_rewrites_it(capsys, tmp_path):
+    assert main(["mutants", "--list", "--markdown"]) == 0
+    table = capsys.readouterr().out
+    assert table.splitlines()[0] == "| mutant | exercise | misconception | hint |"
+    assert len(table.splitlines()) == 2 + len(CATALOGUE)
+    page = tmp_path / "page.md"
+    page.write_text("<!-- the catalogue: `micrograd mutants --docs docs/mutants.md` writes this table -->\n"
+                    "<!-- end of the catalogue -->\n", encoding="utf-8")
+    assert main(["mutants", "--docs", str(page)]) == 0
+    assert table in page.read_text(encoding="utf-8")
+    assert main(["mutants", "--docs", str(tmp_path / "missing.md")]) == 2
+    assert "missing.md" in capsys.readouterr().err
+
+
 def test_an_unknown_mutant_is_a_usage_error_naming_it(capsys):
     assert main(["mutants", "no_such_bug"]) == 2
     err = capsys.readouterr().err

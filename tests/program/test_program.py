@@ -47,7 +47,7 @@ def test_negative_constant_base_is_parenthesized():
         (lambda: Op("frobnicate", (0,)), "unknown operation 'frobnicate'"),
         (lambda: Op("add", (0,)), "add takes 2 operand"),
         (lambda: Op("add", (Const(1), Const(2))), "only constants"),
-        (lambda: Op("pow", (Const(2), 0)), "base of \\*\\* must be a node"),
+        (lambda: Op("pow", (Const(2), 0)), "left operand of \\*\\* must be a node .engines have no __rpow__"),
         (lambda: Program((1.0,), (Op("add", (0, 1)),)), "reads node 1, which is not an earlier node"),
         (lambda: Program((float("nan"),)), "leaf 0 must be a finite"),
         (lambda: Program((1.0,), roots=(3,)), "root 3 is not a node"),

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from micrograd.impl import LocalEvaluator, reference_dir
+from micrograd.ops import KINK_HINTS
 from micrograd.program import Const, Failure, Op, Outcome, Program
 from micrograd.verdict import (
     EXACT,
@@ -99,7 +100,7 @@ def test_relu_at_zero_hint():
     program = Program((0.0,), (Op("relu", (0,)), Op("mul", (1, Const(2.0)))), (2,))
     expected = _outcome([0, 0, 0], [0, 2, 1])
     failure = compare_outcomes(program, _outcome([0, 0, 0], [2, 2, 1]), expected, exercise="relu")
-    assert failure is not None and failure.hint == HINTS["relu_zero"]
+    assert failure is not None and failure.hint == KINK_HINTS["relu"] and failure.exercise == "relu"
 
 
 def test_wrong_forward_value_blames_the_first_wrong_node():

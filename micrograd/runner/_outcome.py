@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
-from micrograd.program._untrusted import as_float, as_floats, as_int, as_list, as_optional_int, as_str
+from micrograd.runner._untrusted import as_float, as_floats, as_int, as_list, as_optional_int, as_str
 
 __all__ = ["Failure", "Outcome"]
 

@@ -7,9 +7,15 @@ does not); each function raises ValueError naming what it expected and what it g
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Protocol, Tuple
 
-__all__ = ["JsonForm", "as_bool", "as_float", "as_floats", "as_int", "as_list", "as_optional_int", "as_str"]
+__all__ = ["JsonForm", "Printer", "as_bool", "as_float", "as_floats", "as_int", "as_list", "as_optional_int", "as_str"]
+
+
+class Printer(Protocol):
+    """What IPython and Hypothesis hand to ``_repr_pretty_``: something to write text to."""
+
+    def text(self, obj: str) -> None: ...
 
 
 class JsonForm:

@@ -18,9 +18,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple
 
-from micrograd.program._evaluate import _failure, _number, _ReadError
-from micrograd.program._outcome import Failure, Outcome
-from micrograd.program._untrusted import JsonForm, as_float, as_floats, as_int, as_list
+from micrograd.runner._outcome import Failure, Outcome
+from micrograd.runner._read import Implementation, ReadError, failure_of, read_number
+from micrograd.runner._untrusted import JsonForm, Printer, as_float, as_floats, as_int, as_list
 
 __all__ = [
     "ADAMW_KIND",
@@ -136,7 +136,7 @@ class CrossEntropyProgram(JsonForm):
 
     # evaluation
 
-    def run_on_implementation(self, impl: Any) -> CrossEntropyOutcome:
+    def run_on_implementation(self, impl: Implementation) -> CrossEntropyOutcome:
         """Run with ``impl.Value`` and ``impl.cross_entropy``; an exception, or a loss that is not a
         Value, becomes the outcome's ``error``."""
         try:
@@ -149,16 +149,16 @@ class CrossEntropyProgram(JsonForm):
             logits = [value_class(x) for x in self.logits]
             loss = cross_entropy(logits, self.target)
             if not isinstance(loss, value_class):
-                raise _ReadError(f"cross_entropy returned {type(loss).__name__} {loss!r:.60}, not a Value")
+                raise ReadError(f"cross_entropy returned {type(loss).__name__} {loss!r:.60}, not a Value")
             phase = "backward"
             loss.backward()
             phase = "read"
             return CrossEntropyOutcome(
-                loss=_number(loss.data, "the loss's data"),
-                grads=tuple(_number(v.grad, "a logit's grad") for v in logits),
+                loss=read_number(loss.data, "the loss's data"),
+                grads=tuple(read_number(v.grad, "a logit's grad") for v in logits),
             )
         except (Exception, SystemExit) as error:  # noqa: BLE001 (an implementation may raise anything)
-            return CrossEntropyOutcome(error=_failure(error, phase, None, tuple(impl.files)))
+            return CrossEntropyOutcome(error=failure_of(error, phase, None, tuple(impl.files)))
 
     # code
 
@@ -179,7 +179,7 @@ class CrossEntropyProgram(JsonForm):
     def __str__(self) -> str:
         return self.to_python()
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: Printer, cycle: bool) -> None:
         """Show as runnable code in Hypothesis's falsifying examples and in IPython."""
         printer.text(self.to_python())
 
@@ -300,7 +300,7 @@ class AdamWProgram(JsonForm):
 
     # evaluation
 
-    def run_on_implementation(self, impl: Any) -> AdamWOutcome:
+    def run_on_implementation(self, impl: Implementation) -> AdamWOutcome:
         """Run with ``impl.Value`` and ``impl.AdamW``; an exception, or data or ``t`` that is not a
         number, becomes the outcome's ``error`` (the steps before it are kept)."""
         try:
@@ -321,11 +321,11 @@ class AdamWProgram(JsonForm):
                 optimizer.step()
                 phase = "read"
                 steps.append(AdamWStep(
-                    params=tuple(_number(p.data, "a parameter's data") for p in params),
-                    t=_number(optimizer.t, "the optimizer's t"),
+                    params=tuple(read_number(p.data, "a parameter's data") for p in params),
+                    t=read_number(optimizer.t, "the optimizer's t"),
                 ))
         except (Exception, SystemExit) as error:  # noqa: BLE001 (an implementation may raise anything)
-            return AdamWOutcome(tuple(steps), _failure(error, phase, index, tuple(impl.files)))
+            return AdamWOutcome(tuple(steps), failure_of(error, phase, index, tuple(impl.files)))
         return AdamWOutcome(tuple(steps))
 
     # code
@@ -353,6 +353,6 @@ class AdamWProgram(JsonForm):
     def __str__(self) -> str:
         return self.to_python()
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+    def _repr_pretty_(self, printer: Printer, cycle: bool) -> None:
         """Show as runnable code in Hypothesis's falsifying examples and in IPython."""
         printer.text(self.to_python())

@@ -1,7 +1,8 @@
 """A deep chain made by the kit, to see whether ``backward()`` survives any depth.
 
 ``DeepChain(depth)`` is ``v = a`` then ``depth`` times ``v = v + a``, every node made by the
-kit (its data and ``_backward`` are trusted, see :func:`micrograd.program.kit_node`), then
+kit (its data is the chain's running sum and its ``_backward`` adds ``out.grad`` to both inputs, as
+:func:`micrograd.program.kit_node` would make ``v + a``), then
 ``v.backward()``: only the implementation's ``backward()`` runs, on a graph far deeper than
 Python's recursion limit, which is set back to ``recursion_limit`` (Python's default, 1000) just
 before the call, and ``sys.setrecursionlimit`` does nothing while it runs. A recursive
@@ -19,9 +20,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, Sequence
 
-from micrograd.program._evaluate import _failure, _number
-from micrograd.program._outcome import Outcome
-from micrograd.program._untrusted import as_float, as_int
+from micrograd.runner._outcome import Outcome
+from micrograd.runner._read import failure_of, read_number
+from micrograd.runner._untrusted import as_float, as_int
 
 __all__ = ["DeepChain"]
 
@@ -50,12 +51,6 @@ class DeepChain:
             raise ValueError(f"leaf must be a number of at most 1e6, got {self.leaf!r}")
         if type(self.recursion_limit) is not int or not 100 <= self.recursion_limit <= 10**7:
             raise ValueError(f"recursion_limit must be an int from 100 to 10**7, got {self.recursion_limit!r}")
-
-    @property
-    def expected(self) -> Outcome:
-        """What a correct ``backward()`` leaves: a.grad = depth + 1, v.grad = 1."""
-        n = self.depth + 1
-        return Outcome(data=(float(self.leaf), n * float(self.leaf)), grad=(float(n), 1.0), initial_grad=(0.0, 0.0))
 
     def to_dict(self) -> Dict[str, Any]:
         return {"kind": KIND, "depth": self.depth, "leaf": self.leaf, "recursion_limit": self.recursion_limit}
@@ -94,7 +89,7 @@ class DeepChain:
             for _ in range(self.depth):
                 current += leaf
                 out = value_class(current, (v, a), "+")
-                out._backward = _add_rule(out, v, a)
+                out._backward = _sum_rule(out, v, a)
                 v = out
             nodes = [a, v]
             phase = "backward"
@@ -109,11 +104,11 @@ class DeepChain:
                 sys.setrecursionlimit = setter
                 setter(limit)
             phase = "read"
-            data = tuple(_number(x.data, "data") for x in nodes)
-            grad = tuple(_number(x.grad, "grad") for x in nodes)
+            data = tuple(read_number(x.data, "data") for x in nodes)
+            grad = tuple(read_number(x.grad, "grad") for x in nodes)
         except (Exception, SystemExit) as error:  # noqa: BLE001 (an implementation may raise anything)
             node = None if phase != "backward" else 1
-            failure = _failure(error, phase, node, files)
+            failure = failure_of(error, phase, node, files)
             if phase == "backward" and (_ATTEMPTS or raised):
                 note = (f"backward() called sys.setrecursionlimit({_ATTEMPTS[0]}), which was ignored" if _ATTEMPTS
                         else f"the recursion limit was {limit}, set back to {self.recursion_limit} for this check")
@@ -133,8 +128,8 @@ def _ignored(limit: int) -> None:
     _ATTEMPTS.append(limit)
 
 
-def _add_rule(out: Any, v: Any, a: Any) -> Callable[[], None]:
-    """The kit's ``_backward`` of ``out = v + a``: both inputs receive out.grad."""
+def _sum_rule(out: Any, v: Any, a: Any) -> Callable[[], None]:
+    """The ``_backward`` of a chain node the kit made: d out / d v = d out / d a = 1."""
 
     def _backward() -> None:
         v.grad += out.grad
