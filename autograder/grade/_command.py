@@ -10,11 +10,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, List, Optional
 
+from autograder.cluster import ClusterError, ClusterExecutor, ClusterLostError
 from autograder.grade._batch import grade_batch
 from autograder.grade._identity import Identity, IdentityError, identify_all
 from autograder.report import OutputError, SubmissionResult, write_outputs
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric, RubricError, load_rubric
-from autograder.sandbox import CHOICES, Isolation, IsolationError, Limits, choose_isolation
+from autograder.sandbox import CHOICES, IsolationError, Limits, choose_isolation
 
 __all__ = ["HELP", "check_out", "configure", "grade", "run", "with_identity"]
 
@@ -40,6 +41,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--isolation", choices=CHOICES, default="auto",
                         help="how submissions are isolated (default auto: the strongest of bwrap, uid, none that "
                              "works here; see docs/grading.md)")
+    parser.add_argument("--cluster", default=None, metavar="ADDRESS",
+                        help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp:// or tls://), each "
+                             "submission on a worker in its strongest isolation layer; needs the cluster extra")
 
 
 def check_out(out: Path) -> None:
@@ -61,18 +65,26 @@ def with_identity(result: SubmissionResult, identity: Identity) -> SubmissionRes
 
 
 def grade(submissions: List[Path], out: Path, *, rubric: Optional[Rubric] = None, limits: Optional[Limits] = None,
-          jobs: int = 1, progress: Any = None, html: bool = True, isolation: Any = "auto") -> List[SubmissionResult]:
+          jobs: int = 1, progress: Any = None, html: bool = True, isolation: Any = "auto",
+          executor: Any = None) -> List[SubmissionResult]:
     """Grade ``submissions`` and write the outputs into ``out``; returns the results in input order.
 
     Each result is named after its student (:func:`identify_all`: nbgrader layout, Gradescope export,
     or the file name); raises OutputError before grading when ``out`` cannot be written.
     ``isolation``: ``auto``, ``bwrap``, ``uid``, ``none`` or a chosen micrograd.sandbox.Isolation.
+    ``executor``: where to grade instead of a local pool (:func:`grade_batch`), e.g. a Dask cluster.
     """
     rubric = rubric or load_rubric()
     limits = limits or Limits()
     check_out(out)
     identities, _ = identify_all(submissions)
-    results = grade_batch(submissions, rubric, limits, jobs=jobs, on_done=progress, isolation=isolation)
+    try:
+        results = grade_batch(submissions, rubric, limits, jobs=jobs, on_done=progress, isolation=isolation,
+                              executor=executor)
+    except ClusterLostError as lost:  # the cluster went away: what was graded is written, then the run stops
+        graded = sorted(lost.graded.items())
+        write_outputs([with_identity(r, identities[i]) for i, r in graded], out, html_report=html, rubric=rubric)
+        raise
     results = [with_identity(r, identity) for r, identity in zip(results, identities)]
     write_outputs(results, out, html_report=html, rubric=rubric)
     return results
@@ -109,8 +121,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_out(args.out)
         _, notes = identify_all(args.submissions)
-        isolation: Isolation = choose_isolation(args.isolation)
-    except (OutputError, IdentityError, IsolationError) as error:
+        executor = ClusterExecutor(args.cluster, args.isolation, rubric) if args.cluster else None
+        isolation: Any = executor or choose_isolation(args.isolation)  # on a cluster, each worker's layer
+    except (OutputError, IdentityError, IsolationError, ClusterError) as error:
         return _error(str(error))
     console = Console(stderr=True)
     console.print(isolation.describe(), style=None if isolation.isolated else "bold red", highlight=False)
@@ -128,9 +141,13 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             results = grade(args.submissions, args.out, rubric=rubric, limits=limits, jobs=args.jobs,
-                            progress=done, html=not args.no_html, isolation=isolation)
-        except OutputError as error:
-            return _error(str(error))
+                            progress=done, html=not args.no_html, isolation=isolation, executor=executor)
+        except (OutputError, ClusterError) as error:
+            resume = isinstance(error, ClusterLostError) and hasattr(args, "update")  # issue 18's --update
+            return _error(str(error) + (". Grade those into the same folder with --update" if resume else ""))
+        finally:
+            if executor is not None:
+                executor.close()
     table = Table(title=f"Grades ({args.out / 'grades.csv'})")
     for column in ("student", "score", "status", "reason"):
         table.add_column(column)
