@@ -14,6 +14,7 @@ away stops the run (:class:`ClusterLostError`, holding what was graded).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import queue
 import tempfile
 import time
@@ -53,7 +54,8 @@ class ClusterLostError(ClusterError):
 class ClusterExecutor:
     """Grades batches on the Dask scheduler at ``address`` (``tcp://HOST:PORT`` or ``tls://HOST:PORT``; TLS as
     Dask's configuration says: ``distributed.comm.tls``), each worker in its strongest isolation layer
-    (``isolation``: ``auto``, ``bwrap`` or ``uid``, as ``--isolation``). Raises ClusterError, before any
+    (``isolation``: ``auto``, ``bwrap`` or ``uid``, as ``--isolation``); ``security``: a
+    ``distributed.security.Security`` (default: Dask's configuration). Raises ClusterError, before any
     grading, when the scheduler does not answer, no worker joins within ``wait`` seconds, or a worker
     cannot grade as this grader does (``rubric``: the one to check the spec of; else checked by :meth:`grade`).
     """
@@ -61,7 +63,7 @@ class ClusterExecutor:
     isolated = True
 
     def __init__(self, address: str, isolation: str = "auto", rubric: Optional[Rubric] = None, *,
-                 wait: float = 60.0) -> None:
+                 wait: float = 60.0, security: Any = None) -> None:
         if not address.startswith(SCHEMES):
             raise ClusterError(f"--cluster {address}: expected a Dask scheduler's address, tcp://HOST:PORT or "
                                "tls://HOST:PORT (dask scheduler prints it)")
@@ -73,7 +75,7 @@ class ClusterExecutor:
         self.layers: Dict[str, str] = {}
         self._checked: Optional[Rubric] = None
         try:
-            self.client = Client(address, timeout=wait, set_as_default=False)
+            self.client = Client(address, timeout=wait, set_as_default=False, security=security)
         except (OSError, TimeoutError) as error:
             raise ClusterError(f"--cluster {address}: no Dask scheduler answers there ({error}); start one with "
                                "`dask scheduler` and workers with `dask worker ADDRESS`") from None
@@ -87,7 +89,7 @@ class ClusterExecutor:
             self.check(rubric)
 
     def close(self) -> None:
-        self.client.close()
+        self.client.close(timeout=10)
 
     def __enter__(self) -> ClusterExecutor:
         return self
@@ -103,10 +105,11 @@ class ClusterExecutor:
         layers = ", ".join(f"{layer} on {n} worker{'s' * (n != 1)}" for layer, n in sorted(by_layer.items()))
         return f"isolation: {layers or 'chosen by each worker'} (Dask cluster at {self.address})"
 
-    def _run(self, function: Callable[..., Any], *args: Any) -> Dict[str, Any]:
-        """``function`` on every worker; a worker that cannot run it (no kit there) is a ClusterError."""
+    def _run(self, function: Callable[..., Any], *args: Any, workers: Optional[List[str]] = None) -> Dict[str, Any]:
+        """``function`` on every worker (or on ``workers``); a worker that cannot run it (no kit there) is a
+        ClusterError."""
         try:
-            return dict(self.client.run(function, *args))
+            return dict(self.client.run(function, *args, workers=workers))
         except WorkerRefusedError as error:
             raise ClusterError(str(error)) from None
         except (ImportError, AttributeError) as error:
@@ -122,7 +125,12 @@ class ClusterExecutor:
         mine = {"kit": micrograd.__version__, "hypothesis": hypothesis.__version__, "spec": spec_digest(rubric)}
         names = {"kit": "micrograd-kit", "hypothesis": "Hypothesis", "spec": "a spec with digest"}
         problems: List[str] = []
-        found = self._run(worker_facts, rubric, self.isolation)
+        hosts: Dict[str, List[str]] = {}  # the workers of one machine probe their layer one after another:
+        for address in self.client.scheduler_info().get("workers", {}):  # sandboxes started at once can race
+            hosts.setdefault(address.rsplit(":", 1)[0], []).append(address)
+        found: Dict[str, Any] = {}
+        for turn in itertools.zip_longest(*hosts.values()):
+            found.update(self._run(worker_facts, rubric, self.isolation, workers=[a for a in turn if a]))
         for address, facts in sorted(found.items()):
             problems += [facts["refused"]] if facts["refused"] else []
             problems += [f"Dask worker {address} has {names[k]} {facts[k]}, the grader {mine[k]}" for k in mine
@@ -156,11 +164,12 @@ class ClusterExecutor:
         try:
             self._loop(paths, rubric, settings.run, batch, order, pending, graded, on_done)
         finally:
-            self.client.cancel(list(pending))
-            try:
-                self.client.run(end_run, settings.run)
-            except Exception:  # noqa: BLE001 (the workers close idle runs themselves; the scheduler may be gone)
-                pass
+            if self.client.status == "running":  # else the scheduler is gone, and the tasks with it
+                try:
+                    self.client.cancel(list(pending))
+                    self.client.run(end_run, settings.run)
+                except Exception:  # noqa: BLE001 (the workers close idle runs themselves)
+                    pass
         return [graded[i] for i in range(len(paths))]
 
     def _plan(self, rubric: Rubric) -> Any:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 from autograder.rubric import Rubric
-from autograder.sandbox import Isolation, IsolationError, choose_isolation
+from autograder.sandbox import Isolation, IsolationError, available_layers, choose_isolation
 
 __all__ = ["CLUSTER_LAYERS", "WorkerRefusedError", "cluster_isolation", "facts", "spec_digest"]
 
@@ -40,23 +40,42 @@ def cluster_isolation(requested: str, worker: Any) -> Isolation:
                              "Dask worker's user and could send the worker or the scheduler a pickle (Dask's comms "
                              "unpickle what they receive). Use auto, bwrap or uid")
     try:
-        isolation = choose_isolation(requested, layers=CLUSTER_LAYERS)
+        isolation = _choose(requested)
     except IsolationError as error:
         raise WorkerRefusedError(f"{where} cannot isolate submissions: {error}. Install bubblewrap there "
                              "(apt-get install bubblewrap), or run the worker as root with TLS for the uid layer "
                              "(docs/grading.md, Grading on a cluster)") from None
     if isolation.layer == "uid":
-        _check_tls(worker, where)
+        _check_tls(worker, where, available_layers().get("bwrap"))
     return isolation
 
 
-def _check_tls(worker: Any, where: str) -> None:
+def _choose(requested: str) -> Isolation:
+    """choose_isolation, probing bwrap again (twice at most) when its probe's child was killed from outside:
+    a worker keeps its layer for good, and one sandbox's sweep may still kill another's child while that
+    child starts (issue 21, item 1)."""
+    for _ in range(2 if requested != "uid" else 0):
+        try:
+            if choose_isolation(requested, layers=CLUSTER_LAYERS).layer == "bwrap":
+                break
+        except IsolationError:
+            pass
+        if "SIGKILL" not in str(available_layers()["bwrap"]):
+            break
+        from micrograd.sandbox import _choice
+
+        getattr(_choice, "_available", {}).clear()  # forget the probes: the next choice probes again
+    return choose_isolation(requested, layers=CLUSTER_LAYERS)
+
+
+def _check_tls(worker: Any, where: str, no_bwrap: Optional[str]) -> None:
     scheduler = str(getattr(getattr(worker, "scheduler", None), "address", ""))
     if not (str(worker.address).startswith("tls://") and scheduler.startswith("tls://")):
-        raise WorkerRefusedError(f"{where} would grade in the uid layer, whose sandboxes share this machine's network, "
-                             "on a cluster that does not use TLS: a submission could send a pickle to a Dask port. "
-                             "Start the scheduler and the workers with TLS (tls://, docs/grading.md, Grading on a "
-                             "cluster), or install bubblewrap on the worker (its sandboxes have no network)")
+        raise WorkerRefusedError(f"{where} would grade in the uid layer (bwrap: {no_bwrap or 'not asked for'}), whose "
+                                 "sandboxes share this machine's network, on a cluster that does not use TLS: a "
+                                 "submission could send a pickle to a Dask port. Start the scheduler and the workers "
+                                 "with TLS (tls://, docs/grading.md, Grading on a cluster), or make bubblewrap work "
+                                 "on the worker (its sandboxes have no network)")
     security = worker.security
     key = security.tls_worker_key or security.tls_worker_cert  # a cert file may hold the key too
     why = _private_file(key)
