@@ -74,6 +74,8 @@ class ClusterExecutor:
         self.address, self.isolation, self.wait = address, isolation, wait
         self.layers: Dict[str, str] = {}
         self._checked: Optional[Rubric] = None
+        self._known: Dict[str, Any] = {}
+        self._asked = -1e9
         try:
             self.client = Client(address, timeout=wait, set_as_default=False, security=security)
         except (OSError, TimeoutError) as error:
@@ -142,9 +144,13 @@ class ClusterExecutor:
         self.layers = {address: facts["layer"] for address, facts in found.items()}
         self._checked = rubric
 
-    def _threads(self) -> int:
-        workers = self.client.scheduler_info().get("workers", {})
-        return sum(int(w.get("nthreads", 1)) for w in workers.values())
+    def _workers(self) -> Dict[str, Any]:
+        """The scheduler's workers (asked at most every 2 s: the answer describes every worker)."""
+        now = time.monotonic()
+        if now - self._asked > 2.0:
+            self._known = dict(self.client.scheduler_info().get("workers", {}))
+            self._asked = now
+        return self._known
 
     def grade(self, paths: Sequence[Path], rubric: Rubric, limits: Limits,
               on_done: Optional[Callable[[SubmissionResult], None]] = None) -> List[SubmissionResult]:
@@ -189,7 +195,7 @@ class ClusterExecutor:
         finished: queue.Queue = queue.Queue()
         alone_since: Optional[float] = None
         while order or pending:
-            window = 2 * self._threads() + 4
+            window = 2 * sum(int(w.get("nthreads", 1)) for w in self._workers().values()) + 4
             while order and len(pending) < window:
                 i = order.popleft()
                 future = self._submit(batch, run, i, Path(paths[i]))
@@ -204,7 +210,7 @@ class ClusterExecutor:
                 pass
             if self.client.status != "running":
                 raise self._lost(f"the Dask scheduler at {self.address} went away", paths, graded)
-            if not self.client.scheduler_info().get("workers"):
+            if not self._workers():
                 alone_since = alone_since or time.monotonic()
                 if time.monotonic() - alone_since > self.wait:
                     raise self._lost(f"no Dask worker was left on {self.address} for {self.wait:g} s", paths, graded)
