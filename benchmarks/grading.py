@@ -149,7 +149,7 @@ def compare(paths: list, root: Path, rubric: Rubric, args: argparse.Namespace) -
             print(f"{what} {first} / {layer}: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%)")
 
 
-def _empty_task() -> None:
+def _empty_task(_: Any = None) -> None:
     return None
 
 
@@ -188,19 +188,24 @@ def compare_cluster(paths: list, root: Path, rubric: Rubric, args: argparse.Name
                 try:
                     results, elapsed, cpu = _run(paths, root / f"out-{where}-{round_}", rubric, args, args.isolation,
                                                  group, executor)
-                finally:
+                    walls[where].append(elapsed)
+                    cpus[where].append(cpu)
+                    print(f"round {round_ + 1} {where:7}: {elapsed:6.1f} s wall, {cpu:5.0f} s CPU, "
+                          f"load {load:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
                     if executor is not None:
                         overhead = _overhead(executor)
-                        print(executor.describe())
+                        print(f"  {executor.describe()}; empty tasks: {overhead * 1000:.2f} ms each", flush=True)
+                finally:
+                    if executor is not None:
                         executor.close()
-                walls[where].append(elapsed)
-                cpus[where].append(cpu)
-                print(f"round {round_ + 1} {where:7}: {elapsed:6.1f} s wall, {cpu:5.0f} s CPU, "
-                      f"load {load:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
                 grades.setdefault(where, []).append(grades_of(results))
     _leave_cpu_group(group)
-    same = all(g == grades["local"][0] for found in grades.values() for g in found)
-    print(f"same grades and feedback, local pool and cluster, every round: {same}")
+    first = grades["local"][0]
+    for where, found in grades.items():
+        for round_, got in enumerate(found):
+            differ = sorted(s for s in first if got.get(s) != first[s])
+            print(f"{where} round {round_ + 1}: same grades and feedback as local round 1: {not differ}"
+                  + (f"; differ: {', '.join(differ[:10])}" if differ else ""))
     wall, cpu = sum(walls["cluster"]) / sum(walls["local"]), sum(cpus["cluster"]) / sum(cpus["local"])
     print(f"wall time cluster / local: {wall:.3f} ({(wall - 1) * 100:+.1f}%); CPU: {cpu:.3f} ({(cpu - 1) * 100:+.1f}%)")
     workers = args.jobs if args.cluster == "local" else None
