@@ -118,6 +118,46 @@ def test_the_command_says_what_is_wrong_with_the_cluster(tmp_path: Path) -> None
     assert not (tmp_path / "out").exists()
 
 
+def test_a_lost_cluster_stops_the_command_and_what_was_graded_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    import argparse
+
+    from autograder.cluster._client import _unrun
+    from autograder.grade import _command
+
+    class Lost:  # a cluster whose scheduler goes away after grading the first submission
+        isolated = True
+
+        def __init__(self, address: str, isolation: str, rubric: Any) -> None:
+            self.closed = False
+
+        def describe(self) -> str:
+            return "isolation: bwrap on 1 worker (Dask cluster at tcp://gone:1)"
+
+        def grade(self, paths: Any, rubric: Any, limits: Any, on_done: Any) -> Any:
+            first = dataclasses.replace(_unrun(rubric, "crashed", "graded before the end"), isolation="bwrap")
+            on_done(first)
+            raise ClusterLostError("the Dask scheduler at tcp://gone:1 went away: 1 of 2 submissions were graded",
+                                   {0: first})
+
+        def close(self) -> None:
+            self.closed = True
+
+    monkeypatch.setattr(_command, "ClusterExecutor", Lost)
+    parser = argparse.ArgumentParser()
+    _command.configure(parser)
+    subs = [REPO / "examples" / "submissions" / name for name in ("correct", "buggy")]
+    args = parser.parse_args([*map(str, subs), "--out", str(tmp_path / "out"), "--cluster", "tcp://gone:1",
+                              "--rubric", str(RUBRIC), "--no-html"])
+    assert _command.run(args) == 2
+    error = capsys.readouterr().err
+    assert "micrograd grade: error: the Dask scheduler at tcp://gone:1 went away: 1 of 2 submissions" in error
+    assert ("--update" in error) == hasattr(args, "update")
+    rows = (tmp_path / "out" / "grades.csv").read_text().splitlines()
+    assert len(rows) == 2 and rows[1].startswith("correct,correct,0,6,")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["correct", "grades.csv"]
+
+
 # -- on a real cluster ------------------------------------------------------------------------------------
 
 
