@@ -13,6 +13,7 @@ away stops the run (:class:`ClusterLostError`, holding what was graded).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import queue
@@ -78,12 +79,12 @@ class ClusterExecutor:
         self._asked = -1e9
         try:
             self.client = Client(address, timeout=wait, set_as_default=False, security=security)
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, asyncio.TimeoutError, ValueError) as error:
             raise ClusterError(f"--cluster {address}: no Dask scheduler answers there ({error}); start one with "
                                "`dask scheduler` and workers with `dask worker ADDRESS`") from None
         try:
             self.client.wait_for_workers(1, timeout=wait)
-        except (OSError, TimeoutError):
+        except (OSError, TimeoutError, asyncio.TimeoutError):
             self.close()
             raise ClusterError(f"--cluster {address}: no Dask worker joined the scheduler within {wait:g} s; "
                                f"start workers with `dask worker {address}`") from None

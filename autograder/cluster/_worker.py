@@ -10,6 +10,7 @@ two earlier attempts died with their workers is not graded a third time but repo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import pickle
@@ -198,7 +199,7 @@ def _attempt(settings: Settings, index: int) -> int:
     variable = Variable(f"micrograd-{settings.run}-{index}")
     try:
         earlier = int(variable.get(timeout=0))
-    except TimeoutError:
+    except (TimeoutError, asyncio.TimeoutError):  # not set yet (asyncio's is its own class before Python 3.11)
         earlier = 0
     variable.set(earlier + 1)
     return earlier + 1

@@ -7,6 +7,7 @@ check the wire format, the isolation policy and the errors.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import os
@@ -21,7 +22,7 @@ from types import SimpleNamespace
 from typing import Any, Dict, Iterator, List
 
 import pytest
-from dask_cluster import LocalCluster, make_certificate, processes, processes_of, unavailable
+from dask_cluster import INSTALL, LocalCluster, make_certificate, processes, processes_of, unavailable
 from hostile_corpus import CASES, materialize
 
 from autograder.cluster import ClusterError, ClusterExecutor, ClusterLostError, WireError, read_result
@@ -106,6 +107,12 @@ def test_a_cluster_address_that_is_not_one_or_no_dask_is_a_clear_error(monkeypat
     monkeypatch.setitem(sys.modules, "distributed", None)  # as where the cluster extra is not installed
     with pytest.raises(ClusterError, match=r"needs Dask's distributed package: pip install -e '\.\[cluster\]'"):
         ClusterExecutor("tcp://127.0.0.1:8786")
+
+
+def test_an_address_where_no_scheduler_answers_is_a_clear_error() -> None:
+    pytest.importorskip("distributed", reason=f"grading on a cluster needs Dask's distributed: {INSTALL}")
+    with pytest.raises(ClusterError, match=r"--cluster tcp://127\.0\.0\.1:9: no Dask scheduler answers there"):
+        ClusterExecutor("tcp://127.0.0.1:9", wait=2)
 
 
 def test_the_command_says_what_is_wrong_with_the_cluster(tmp_path: Path) -> None:
@@ -283,7 +290,7 @@ def test_a_submission_whose_grading_kills_two_workers_is_reported_crashed_and_no
                         try:
                             if int(Variable(keys[0], client=client).get(timeout=0)) == attempt:
                                 break
-                        except TimeoutError:
+                        except (TimeoutError, asyncio.TimeoutError):
                             pass
                     time.sleep(0.05)
                 kills.append(_kill_worker_running(cluster, client, keys[0]))
