@@ -222,9 +222,9 @@ def grade_task(batch: Batch, job: Job) -> str:
     attempt = _attempt(settings, job.index)
     status, reason = "invalid", job.error
     if attempt > MAX_ATTEMPTS:
-        status, reason = "crashed", (f"the Dask workers grading it died {attempt - 1} times before it was graded (the "
-                                     "last was Dask's worker process grading it): grading it may kill the grader; "
-                                     "grade it alone with micrograd grade to see why")
+        status, reason = "crashed", (f"the Dask workers grading it died {attempt - 1} times before it was graded: "
+                                     "its grading may kill workers (or they were stopped from outside); grade it "
+                                     "alone with micrograd grade to see why")
     process = run.take()
     try:
         process.send_plan(batch.plan)
