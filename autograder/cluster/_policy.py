@@ -40,7 +40,7 @@ def cluster_isolation(requested: str, worker: Any) -> Isolation:
                              "Dask worker's user and could send the worker or the scheduler a pickle (Dask's comms "
                              "unpickle what they receive). Use auto, bwrap or uid")
     try:
-        isolation = _choose(requested)
+        isolation = choose_isolation(requested, layers=CLUSTER_LAYERS)
     except IsolationError as error:
         raise WorkerRefusedError(f"{where} cannot isolate submissions: {error}. Install bubblewrap there "
                              "(apt-get install bubblewrap), or run the worker as root with TLS for the uid layer "
@@ -48,24 +48,6 @@ def cluster_isolation(requested: str, worker: Any) -> Isolation:
     if isolation.layer == "uid":
         _check_tls(worker, where, available_layers().get("bwrap"))
     return isolation
-
-
-def _choose(requested: str) -> Isolation:
-    """choose_isolation, probing bwrap again (twice at most) when its probe's child was killed from outside:
-    a worker keeps its layer for good, and one sandbox's sweep may still kill another's child while that
-    child starts (issue 21, item 1)."""
-    for _ in range(2 if requested != "uid" else 0):
-        try:
-            if choose_isolation(requested, layers=CLUSTER_LAYERS).layer == "bwrap":
-                break
-        except IsolationError:
-            pass
-        if "SIGKILL" not in str(available_layers()["bwrap"]):
-            break
-        from micrograd.sandbox import _choice
-
-        getattr(_choice, "_available", {}).clear()  # forget the probes: the next choice probes again
-    return choose_isolation(requested, layers=CLUSTER_LAYERS)
 
 
 def _check_tls(worker: Any, where: str, no_bwrap: Optional[str]) -> None:
