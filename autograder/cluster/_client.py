@@ -7,7 +7,8 @@ every worker once (scattered with ``broadcast``), then prepares each submission 
 its files to a task (:func:`autograder.cluster._worker.grade_task`), keeping a bounded window of
 tasks in flight. A result comes back as JSON and is rebuilt field by field
 (:func:`autograder.cluster._wire.read_result`). Dask grades again, elsewhere, a submission whose
-worker died while grading it; the second such death makes it ``crashed``. A scheduler that goes
+worker died while grading it (and submits again, twice at most, a task that Dask dropped); the second
+such death makes it ``crashed``. A scheduler that goes
 away stops the run (:class:`ClusterLostError`, holding what was graded).
 """
 
@@ -175,6 +176,7 @@ class ClusterExecutor:
                 try:
                     self.client.cancel(list(pending))
                     self.client.run(end_run, settings.run)
+                    self.client.set_metadata(["micrograd", settings.run], {})  # the attempts counted
                 except Exception:  # noqa: BLE001 (the workers close idle runs themselves)
                     pass
         return [graded[i] for i in range(len(paths))]
@@ -194,6 +196,7 @@ class ClusterExecutor:
               pending: Dict[Any, int],
               graded: Dict[int, SubmissionResult], on_done: Optional[Callable[[SubmissionResult], None]]) -> None:
         finished: queue.Queue = queue.Queue()
+        dropped: Dict[int, int] = {}  # submission -> times Dask dropped its task
         alone_since: Optional[float] = None
         while order or pending:
             window = 2 * sum(int(w.get("nthreads", 1)) for w in self._workers().values()) + 4
@@ -221,6 +224,12 @@ class ClusterExecutor:
                 if future not in pending:
                     continue
                 i = pending.pop(future)
+                if future.cancelled() and self.client.status == "running" and dropped.get(i, 0) < 2:
+                    dropped[i] = dropped.get(i, 0) + 1  # Dask dropped the task (workers lost): once more
+                    again = self._submit(batch, f"{run}-r{dropped[i]}", i, Path(paths[i]))
+                    pending[again] = i
+                    again.add_done_callback(finished.put)
+                    continue
                 result = self._result(future, Path(paths[i]), rubric, paths, graded)
                 graded[i] = result
                 if on_done is not None:
@@ -249,7 +258,9 @@ class ClusterExecutor:
         except WorkerRefusedError as error:
             raise self._lost(str(error), paths, graded) from None
         except CancelledError as error:
-            raise self._lost(f"the Dask scheduler at {self.address} went away ({error})", paths, graded) from None
+            if self.client.status != "running":
+                raise self._lost(f"the Dask scheduler at {self.address} went away ({error})", paths, graded) from None
+            result = _unrun(rubric, "crashed", f"Dask dropped its task 3 times ({error})")
         except KilledWorker as error:
             result = _unrun(rubric, "crashed", f"Dask stopped grading it: {error}")
         except Exception as error:  # noqa: BLE001 (the grader failed on this submission (WireError...), not the batch)

@@ -10,7 +10,6 @@ two earlier attempts died with their workers is not graded a third time but repo
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import pickle
@@ -192,23 +191,15 @@ def worker_facts(rubric: Rubric, requested: str, dask_worker: Any = None) -> Dic
 
 
 def _attempt(settings: Settings, index: int) -> int:
-    """Count this attempt at grading submission ``index`` (1 for the first); attempts follow one another
-    (Dask starts one again only after the worker running it is gone), so a get and a set suffice."""
-    from distributed import Variable
+    """Count this attempt at grading submission ``index`` (1 for the first) in the scheduler's metadata, under
+    ``["micrograd", run, index]``; attempts follow one another (Dask starts one again only after the worker
+    running it is gone), so a get and a set suffice. The grader clears the run's counts at its end."""
+    from distributed import get_client
 
-    variable = Variable(f"micrograd-{settings.run}-{index}")
-    try:
-        earlier = int(variable.get(timeout=0))
-    except (TimeoutError, asyncio.TimeoutError):  # not set yet (asyncio's is its own class before Python 3.11)
-        earlier = 0
-    variable.set(earlier + 1)
+    client, keys = get_client(), ["micrograd", settings.run, str(index)]
+    earlier = int(client.get_metadata(keys, 0) or 0)
+    client.set_metadata(keys, earlier + 1)
     return earlier + 1
-
-
-def _forget(settings: Settings, index: int) -> None:
-    from distributed import Variable
-
-    Variable(f"micrograd-{settings.run}-{index}").delete()
 
 
 def grade_task(batch: Batch, job: Job) -> str:
@@ -240,6 +231,5 @@ def grade_task(batch: Batch, job: Job) -> str:
             shutil.rmtree(folder, ignore_errors=True)
     finally:
         run.give(process)
-    _forget(settings, job.index)
     return str(answer["result"])
 
