@@ -3,7 +3,7 @@
 :class:`ClusterExecutor` connects to the scheduler, checks that every worker grades as this
 grader would (the same kit, Hypothesis and spec; an isolation layer that keeps submissions away
 from Dask's ports: :mod:`autograder.cluster._policy`), makes the batch's plan here, sends it to
-every worker once (scattered with ``broadcast``), then prepares each submission here and hands
+every worker once (the result of a task that holds it), then prepares each submission here and hands
 its files to a task (:func:`autograder.cluster._worker.grade_task`), keeping a bounded window of
 tasks in flight. A result comes back as JSON and is rebuilt field by field
 (:func:`autograder.cluster._wire.read_result`). Dask grades again, elsewhere, a submission whose
@@ -28,7 +28,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Sequence
 
 from autograder.cluster._policy import WorkerRefusedError, spec_digest
 from autograder.cluster._wire import Job, read_result, submission_files
-from autograder.cluster._worker import Batch, Settings, end_run, grade_task, start_run, worker_facts
+from autograder.cluster._worker import Batch, Settings, end_run, grade_task, hold, start_run, worker_facts
 from autograder.report import SubmissionResult
 from autograder.rubric import Rubric
 from autograder.sandbox import Limits
@@ -165,7 +165,9 @@ class ClusterExecutor:
         settings = Settings(uuid.uuid4().hex[:12], rubric, limits, self.isolation)
         self.layers.update(self._run(start_run, settings))  # the workers start their grading processes ...
         plan = self._plan(rubric) if len(paths) > 1 else None  # ... while the plan is made here
-        [batch] = self.client.scatter([Batch(settings, plan)], broadcast=True, hash=False)
+        # a task that holds the batch: each worker fetches its result once, and should every worker holding it
+        # die, Dask computes it again (scattered data would be lost with them, and every task with it)
+        batch = self.client.submit(hold, Batch(settings, plan), key=f"micrograd-batch-{settings.run}", pure=False)
         order: Deque[int] = deque(spread_order(paths))
         pending: Dict[Any, int] = {}
         graded: Dict[int, SubmissionResult] = {}

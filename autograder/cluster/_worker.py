@@ -28,7 +28,7 @@ from autograder.cluster._wire import Job, WireError, read_frame, write_files, wr
 from autograder.rubric import Rubric
 from autograder.sandbox import Isolation, Limits
 
-__all__ = ["MAX_ATTEMPTS", "Batch", "Settings", "WorkerRefusedError", "end_run", "grade_task", "start_run",
+__all__ = ["MAX_ATTEMPTS", "Batch", "Settings", "WorkerRefusedError", "end_run", "grade_task", "hold", "start_run",
            "worker_facts"]
 
 #: attempts of one submission whose workers died while grading it, before it is reported crashed
@@ -52,7 +52,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class Batch:
-    """Sent to every worker once (scattered): the settings and the batch's plan (its examples, or None)."""
+    """Sent to every worker once (see :func:`hold`): the settings and the batch's plan (its examples, or None)."""
 
     settings: Settings
     plan: Any
@@ -188,6 +188,11 @@ def end_run(run: str, dask_worker: Any = None) -> None:
 def worker_facts(rubric: Rubric, requested: str, dask_worker: Any = None) -> Dict[str, Any]:
     """:func:`autograder.cluster._policy.facts` for this worker (run by ``Client.run``)."""
     return facts(rubric, requested, dask_worker)
+
+
+def hold(batch: Batch) -> Batch:
+    """The task whose result is the batch (each worker fetches it once; Dask computes it again if lost)."""
+    return batch
 
 
 def _attempt(settings: Settings, index: int) -> int:

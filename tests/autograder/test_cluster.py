@@ -350,6 +350,7 @@ def _handshake(host: str, port: int) -> bytes:
 
 @pytest.mark.slow
 def test_a_sandboxed_submission_gets_nothing_from_the_dask_ports(cluster: LocalCluster, tmp_path: Path) -> None:
+    cluster.wait_for(2)
     with cluster.client() as client:
         ports = _ports(client)
     assert len(ports) == 5 and any(b"compression" in _handshake(*p) for p in ports)  # reachable from here
