@@ -137,12 +137,12 @@ class ClusterExecutor:
             found.update(self._run(worker_facts, rubric, self.isolation, workers=[a for a in turn if a]))
         for address, facts in sorted(found.items()):
             problems += [facts["refused"]] if facts["refused"] else []
-            problems += [f"Dask worker {address} has {names[k]} {facts[k]}, the grader {mine[k]}" for k in mine
+            problems += [f"Dask worker {address} has {names[k]} {facts[k]}, the grader {mine[k]}: every worker "
+                         "needs the grader's versions (docs/grading.md, Grading on a cluster)" for k in mine
                          if facts[k] != mine[k]]
         if problems:
             more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-            raise ClusterError("; ".join(problems[:3]) + more + ". Every worker needs the grader's versions: "
-                               "docs/grading.md, Grading on a cluster")
+            raise ClusterError("; ".join(problems[:3]) + more)
         self.layers = {address: facts["layer"] for address, facts in found.items()}
         self._checked = rubric
 
