@@ -4,11 +4,16 @@
     python benchmarks/grading.py --compare bwrap none [--rounds 2]    # the cost of isolation
     python benchmarks/grading.py --save-grades FILE       # every grade (status, score, per exercise) to FILE
     python benchmarks/grading.py --same-grades-as FILE    # and compare them with a FILE saved earlier
+    python benchmarks/grading.py --cluster [ADDRESS] [--rounds 2]   # a Dask cluster against the local pool
 
 Prints the wall time and the statuses; with ``--compare``, grades the same batch in each layer,
 alternating (``--rounds`` times each, so that a change in the machine's load hits both), checks that
-every layer gives every submission the same grade, and prints the ratio of the wall times. Results
-are recorded in docs/grading.md.
+every layer gives every submission the same grade, and prints the ratio of the wall times. With
+``--cluster``, grades the batch with the local pool (``--jobs``) and on a Dask cluster (at ADDRESS, or
+one started here: ``dask scheduler`` and ``--jobs`` single-threaded ``dask worker`` processes on
+localhost), alternating, checks that they give the same grades and feedback, and measures the
+scheduler's overhead per task (empty tasks) and the cost per submission, projected to 10,000
+submissions. Results are recorded in docs/grading.md.
 """
 
 from __future__ import annotations
@@ -103,12 +108,12 @@ def _cpu(group: Optional[Path]) -> float:
 
 
 def _run(paths: list, out: Path, rubric: Rubric, args: argparse.Namespace, isolation: str,
-         group: Optional[Path] = None) -> tuple:
-    """(results, wall seconds, CPU seconds) for one graded batch."""
+         group: Optional[Path] = None, executor: Any = None) -> tuple:
+    """(results, wall seconds, CPU seconds) for one graded batch (``executor``: a cluster's, else the local pool)."""
     before = _cpu(group)
     started = time.perf_counter()
     results = grade(paths, out, rubric=rubric, limits=Limits(timeout=args.timeout, budget=max(60.0, 24 * args.timeout)),
-                    jobs=args.jobs, isolation=isolation)
+                    jobs=args.jobs, isolation=isolation, executor=executor)
     elapsed = time.perf_counter() - started
     return results, elapsed, _cpu(group) - before
 
@@ -144,6 +149,72 @@ def compare(paths: list, root: Path, rubric: Rubric, args: argparse.Namespace) -
             print(f"{what} {first} / {layer}: {ratio:.3f} ({(ratio - 1) * 100:+.1f}%)")
 
 
+def _empty_task(_: Any = None) -> None:
+    return None
+
+
+def _overhead(executor: Any, count: int = 2000) -> float:
+    """Seconds per task that the scheduler and the workers take for an empty task (``count`` of them at once)."""
+    client = executor.client
+    client.gather(client.map(_empty_task, range(50), pure=False))  # warm
+    started = time.perf_counter()
+    client.gather(client.map(_empty_task, range(count), pure=False))
+    return (time.perf_counter() - started) / count
+
+
+def compare_cluster(paths: list, root: Path, rubric: Rubric, args: argparse.Namespace) -> None:
+    """Grade the batch with the local pool and on the cluster, alternating; same grades, the time ratio, the
+    scheduler's overhead per task and a projection to 10,000 submissions."""
+    import contextlib
+    import sys
+
+    from autograder.cluster import ClusterExecutor
+
+    group = _own_cpu_group()
+    with contextlib.ExitStack() as stack:
+        address = args.cluster
+        if address == "local":
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "autograder"))
+            from dask_cluster import LocalCluster
+
+            address = stack.enter_context(LocalCluster(root / "cluster", workers=args.jobs)).address
+        walls: dict = collections.defaultdict(list)
+        cpus: dict = collections.defaultdict(list)
+        grades: dict = {}
+        for round_ in range(args.rounds):
+            for where in ("local", "cluster"):
+                load = os.getloadavg()[0]
+                executor = ClusterExecutor(address, args.isolation, rubric) if where == "cluster" else None
+                try:
+                    results, elapsed, cpu = _run(paths, root / f"out-{where}-{round_}", rubric, args, args.isolation,
+                                                 group, executor)
+                    walls[where].append(elapsed)
+                    cpus[where].append(cpu)
+                    print(f"round {round_ + 1} {where:7}: {elapsed:6.1f} s wall, {cpu:5.0f} s CPU, "
+                          f"load {load:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
+                    if executor is not None:
+                        overhead = _overhead(executor)
+                        print(f"  {executor.describe()}; empty tasks: {overhead * 1000:.2f} ms each", flush=True)
+                finally:
+                    if executor is not None:
+                        executor.close()
+                grades.setdefault(where, []).append(grades_of(results))
+    _leave_cpu_group(group)
+    first = grades["local"][0]
+    for where, found in grades.items():
+        for round_, got in enumerate(found):
+            differ = sorted(s for s in first if got.get(s) != first[s])
+            print(f"{where} round {round_ + 1}: same grades and feedback as local round 1: {not differ}"
+                  + (f"; differ: {', '.join(differ[:10])}" if differ else ""))
+    wall, cpu = sum(walls["cluster"]) / sum(walls["local"]), sum(cpus["cluster"]) / sum(cpus["local"])
+    print(f"wall time cluster / local: {wall:.3f} ({(wall - 1) * 100:+.1f}%); CPU: {cpu:.3f} ({(cpu - 1) * 100:+.1f}%)")
+    workers = args.jobs if args.cluster == "local" else None
+    per = min(walls["cluster"]) * (workers or 1) / len(paths)
+    print(f"scheduler's overhead per task (2000 empty tasks): {overhead * 1000:.2f} ms")
+    print(f"cost per submission: {per:.2f} worker-seconds (best cluster round, {workers or '?'} workers); "
+          "10,000 submissions: " + ", ".join(f"{n} workers {10_000 * per / n / 60:.0f} min" for n in (2, 10, 50, 100)))
+
+
 def grades_of(results: list) -> dict:
     """student -> status, score, every exercise's score and a digest of the feedback (every property's
     status, summary, counterexample, expected-vs-got rows and hint): what "same grades" compares."""
@@ -174,7 +245,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=2.0)
     parser.add_argument("--isolation", default="auto", help="the layer for a single run (auto, bwrap, uid, none)")
     parser.add_argument("--compare", nargs="+", default=None, metavar="LAYER", help="grade in each of these layers")
-    parser.add_argument("--rounds", type=int, default=1, help="with --compare: runs of each layer, alternating")
+    parser.add_argument("--rounds", type=int, default=1, help="with --compare or --cluster: runs of each, alternating")
+    parser.add_argument("--cluster", nargs="?", const="local", default=None, metavar="ADDRESS",
+                        help="compare the local pool with a Dask cluster (at ADDRESS; else one started here with "
+                             "--jobs single-threaded workers)")
     parser.add_argument("--save-grades", type=Path, default=None, metavar="FILE",
                         help="write every grade (status, score, each exercise's score) to FILE as JSON")
     parser.add_argument("--same-grades-as", type=Path, default=None, metavar="FILE",
@@ -186,6 +260,9 @@ def main() -> None:
         paths = make_batch(Path(tmp) / "submissions", args.n)
         if args.compare:
             compare(paths, Path(tmp), rubric, args)
+            return
+        if args.cluster:
+            compare_cluster(paths, Path(tmp), rubric, args)
             return
         group = _own_cpu_group()
         load = os.getloadavg()[0]

@@ -190,15 +190,20 @@ def grade_batch(
     jobs: int = 1,
     on_done: Optional[Callable[[SubmissionResult], None]] = None,
     isolation: Union[str, Isolation] = "auto",
+    executor: Any = None,
 ) -> List[SubmissionResult]:
     """Grade ``paths`` with ``jobs`` worker processes; results in the order of ``paths``.
 
     ``isolation``: a layer name (``auto``, ``bwrap``, ``uid``, ``none``) or a chosen Isolation.
     A submission that breaks anything gets its own status; the batch always finishes.
     Raises IsolationError, before grading anything, for a layer that is not available.
+    ``executor``: grade elsewhere instead, e.g. an :class:`autograder.cluster.ClusterExecutor` (on a Dask
+    cluster, each worker in its own layer: ``jobs`` and ``isolation`` are then its business).
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if executor is not None:
+        return list(executor.grade(paths, rubric, limits, on_done=on_done))
     chosen = isolation if isinstance(isolation, Isolation) else choose_isolation(isolation)
     results: List[Optional[SubmissionResult]] = [None] * len(paths)
     context = multiprocessing.get_context("spawn")

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from autograder.cluster import ClusterError, ClusterExecutor, ClusterLostError
 from autograder.grade._batch import grade_batch
 from autograder.grade._identity import Identity, IdentityError, collect_submissions, identify_all
 from autograder.grade._regrade import Regrade, plan_regrade
 from autograder.report import OutputError, SubmissionResult, writable, write_outputs
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric, RubricError, load_rubric
-from autograder.sandbox import CHOICES, Isolation, IsolationError, Limits, choose_isolation
+from autograder.sandbox import CHOICES, IsolationError, Limits, choose_isolation
 
 __all__ = ["HELP", "Batch", "check_out", "configure", "grade", "prepare_batch", "run", "with_identity"]
 
@@ -51,6 +52,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--isolation", choices=CHOICES, default="auto",
                         help="how submissions are isolated (default auto: the strongest of bwrap, uid, none that "
                              "works here; see docs/grading.md)")
+    parser.add_argument("--cluster", default=None, metavar="ADDRESS",
+                        help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp:// or tls://), each "
+                             "submission on a worker in its strongest isolation layer; needs the cluster extra")
 
 
 def check_out(out: Path) -> None:
@@ -111,7 +115,7 @@ def prepare_batch(submissions: List[Path], out: Path, rubric: Rubric, *, update:
 
 def grade(submissions: List[Path], out: Path, *, rubric: Optional[Rubric] = None, limits: Optional[Limits] = None,
           jobs: int = 1, progress: Any = None, html: bool = True, isolation: Any = "auto", update: bool = False,
-          fresh: bool = False, batch: Optional[Batch] = None) -> List[SubmissionResult]:
+          fresh: bool = False, batch: Optional[Batch] = None, executor: Any = None) -> List[SubmissionResult]:
     """Grade ``submissions`` and write the class into ``out``; returns the results of the submissions graded,
     in input order (a Gradescope export's folder stands for its submissions).
 
@@ -119,18 +123,33 @@ def grade(submissions: List[Path], out: Path, *, rubric: Optional[Rubric] = None
     or the file name). Raises OutputError before grading when ``out`` cannot be written, or holds an
     earlier run and neither ``update`` (replace these students, keep the others) nor ``fresh`` (replace
     the class) is given. ``isolation``: ``auto``, ``bwrap``, ``uid``, ``none`` or a chosen Isolation.
-    ``batch``: one :func:`prepare_batch` made already.
+    ``batch``: one :func:`prepare_batch` made already. ``executor``: where to grade instead of a local pool
+    (:func:`grade_batch`), e.g. a Dask cluster; when it goes away, what was graded is written, then
+    ClusterLostError is raised.
     """
     rubric = rubric or load_rubric()
     limits = limits or Limits()
     batch = batch or prepare_batch(submissions, out, rubric, update=update, fresh=fresh)
-    results = grade_batch(batch.paths, rubric, limits, jobs=jobs, on_done=progress, isolation=isolation)
+    try:
+        results = grade_batch(batch.paths, rubric, limits, jobs=jobs, on_done=progress, isolation=isolation,
+                              executor=executor)
+    except ClusterLostError as lost:  # the cluster went away: what was graded is written, then the run stops
+        graded = sorted(lost.graded.items())
+        _write(batch, [with_identity(r, batch.identities[i]) for i, r in graded], [batch.resolved[i] for i, _ in graded],
+               out, html, rubric)
+        raise
     results = [with_identity(r, identity) for r, identity in zip(results, batch.identities)]
-    everyone, paths = batch.regrade.merge(results, batch.resolved)
+    _write(batch, results, batch.resolved, out, html, rubric)
+    return results
+
+
+def _write(batch: Batch, results: List[SubmissionResult], resolved: List[str], out: Path, html: bool,
+           rubric: Rubric) -> None:
+    """The class after this run into ``out``: the results merged with the earlier run's (``--update``)."""
+    everyone, paths = batch.regrade.merge(results, resolved)
     batch.regrade.clear()
     batch.problems = write_outputs(everyone, out, html_report=html, rubric=rubric, paths=paths)
     batch.everyone = everyone
-    return results
 
 
 def _error(message: str) -> int:
@@ -183,8 +202,9 @@ def run(args: argparse.Namespace) -> int:
         rubric = dataclasses.replace(rubric, max_examples=args.max_examples)
     try:
         batch = prepare_batch(args.submissions, args.out, rubric, update=args.update, fresh=args.fresh)
-        isolation: Isolation = choose_isolation(args.isolation)
-    except (OutputError, IdentityError, IsolationError, ValueError) as error:
+        executor = ClusterExecutor(args.cluster, args.isolation, rubric) if args.cluster else None
+        isolation: Any = executor or choose_isolation(args.isolation)  # on a cluster, each worker's layer
+    except (OutputError, IdentityError, IsolationError, ClusterError, ValueError) as error:
         return _error(str(error))
     console = Console(stderr=True)
     console.print(isolation.describe(), style=None if isolation.isolated else "bold red", highlight=False)
@@ -202,9 +222,13 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             results = grade(batch.paths, args.out, rubric=rubric, limits=limits, jobs=args.jobs, progress=done,
-                            html=not args.no_html, isolation=isolation, batch=batch)
-        except OutputError as error:
-            return _error(str(error))
+                            html=not args.no_html, isolation=isolation, batch=batch, executor=executor)
+        except (OutputError, ClusterError) as error:
+            resume = isinstance(error, ClusterLostError)
+            return _error(str(error) + (". Grade those into the same folder with --update" if resume else ""))
+        finally:
+            if executor is not None:
+                executor.close()
     Console().print(_table(results, args.out))
     for note in batch.regrade.said:
         console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
