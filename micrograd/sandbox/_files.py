@@ -52,7 +52,7 @@ def submission_files(source: Path) -> List[Tuple[Path, Path]]:
             raise SubmissionFilesError(f"cannot read {folder}: {error.strerror}") from None
         seen += len(entries)
         if seen > MAX_ENTRIES:
-            raise SubmissionFilesError(f"{source} holds more than {MAX_ENTRIES} files; hand in only your code")
+            raise SubmissionFilesError(f"the submission holds more than {MAX_ENTRIES} files; hand in only your code")
         for entry in entries:
             relative = Path(os.path.relpath(entry.path, source))
             if entry.name.startswith(".") or entry.name in _SKIP_DIRS:
@@ -74,7 +74,7 @@ def submission_files(source: Path) -> List[Tuple[Path, Path]]:
                 continue
             total += os.path.getsize(real)
             if len(found) >= MAX_FILES or total > MAX_BYTES:
-                raise SubmissionFilesError(f"{source} has more than {MAX_FILES} Python files or "
+                raise SubmissionFilesError(f"the submission has more than {MAX_FILES} Python files or "
                                            f"{MAX_BYTES // 2**20} MiB of them; hand in only your code")
             found.append((Path(real), relative))
     return sorted(found, key=lambda pair: str(pair[1]))

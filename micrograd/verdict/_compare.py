@@ -213,9 +213,9 @@ def _missing_method(op: Optional[Op], error: Failure) -> Optional[str]:
         if error.phase in ("build", "backward") and match.group(2) == wanted and match.group(1) != "float":
             return f"Value.{wanted}"
         return None
-    if error.type == "TypeError" and op is not None and error.message.startswith(
+    if error.type == "TypeError" and op is not None and not error.location and error.message.startswith(
             ("unsupported operand type", "bad operand type")):
-        return method_name(op)
+        return method_name(op)  # Python found no method to call: the error comes from no line of the student's
     return None
 
 

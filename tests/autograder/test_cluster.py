@@ -161,7 +161,7 @@ def test_a_lost_cluster_stops_the_command_and_what_was_graded_is_written(
     assert ("--update" in error) == hasattr(args, "update")
     rows = (tmp_path / "out" / "grades.csv").read_text().splitlines()
     assert len(rows) == 2 and rows[1].startswith("correct,correct,0,6,")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["correct", "grades.csv"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["class.json", "correct", "grades.csv"]
 
 
 # -- on a real cluster ------------------------------------------------------------------------------------
@@ -218,7 +218,7 @@ def test_the_corpus_and_the_sample_class_get_the_same_outputs_as_with_the_local_
         assert done.returncode == 0, done.stderr[-3000:]
         assert "isolation: bwrap on 2 workers (Dask cluster at tcp://127.0.0.1:" in done.stderr
         expected, found = _outputs(local), _outputs(remote)
-        assert len(found) == 2 * len(paths) + 2 and "Isolation: bwrap" in found["report.html"]
+        assert len(found) == 2 * len(paths) + 3 and "Isolation: bwrap" in found["report.html"]
         rows = set(expected["grades.csv"].splitlines()) ^ set(found["grades.csv"].splitlines())
         assert [f for f in expected if expected[f] != found.get(f)] == [], sorted(rows)
     assert not (tmp_path / "pwned").exists()
@@ -416,7 +416,7 @@ def test_a_scheduler_that_goes_away_stops_the_run_and_what_was_graded_is_written
     assert sorted(lost.value.graded) == sorted(names.index(s) for s in seen) and len(seen) < 5
     rows = (out / "grades.csv").read_text().splitlines()
     assert sorted(row.split(",")[0] for row in rows[1:]) == sorted(seen)
-    assert {p.name for p in out.iterdir()} == {*seen, "grades.csv", "report.html"}
+    assert {p.name for p in out.iterdir()} == {*seen, "class.json", "grades.csv", "report.html"}
     deadline = time.monotonic() + 30
     while processes("autograder.cluster._grading") and time.monotonic() < deadline:
         time.sleep(0.2)

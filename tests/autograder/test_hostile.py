@@ -303,6 +303,8 @@ def test_no_secret_and_no_other_students_work_in_any_output(batch: Dict[str, Any
             if batch["secret"] in text or HONEST_MARK in text:
                 leaks.append(str(path.relative_to(batch["out"])))
     assert leaks == []
+    # the grader's own scratch folders are no business of a student's (and made grades differ run to run)
+    assert {n: r["reason"] for n, r in batch["results"].items() if "micrograd-prepare" in r["reason"]} == {}
     assert not os.path.exists(batch["pwned"]), "code of a submission ran in the grader"
     for planted in (Path(_site(), "zz_micrograd_planted.pth"), package_dir() / "_planted.py"):
         assert not planted.exists()

@@ -42,6 +42,25 @@ def test_a_missing_reflected_operator_is_not_implemented_under_reflected():
     assert failure.summary.startswith("not implemented: Value.__radd__") and failure.exercise == "reflected"
 
 
+def test_a_type_error_raised_inside_the_students_method_is_that_error_not_a_missing_method(tmp_path: Path):
+    """Issue 17: ``self.data ^ other`` in __pow__ raises "unsupported operand type(s)" from the student's own
+    line: the report names that TypeError and its line, never "not implemented"."""
+    folder = tmp_path / "student"
+    folder.mkdir()
+    for file in ("engine.py", "nn.py"):
+        (folder / file).write_text((reference_dir() / file).read_text())
+    engine = (folder / "engine.py").read_text()
+    line = next(x for x in engine.splitlines() if "self.data**other" in x.replace(" ", ""))
+    (folder / "engine.py").write_text(engine.replace(line, line.replace("**", " ^ ", 1)))
+    program = Program((0.5,), (Op("pow", (0, Const(2.0))),), (1,))
+    got = LocalEvaluator(folder).evaluate(program)
+    assert got.error is not None and got.error.type == "TypeError" and "engine.py" in got.error.location
+    failure = compare_outcomes(program, got, REFERENCE.evaluate(program), exercise="pow")
+    assert failure is not None and failure.exercise == "pow"
+    assert "not implemented" not in failure.summary and failure.summary.startswith("TypeError at engine.py:")
+    assert ("exception", "none", "TypeError: unsupported operand type(s) for ^: 'float' and 'float'") in failure.rows
+
+
 def test_an_attribute_error_that_is_not_the_method_stays_an_error():
     error = Failure("AttributeError", "'Value' object has no attribute '_prev'", "build", 1, "")
     failure = _raised(_unary("tanh"), error, "tanh")
