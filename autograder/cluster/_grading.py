@@ -70,14 +70,14 @@ def _answer(message: Any, requests: BinaryIO) -> Dict[str, Any]:
 def _grade(path: Optional[str], limits: Any, status: str, reason: str) -> str:
     import dataclasses
 
-    from autograder.grade._batch import grade_one
+    from autograder.grade._batch import _finished, grade_one
     from autograder.grade._runner import _all, _result
     from autograder.report import to_json
 
     rubric, isolation = _STATE["rubric"], _STATE["isolation"]
-    if path is None:  # not graded: it could not be read, or its grading killed workers
-        result = _result("submission", rubric, status, reason, _all(rubric, "failed", f"not run: {reason}"),
-                         time.monotonic())
+    if path is None:  # not graded: it could not be read, or its grading killed workers (finished as the pool's)
+        result = _finished(_result("submission", rubric, status, reason, _all(rubric, "failed", f"not run: {reason}"),
+                                   time.monotonic()), isolation)
     else:
         result = grade_one(Path(path), rubric, limits, isolation)
     return to_json(dataclasses.replace(result, isolation=isolation.layer))

@@ -135,8 +135,8 @@ def grade(submissions: List[Path], out: Path, *, rubric: Optional[Rubric] = None
                               executor=executor)
     except ClusterLostError as lost:  # the cluster went away: what was graded is written, then the run stops
         graded = sorted(lost.graded.items())
-        _write(batch, [with_identity(r, batch.identities[i]) for i, r in graded], [batch.resolved[i] for i, _ in graded],
-               out, html, rubric)
+        _write(batch, [with_identity(r, batch.identities[i]) for i, r in graded],
+               [batch.resolved[i] for i, _ in graded], out, html, rubric)
         raise
     results = [with_identity(r, identity) for r, identity in zip(results, batch.identities)]
     _write(batch, results, batch.resolved, out, html, rubric)

@@ -32,7 +32,8 @@ from micrograd.impl import reference_dir
 
 #: the attack classes of issue 9 (and of issue 21: IPC, network, inodes, preparation), each graded by at least one case
 ATTACKS = ("code in the grader", "outliving", "persistence", "sabotage", "reading", "resources", "collusion",
-           "detection", "IPC", "network", "inodes", "preparation")
+           "detection", "IPC", "network", "inodes", "preparation", "random zeros", "points without code",
+           "erasing outputs", "names", "unbounded memory")
 #: a comment in every honest submission: it must appear in no other student's output
 HONEST_MARK = "honest-work-of-a-careful-student"
 
@@ -49,6 +50,8 @@ class Case:
     isolated_only: bool = False
     files: Dict[str, str] = field(default_factory=dict)  # more files; a value "->TARGET" is a symbolic link
     build: Optional[Callable[[Path, Dict[str, str]], Path]] = None  # makes the submission itself (a .zip)
+    folder: str = ""  # the submission folder's name when it is not ``name`` (any bytes: os.fsdecode's form)
+    student: str = ""  # the id the grader gives it when it is not ``name``
 
 
 _STUB = """
@@ -429,6 +432,184 @@ def _zip_lying_about_its_entries(path: Path, values: Dict[str, str]) -> Path:
     return path
 
 
+#: a submission that implements nothing and takes whatever callable of the kit its process can reach for its
+#: operations and its backward (issue 21: "points without code"); tests/autograder/test_child_computes_nothing.py
+#: grades it in every layer, and runs it in the grader's own process to show the attack is real
+SCAVENGER_ENGINE = r'''
+import math
+import sys
+import types
+
+KNOWN = {  # answers the attacker knows: the kit's functions are recognized by them
+    "add": ((2.0, 3.0), 5.0), "sub": ((2.0, 3.0), -1.0), "mul": ((2.0, 3.0), 6.0),
+    "div": ((3.0, 2.0), 1.5), "pow": ((2.0, 3), 8.0), "neg": ((2.0,), -2.0),
+    "relu": ((-2.0,), 0.0), "tanh": ((0.5,), math.tanh(0.5)), "exp": ((0.5,), math.exp(0.5)),
+    "log": ((2.0,), math.log(2.0)),
+}
+PRIORITY = ("kit_node", "make_kit_node", "run_backward", "run_script", "float_forward", "topological_order")
+
+
+class Value:
+    def __init__(self, data, _children=(), _op='', label=''):
+        self.data = data
+        self.grad = 0
+        self._backward = lambda: None
+        self._prev = tuple(_children)
+        self._op = _op
+        self.label = label
+
+    def __repr__(self):
+        return f"Value(data={self.data}, grad={self.grad})"
+
+
+def _kit_callables():
+    """Every callable defined by the kit that this process can reach from its modules."""
+    seen, found = set(), []
+    stack = [m for name, m in list(sys.modules.items()) if name.split(".")[0] == "micrograd" and m is not None]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or len(seen) > 200_000:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, types.ModuleType):
+            if obj.__name__.split(".")[0] == "micrograd":
+                stack.extend(vars(obj).values())
+            continue
+        if isinstance(obj, (staticmethod, classmethod)):
+            stack.append(obj.__func__)
+            continue
+        if isinstance(obj, property):
+            stack.extend(f for f in (obj.fget, obj.fset) if f is not None)
+            continue
+        if isinstance(obj, (list, tuple, set, frozenset)) and len(obj) < 1000:
+            stack.extend(obj)
+            continue
+        if isinstance(obj, dict) and len(obj) < 1000:
+            stack.extend(obj.values())
+            continue
+        module = getattr(obj, "__module__", None) or ""
+        if not (isinstance(module, str) and module.split(".")[0] == "micrograd"):
+            continue
+        if isinstance(obj, type):
+            stack.extend(vars(obj).values())
+        if isinstance(obj, types.FunctionType):
+            for cell in obj.__closure__ or ():
+                try:
+                    stack.append(cell.cell_contents)
+                except ValueError:
+                    pass
+            stack.extend(obj.__defaults__ or ())
+            stack.extend((obj.__kwdefaults__ or {}).values())
+        if callable(obj):
+            found.append(obj)
+    names = {id(f): getattr(f, "__name__", "") for f in found}
+    return sorted(found, key=lambda f: (names[id(f)] not in PRIORITY, PRIORITY.index(names[id(f)])
+                                        if names[id(f)] in PRIORITY else 0, str(names[id(f)])))
+
+
+def _try(f, *args):
+    try:
+        return f(*args)
+    except BaseException:  # anything: a candidate that does not fit is skipped
+        return None
+
+
+def _find_operation(kind, candidates):
+    args, answer = KNOWN[kind]
+    for f in candidates:
+        for attempt in ((Value, kind, *(Value(a) for a in args)), tuple(Value(a) for a in args)):
+            got = _try(f, *attempt)
+            if isinstance(got, Value) and isinstance(got.data, (int, float)) and abs(got.data - answer) < 1e-9:
+                return lambda *operands, f=f, shape=len(attempt): f(*((Value, kind) if shape > len(args) else ()),
+                                                                    *operands)
+    return None
+
+
+def _find_backward(candidates):
+    for f in candidates:
+        for extra in ((), (1.0,)):
+            x, y = Value(2.0), Value(3.0)
+            z = Value(6.0, (x, y), "*")
+
+            def _backward(x=x, y=y, z=z):
+                x.grad += y.data * z.grad
+                y.grad += x.data * z.grad
+            z._backward = _backward
+            _try(f, z, *extra)
+            if (x.grad, y.grad, z.grad) == (3.0, 2.0, 1.0):
+                return lambda root, f=f, extra=extra: f(root, *extra)
+    return None
+
+
+CANDIDATES = _kit_callables()
+FOUND = {kind: _find_operation(kind, CANDIDATES) for kind in KNOWN}
+BACKWARD = _find_backward(CANDIDATES)
+
+
+def _use(kind, *operands):
+    found = FOUND[kind]
+    if found is None:
+        raise NotImplementedError(f"Value.{kind}: none of the kit's {len(CANDIDATES)} callables computes it")
+    return found(*operands)
+
+
+def _wrap(x):
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _backward_method(self):
+    if BACKWARD is None:
+        raise NotImplementedError("Value.backward: nothing of the kit's runs it")
+    BACKWARD(self)
+
+
+Value.__add__ = lambda self, other: _use("add", self, _wrap(other))
+Value.__radd__ = lambda self, other: _use("add", self, _wrap(other))
+Value.__sub__ = lambda self, other: _use("sub", self, _wrap(other))
+Value.__rsub__ = lambda self, other: _use("sub", _wrap(other), self)
+Value.__mul__ = lambda self, other: _use("mul", self, _wrap(other))
+Value.__rmul__ = lambda self, other: _use("mul", self, _wrap(other))
+Value.__truediv__ = lambda self, other: _use("div", self, _wrap(other))
+Value.__rtruediv__ = lambda self, other: _use("div", _wrap(other), self)
+Value.__pow__ = lambda self, other: _use("pow", self, other)
+Value.__neg__ = lambda self: _use("neg", self)
+Value.relu = lambda self: _use("relu", self)
+Value.tanh = lambda self: _use("tanh", self)
+Value.exp = lambda self: _use("exp", self)
+Value.log = lambda self: _use("log", self)
+Value.backward = _backward_method
+'''
+
+SCAVENGER_NN = r'''
+from engine import CANDIDATES, Value
+
+
+def _kit_loss(logits, target):
+    for f in CANDIDATES:
+        try:
+            loss = f(logits, target)
+        except BaseException:
+            continue
+        if isinstance(loss, Value):
+            return loss
+    raise NotImplementedError("cross_entropy: nothing of the kit's computes it")
+
+
+cross_entropy = _kit_loss
+
+
+class Module:  # the nn exercises: nothing (the kit has no Neuron, Layer or MLP of its own to borrow)
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError(type(self).__name__)
+
+
+Neuron = type("Neuron", (Module,), {})
+Layer = type("Layer", (Module,), {})
+MLP = type("MLP", (Module,), {})
+AdamW = type("AdamW", (Module,), {})
+'''
+
+
 CASES = [
     Case("correct", "", "graded", "", 6),
     Case("buggy_mul_grad", """
@@ -601,6 +782,29 @@ Value.__add__ = _slow_add
          build=_notebook_of_appends),
     Case("zip_lying_about_its_entries", "", "invalid", "its list of files takes", 0, attack="preparation",
          build=_zip_lying_about_its_entries),
+    # -- issue 21's classes: a peer crashing at every operation must cost the honest nothing; no points without
+    # code; no text that stops the class's outputs; names that are output files or no UTF-8; huge answers --
+    Case("segfault_everywhere", """
+import ctypes
+def _crash(self, *args):
+    return ctypes.string_at(0)
+Value.__add__ = Value.__radd__ = Value.__mul__ = Value.__rmul__ = Value.tanh = Value.backward = _crash
+""", "crashed", "SIGSEGV", 0, attack="random zeros"),
+    Case("kit_scavenger", "", "graded", "", 0, engine=SCAVENGER_ENGINE, files={"nn.py": SCAVENGER_NN},
+         attack="points without code"),
+    Case("lone_surrogate_in_tanh", """
+def _tanh(self):
+    raise ValueError("\\ud800 a lone surrogate, and a bell \\x07")
+Value.tanh = _tanh
+""", "graded", "", 2 + 2 + 1, attack="erasing outputs"),
+    Case("named_like_grades_csv", "", "graded", "", 6, folder="grades.csv", student="student-grades.csv",
+         attack="names"),
+    Case("named_in_latin_1", "", "graded", "", 6, folder=os.fsdecode(b"caf\xe9"), student="caf_xe9", attack="names"),
+    Case("megabyte_errors", """
+def _huge(self, *args):
+    raise ValueError("m" * 2**20)
+Value.__add__ = Value.__radd__ = Value.__mul__ = Value.__rmul__ = Value.tanh = Value.backward = _huge
+""", "graded", "", 0, attack="unbounded memory"),
     # -- honest submissions graded after the attacks --
     Case("helper_modules", "", "graded", "", 6, engine="ENGINE_WITH_HELPERS", files={
         "derivs.py": "import math\n\ndef tanh_local_grad(t):\n    return 1 - t**2\n",
@@ -643,7 +847,7 @@ def materialize(case: Case, root: Path, **values: str) -> Path:
     filled = placeholders(root=root, **values)  # type: ignore[arg-type]
     if case.build is not None:
         return case.build(root / f"{case.name}.zip", filled)  # (or .ipynb: the builder says)
-    folder = root / case.name
+    folder = root / (case.folder or case.name)
     folder.mkdir(parents=True, exist_ok=True)
     reference = reference_dir()
     if case.engine == "ENGINE_WITH_HELPERS":

@@ -47,9 +47,9 @@ args = json.loads(sys.argv[1])
 isolation = choose_isolation(args["isolation"])
 results = grade([Path(p) for p in args["paths"]], Path(args["out"]), rubric=load_rubric(args["rubric"]),
                 limits=Limits(timeout=1.0, budget=40.0, startup=10.0), jobs=2, isolation=isolation)
-summary = {r.student: {"status": r.status, "score": r.score, "reason": r.reason, "isolation": r.isolation,
-                       "exercises": {e.exercise: [e.passed, e.total] for e in r.exercises},
-                       "properties": {p.id: p.passed for p in r.properties}} for r in results}
+summary = {name: {"student": r.student, "status": r.status, "score": r.score, "reason": r.reason,
+                  "isolation": r.isolation, "exercises": {e.exercise: [e.passed, e.total] for e in r.exercises},
+                  "properties": {p.id: p.passed for p in r.properties}} for name, r in zip(args["names"], results)}
 Path(args["summary"]).write_text(json.dumps({"isolation": isolation.describe(), "results": summary}))
 """
 
@@ -218,7 +218,8 @@ def _run_batch(way: str) -> Dict[str, Any]:
     for path in root.rglob("*"):
         if not path.is_symlink():
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    args = {"isolation": "auto" if way == "nonroot" else way, "paths": paths, "out": str(out),
+    args = {"isolation": "auto" if way == "nonroot" else way, "paths": paths, "names": [c.name for c in cases],
+            "out": str(out),
             "rubric": str(RUBRIC), "summary": str(summary)}
     env = dict(os.environ, TMPDIR=str(tmp), HOME=str(base), MICROGRAD_SANDBOX_UIDS=f"{uids[0]}-{uids[-1]}")
     env[SECRET_NAME] = secret
@@ -285,7 +286,7 @@ def test_each_submission_gets_the_grade_it_deserves(batch: Dict[str, Any]) -> No
     for case in CASES:
         got = results[case.name]
         expected = got["status"] in case.status.split("|") and got["score"] == case.score
-        if not expected or case.reason not in got["reason"]:
+        if not expected or case.reason not in got["reason"] or got["student"] != (case.student or case.name):
             wrong[case.name] = (got["status"], got["score"], got["reason"][:200])
     assert wrong == {}, f"graded {batch['way']}"
     expected_layer = "uid" if batch["way"] == "uid" else "bwrap"
@@ -316,13 +317,17 @@ def test_outputs_are_the_graders_and_stay_so(batch: Dict[str, Any]) -> None:
     time.sleep(3)  # deep_fork_chain's last process would rewrite the outputs 2 s after it started
     with (out / "grades.csv").open() as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
-    assert set(rows) == {c.name for c in CASES}
+    ids = {case.name: case.student or case.name for case in CASES}
+    assert set(rows) == set(ids.values())
     for case in CASES:
-        assert float(rows[case.name]["score"]) == case.score
-        results = json.loads((out / case.name / "results.json").read_text())
+        student = ids[case.name]
+        assert float(rows[student]["score"]) == case.score
+        results = json.loads((out / student / "results.json").read_text())
         assert results["score"] == case.score and sum(t["max_score"] for t in results["tests"]) == 6
-        assert (out / case.name / "feedback.md").read_text().startswith(f"# Feedback for {case.name}")
-    expected = {c.name for c in CASES} | {"grades.csv", "report.html", "class.json"}
+        header = (out / student / "feedback.md").read_text().splitlines()[0]
+        shown = case.folder.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") or student
+        assert header == f"# Feedback for {shown}"  # a student is told the name they handed in
+    expected = set(ids.values()) | {"grades.csv", "report.html", "class.json"}
     assert {p.name for p in out.iterdir()} == expected
     for folder in out.iterdir():
         if folder.is_dir():
