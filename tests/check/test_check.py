@@ -22,7 +22,7 @@ from check_helpers import (
 
 from micrograd import check
 from micrograd.cli import COMMANDS, main
-from micrograd.impl import LocalEvaluator, exercises_dir, reference_dir
+from micrograd.impl import LocalEvaluator, exercises_dir, reference_dir, snippet_folder
 from micrograd.verdict import EXERCISES
 
 
@@ -84,7 +84,7 @@ def test_a_bug_is_named_with_a_runnable_counterexample_and_a_hint(capsys, tmp_pa
     assert out.index("add: addition") < out.index("exercise ")  # the failure leads, the table follows
     assert "Traceback" not in out + err
     code = counterexample(out)
-    assert "a + a" in code and str(buggy) in code
+    assert "a + a" in code and repr(snippet_folder(buggy)) in code  # the path as typed where the check ran
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert ran.returncode == 0, ran.stderr
     # the snippet runs the submission, so it shows the wrong gradient: 1.0 where 2.0 is due
