@@ -44,7 +44,7 @@ NN: List[Mutant] = [
            "a neuron's nonlinearity is tanh",
            "this course's neurons use relu: relu(w . x + b)",
            _NONLIN, "return act.tanh() if self.nonlin else act",
-           feedback='relu'),
+           feedback='applies tanh'),
     Mutant("neuron_uses_weight_data", "neuron", _N,
            "the weights can be used as plain numbers (wi.data): the output is right, but no gradient reaches w",
            "multiply the Values themselves (wi * xi), not wi.data, so gradients flow back to the weights",
@@ -90,7 +90,12 @@ NN: List[Mutant] = [
            "every layer of an MLP, the last one included, uses relu",
            "the last layer of an MLP is linear (nonlin=False) so the output can be negative",
            "nonlin=i != len(nouts) - 1", "nonlin=True",
-           feedback='last layer'),
+           feedback='last layer must be linear'),
+    Mutant("mlp_layer_sizes_swapped", "mlp", _N,
+           "Layer takes (nout, nin): the MLP builds each layer with its sizes swapped",
+           "layer i of an MLP is Layer(sz[i], sz[i + 1]): nin inputs, nout neurons",
+           "Layer(sz[i], sz[i + 1], nonlin", "Layer(sz[i + 1], sz[i], nonlin",
+           feedback='swapped'),
     # --- parameters ------------------------------------------------------------------------
     Mutant("neuron_parameters_no_bias", "parameters", _N,
            "a neuron's parameters are its weights only",
@@ -119,6 +124,15 @@ NN: List[Mutant] = [
            "        return [p for layer in self.layers for p in layer.parameters()]\n",
            "        return self.layers[0].parameters()\n",
            feedback='layer by layer'),
+    Mutant("mlp_parameters_mutable_default", "parameters", _N,
+           "a list default argument (acc=[]) starts empty at every call",
+           "a default list is made once and shared by every call: build a new list in each call",
+           "    def parameters(self):\n        \"\"\"Every layer's parameters, layer by layer.\"\"\"\n"
+           "        ### BEGIN SOLUTION\n        return [p for layer in self.layers for p in layer.parameters()]\n",
+           "    def parameters(self, acc=[]):\n        \"\"\"Every layer's parameters, layer by layer.\"\"\"\n"
+           "        ### BEGIN SOLUTION\n        acc.extend(p for layer in self.layers for p in layer.parameters())\n"
+           "        return acc\n",
+           feedback='between calls'),
     # --- zero_grad -------------------------------------------------------------------------
     Mutant("zero_grad_resets_data", "zero_grad", _N,
            "zero_grad sets the parameters' values to 0",
