@@ -112,7 +112,9 @@ def compare(program: Program, got: Outcome, expected: Outcome, exercise: str, da
         rows = [(f"{node_name(i)}.grad before backward()", "0", fmt(got.initial_grad[i])) for i in initial[:8]]
         return Finding(SpecFailure("backward", f"{node_name(initial[0])}.grad is "
                                     f"{fmt(got.initial_grad[initial[0]])} before any backward() call; it must "
-                                    "start at 0", to_python(program, show=initial[:8]), rows, HINTS["initial_grad"]),
+                                    "start at 0",
+                                    to_python(program, show=initial[:8], before_backward=True), rows,
+                                    HINTS["initial_grad"]),
                         "other")
     magnitude = max((abs(x) for x in expected.data), default=0.0)
     wrong_data = [i for i in range(program.size)

@@ -134,3 +134,17 @@ def test_the_deep_chain_hint_says_what_the_check_does_and_claims_no_segfault(tmp
     assert "segfault" not in hint and "crash" not in hint
     assert f"{DEEP_PROBE.depth:,} nodes" in hint and f"limit ({DEEP_PROBE.recursion_limit})" in hint
     assert "must not recurse" in hint and "explicit stack" in hint and "sys.setrecursionlimit" in hint
+
+
+def test_the_snippet_of_a_grad_not_starting_at_0_prints_the_grads_before_backward(tmp_path, capsys):
+    """Issue 17 item 1: the report claims ``a.grad before backward()``; its snippet must print that, so it
+    runs no backward pass (the grads it printed after backward() were not what the report claimed)."""
+    impl = _mutant("grad_starts_at_one", tmp_path)
+    program = Program((2.0,), (Op("mul", (0, Const(3.0))),), (1,), build="kit")
+    failure = _failure(impl, program, "backward")
+    claimed = {what: got for what, _, got in failure.rows}
+    assert claimed == {"a.grad before backward()": "1", "b.grad before backward()": "1"}
+    assert "backward()" not in failure.code.replace("before backward()", "")
+    exec(failure.code.replace("from micrograd.engine import Value", ""), {"Value": impl.impl.Value})
+    printed = dict(line.split(" ", 1) for line in capsys.readouterr().out.splitlines())
+    assert printed == {"a": "2.0 1", "b": "6.0 1"}
