@@ -7,11 +7,13 @@ Where the check cannot tell which of several slips it saw, the hint says what it
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from micrograd.impl import LocalEvaluator
+from micrograd.impl import LocalEvaluator, student_snippet
 from micrograd.mutants import CATALOGUE, write_mutant
 from micrograd.oracles import ExactOracle
 from micrograd.program import Const, ModuleProgram, Op, Program
@@ -148,3 +150,17 @@ def test_the_snippet_of_a_grad_not_starting_at_0_prints_the_grads_before_backwar
     exec(failure.code.replace("from micrograd.engine import Value", ""), {"Value": impl.impl.Value})
     printed = dict(line.split(" ", 1) for line in capsys.readouterr().out.splitlines())
     assert printed == {"a": "2.0 1", "b": "6.0 1"}
+
+
+def test_the_deep_chain_snippet_fails_as_the_check_did_when_backward_raises_the_limit(tmp_path):
+    """Issue 17 item 1: the check ignores sys.setrecursionlimit while backward() runs; a snippet that let
+    backward() raise it to 10**6 ran a 100,000-deep recursion fine and printed the right grads."""
+    folder = write_mutant(CATALOGUE["recursion_limit_raised_high"], tmp_path / "student")
+    got = LocalEvaluator(folder).evaluate(DEEP_PROBE)
+    assert got.error is not None and got.error.type == "RecursionError"
+    with pytest.raises(SpecFailure) as raised:
+        check_deep_chain(DEEP_PROBE, got)
+    assert "sys.setrecursionlimit(1000)" in raised.value.code
+    done = subprocess.run([sys.executable, "-c", student_snippet(raised.value.code, str(folder))],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode != 0 and done.stderr.strip().splitlines()[-1].startswith("RecursionError"), done.stdout
