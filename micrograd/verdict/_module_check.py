@@ -13,7 +13,7 @@ from micrograd.program import ModuleOutcome, ModuleProgram
 from micrograd.verdict._exercises import exercise as lookup
 from micrograd.verdict._failure import SpecFailure
 from micrograd.verdict._hints import against
-from micrograd.verdict._module_slips import module_hint
+from micrograd.verdict._module_slips import module_code, module_hint
 
 __all__ = ["Mismatch", "check_module_program", "compare_module_outcomes", "parameter_name"]
 
@@ -62,7 +62,7 @@ def check_module_program(
             exercise,
             f"{program.describe()} raised {failure} during {failure.phase}"
             + (f" (action {failure.node})" if failure.node is not None else ""),
-            code=program.to_python(),
+            code=module_code(program, got),
             hint=advice,
             failure=failure,
         )

@@ -13,7 +13,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 from micrograd.program import ModuleOutcome, ModuleProgram
 
-__all__ = ["module_hint"]
+__all__ = ["module_code", "module_hint"]
 
 _SWAPPED = ("{what} built neurons with {got} weights each, expected {expected}: that is nin and nout swapped. "
             "Layer(nin, nout) is nout neurons of nin weights each ([Neuron(nin, **kwargs) for _ in range(nout)]), "
@@ -82,3 +82,21 @@ def module_hint(program: ModuleProgram, got: ModuleOutcome, expected: Optional[M
         if _same(outputs, [_forward(program, x, nonlins, act) for x in program.inputs]):
             return text
     return hint
+
+
+def module_code(program: ModuleProgram, got: ModuleOutcome) -> str:
+    """``program``'s snippet; when the check stopped because the neurons have the wrong number of weights, the
+    snippet stops there too, with the check's own error (run as printed it would go on with the wrong model)."""
+    code = program.to_python()
+    if not got.widths or tuple(got.widths) == tuple(program.widths):
+        return code
+    lines = code.splitlines()
+    at = next((i for i, line in enumerate(lines) if line.startswith("neurons = ")), None)
+    if at is None:
+        return code
+    expected = list(program.widths)
+    check = ["widths = [len(n.w) for n in neurons]  # the check counts each neuron's weights first",
+             f"if widths != {expected}:",
+             f"    raise TypeError(f\"{program.describe()} built neurons with {{widths}} weights each, "
+             f"expected {expected}\")"]
+    return "\n".join(lines[:at + 1] + check + lines[at + 1:]) + "\n"

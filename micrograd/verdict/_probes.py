@@ -98,7 +98,8 @@ def check_deep_chain(probe: DeepChain, got: Outcome) -> None:
             what = f"raised {error.type}"
             hint = HINTS["error"].format(method="backward()", expression="the gradients")
         summary = f"backward() on a chain of {probe.depth:,} nodes {what}{where}"
-        raise SpecFailure("deep", summary, code, [("exception", "none", str(error)[:120])], hint, error)
+        message = f"{error.type}: {error.message}" if error.message else error.type  # the note stays whole
+        raise SpecFailure("deep", summary, code, [("exception", "none", message[:240])], hint, error)
     n = probe.depth + 1  # a correct backward(): a.grad = depth + 1, v.grad = 1
     expected = Outcome(data=(float(probe.leaf), n * float(probe.leaf)), grad=(float(n), 1.0), initial_grad=(0.0, 0.0))
     rows: List[Row] = []

@@ -164,3 +164,22 @@ def test_the_deep_chain_snippet_fails_as_the_check_did_when_backward_raises_the_
     done = subprocess.run([sys.executable, "-c", student_snippet(raised.value.code, str(folder))],
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode != 0 and done.stderr.strip().splitlines()[-1].startswith("RecursionError"), done.stdout
+
+
+def test_the_snippet_of_swapped_layer_sizes_stops_with_the_checks_own_error(tmp_path):
+    """Issue 17 item 1: the check stops at the weight counts; run as printed, the snippet went on."""
+    folder = write_mutant(CATALOGUE["mlp_layer_sizes_swapped"], tmp_path / "student")
+    failure = _module_failure(LocalEvaluator(folder), _MLP, "mlp")
+    assert failure.failure is not None and failure.failure.type == "TypeError"
+    done = subprocess.run([sys.executable, "-c", student_snippet(failure.code, str(folder))],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.stderr.strip().splitlines()[-1] == f"TypeError: {failure.failure.message}", done.stdout
+
+
+def test_the_deep_chain_row_keeps_the_checks_note_whole(tmp_path):
+    got = LocalEvaluator(write_mutant(CATALOGUE["recursion_limit_raised_high"], tmp_path / "s")).evaluate(DEEP_PROBE)
+    with pytest.raises(SpecFailure) as raised:
+        check_deep_chain(DEEP_PROBE, got)
+    assert dict((what, g) for what, _, g in raised.value.rows)["exception"] == \
+        "RecursionError: maximum recursion depth exceeded (backward() called sys.setrecursionlimit(1000000), " \
+        "which was ignored)"
