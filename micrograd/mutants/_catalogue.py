@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-from micrograd.mutants._engine_mistakes import BACKWARD, DEEP
+from micrograd.mutants._engine_mistakes import BACKWARD, DEEP, SLIPS
 from micrograd.mutants._mutant import Mutant
 from micrograd.mutants._nn_mistakes import LLM101N, NN
 from micrograd.ops import MISTAKES
@@ -29,7 +29,7 @@ def _operations() -> List[Mutant]:
 
 def _catalogue() -> Dict[str, Mutant]:
     order = list(EXERCISES)
-    entries = sorted([*_operations(), *BACKWARD, *DEEP, *NN, *LLM101N], key=lambda m: order.index(m.exercise))
+    entries = sorted([*_operations(), *SLIPS, *BACKWARD, *DEEP, *NN, *LLM101N], key=lambda m: order.index(m.exercise))
     catalogue: Dict[str, Mutant] = {}
     for entry in entries:
         if not entry.feedback:

@@ -9,7 +9,7 @@ from typing import List
 
 from micrograd.mutants._mutant import Mutant
 
-__all__ = ["BACKWARD", "DEEP"]
+__all__ = ["BACKWARD", "DEEP", "SLIPS"]
 
 _E = "engine.py"
 
@@ -68,6 +68,13 @@ _BREADTH_FIRST = """        self.grad = 1
 """
 _RECURSION_HACK = """        __import__('sys').setrecursionlimit(100_000)  # deep graphs need a deeper stack
 """ + _RECURSIVE_TOPO
+_RECURSION_HACK_HIGH = """        __import__('sys').setrecursionlimit(10**6)  # far deeper than any graph
+""" + _RECURSIVE_TOPO
+_TOPO_VISIT = """            elif v not in visited:
+                visited.add(v)
+                stack.append((v, True))
+                stack.extend((child, False) for child in reversed(v._prev))
+"""
 _REPR = "    def __repr__(self):\n"
 _EQ = """    def __eq__(self, other):  # two Values are equal when their data are
         return isinstance(other, Value) and self.data == other.data
@@ -141,4 +148,36 @@ DEEP: List[Mutant] = [
            "build the topological order with an explicit stack: a raised limit makes Python crash instead",
            _TOPO, _RECURSION_HACK,
            feedback='sys.setrecursionlimit'),
+    Mutant("recursion_limit_raised_high", "deep", _E,
+           "a recursive topological sort is fine once backward() raises the limit far enough (10**6)",
+           "backward() must not recurse: the check ignores sys.setrecursionlimit while backward() runs",
+           _TOPO, _RECURSION_HACK_HIGH,
+           feedback='must not recurse'),
+]
+
+#: slips of the operations and of backward() that a generic hint used to misname (issue 17, item 3)
+SLIPS: List[Mutant] = [
+    Mutant("mul_forward_value_operand", "mul", _E,
+           "the data of a * b can be computed from self.data and the Value other",
+           "compute out's data from numbers only: self.data * other.data",
+           "Value(self.data * other.data, (self, other), '*')", "Value(self.data * other, (self, other), '*')",
+           feedback="from numbers only"),
+    Mutant("pow_int_only", "pow", _E,
+           "an exponent must be an int (a float exponent such as 0.5 is refused)",
+           "any int or float exponent is fine: refuse only a Value exponent",
+           "        if not isinstance(other, (int, float)):\n", "        if not isinstance(other, int):\n",
+           feedback="float exponent"),
+    Mutant("relu_in_place", "relu", _E,
+           "relu can clamp its input in place (self.data = max(0, self.data)) and return a Value of it",
+           "leave self.data alone: the result is a new Value, out = Value(max(0, self.data), ...)",
+           "        out = Value(0 if self.data < 0 else self.data, (self,), 'ReLU')\n",
+           "        self.data = 0 if self.data < 0 else self.data\n        out = Value(self.data, (self,), 'ReLU')\n",
+           feedback="must not change its input"),
+    Mutant("topo_no_visited_set_children_in_order", "backward", _E,
+           "a topological sort needs no visited set (the children pushed in the order of _prev)",
+           "keep a visited set: each node goes into the topological order once",
+           _TOPO_VISIT,
+           "            else:\n                stack.append((v, True))\n"
+           "                stack.extend((child, False) for child in v._prev)\n",
+           feedback="ran twice"),
 ]

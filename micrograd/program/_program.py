@@ -183,9 +183,12 @@ class Program(JsonForm):
         *,
         import_line: str = "from micrograd.engine import Value",
         show: Sequence[int] | None = None,
+        before_backward: bool = False,
     ) -> str:
         """A snippet that builds this program with Value, runs its backward passes, and prints the
-        data and grad of the nodes in ``show`` (default: the leaves).
+        data and grad of the nodes in ``show`` (default: the leaves); with ``before_backward``, it prints
+        them before any backward pass and runs none (what a report about the grads a new node starts with
+        claims).
 
         A program the kit builds (``build="kit"``) makes its nodes with ``kit_node``; one the kit
         backpropagates (``backward="kit"``) sets the root's grad and calls ``_backward`` directly
@@ -196,7 +199,7 @@ class Program(JsonForm):
             helpers.append("kit_node")
         direct = self.backward == "kit" and len(self.ops) == 1 and one_node(self.ops[0]) \
             and self.roots == (len(self.leaves),)
-        if self.backward == "kit" and not direct:
+        if self.backward == "kit" and not direct and not before_backward:
             helpers.append("run_backward")
         lines = [import_line]
         if helpers:
@@ -210,6 +213,11 @@ class Program(JsonForm):
                 lines.append(f"{node_name(node)} = kit_node(Value, {op.kind!r}, {operands})  # {op_expression(op)}")
             else:
                 lines.append(f"{node_name(node)} = {op_expression(op)}")
+        if before_backward:
+            lines.append("# the grads as the nodes were made, before any backward pass" if self.build == "kit" else
+                         "# the grads before any backward pass")
+            return "\n".join(lines + [f"print({node_name(n)!r}, {node_name(n)}.data, {node_name(n)}.grad)"
+                                       for n in (range(len(self.leaves)) if show is None else show)]) + "\n"
         if self.build == "kit" and self.ops:
             lines.append("# kit_node makes a node with the check's own data and _backward: only your backward() runs")
         for i, grad in enumerate(self.preset):

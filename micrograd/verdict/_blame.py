@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from micrograd.impl import Evaluator
 from micrograd.ops import EXERCISES, OPERATIONS, REFLECTED, RULES, Form, exercise_of, operations_in
 from micrograd.oracles import Oracle
-from micrograd.program import Const, Op, Outcome, Program, op_expression
+from micrograd.program import Const, Op, Outcome, Program, node_name, op_expression
 from micrograd.verdict._compare import Finding, find
 from micrograd.verdict._describe import method_name, op_at
 from micrograd.verdict._failure import SpecFailure
@@ -150,11 +150,16 @@ def _blame(impl: Evaluator, oracle: Oracle, method: Method, depth: int = 0,
                     and error.type not in ("RecursionError", "AttributeError"):
                 return method, HINTS["backward_error"].format(**fill), how
             return method, found.failure.hint, how
+        if found.kind == "data" and found.culprit is not None and found.culprit < len(program.leaves):
+            return method, found.failure.hint, how  # an input changed: its own hint says which
         if found.kind == "data":
             return method, HINTS["forward"].format(**fill), how
         if found.kind != "grad":
             return method, found.failure.hint, how
         leaves = range(len(program.leaves))
+        if all(got.grad[i] == 0 and expected.grad[i] not in (0, None) for i in leaves):
+            leaf = node_name(quoted.refs[0]) if quoted.refs else node_name(0)
+            return method, HINTS["disconnected"].format(**fill, leaf=leaf), how
         if how == "scaled":
             if all(_unchained(got.grad[i], expected.grad[i]) for i in leaves):
                 return method, HINTS["chain"].format(**fill), how
@@ -189,6 +194,8 @@ def explain(impl: Evaluator, oracle: Oracle, program: Program, got: Outcome, exp
                 HINTS["error"].format(method="backward()", expression="this program")):
             return failure
         methods = _program_methods(program)
+    elif found.kind == "data" and found.culprit is not None and found.culprit < len(program.leaves):
+        return failure  # an operation changed its input: the failure names it
     elif found.kind == "data" and found.culprit is not None:
         methods = _program_methods(program, [found.culprit])[:1]
     elif found.kind == "grad" and found.culprit is not None:

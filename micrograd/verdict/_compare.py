@@ -15,7 +15,7 @@ from typing import Callable, List, Optional
 
 from micrograd.ops import OPERATIONS, OVERFLOWS, RULES
 from micrograd.oracles import Oracle
-from micrograd.program import Failure, Op, Outcome, Program, node_name, op_expression, to_python
+from micrograd.program import Const, Failure, Op, Outcome, Program, node_name, op_expression, to_python
 from micrograd.verdict._describe import (
     code,
     exercise_of_op,
@@ -112,7 +112,9 @@ def compare(program: Program, got: Outcome, expected: Outcome, exercise: str, da
         rows = [(f"{node_name(i)}.grad before backward()", "0", fmt(got.initial_grad[i])) for i in initial[:8]]
         return Finding(SpecFailure("backward", f"{node_name(initial[0])}.grad is "
                                     f"{fmt(got.initial_grad[initial[0]])} before any backward() call; it must "
-                                    "start at 0", to_python(program, show=initial[:8]), rows, HINTS["initial_grad"]),
+                                    "start at 0",
+                                    to_python(program, show=initial[:8], before_backward=True), rows,
+                                    HINTS["initial_grad"]),
                         "other")
     magnitude = max((abs(x) for x in expected.data), default=0.0)
     wrong_data = [i for i in range(program.size)
@@ -175,8 +177,15 @@ def _raised(program: Program, error: Failure, exercise: str) -> SpecFailure:
         hint = HINTS["not_implemented"].format(**fill)
         exercise = exercise_of_op(op) if op is not None else exercise
     elif error.type == "RecursionError" and op is not None and error.phase == "build":
-        hint = HINTS["recursive_operator"].format(**fill)
+        operation = OPERATIONS[op.kind]
+        if op.reflected or not operation.reflected or not operation.symbol:
+            hint = HINTS["recursive_operator"].format(**fill)
+        else:  # a forward pass computing number <op> Value bounces between the method and its reflection
+            hint = HINTS["mixed_operand"].format(**fill, symbol=operation.symbol, reflected=operation.reflected)
         exercise = exercise_of_op(op)
+    elif _rejects_float(program, op, error):
+        hint = HINTS["float_exponent"].format(**fill, error=error.type)
+        exercise = exercise_of_op(op) if op is not None else exercise
     elif error.type == "RecursionError" or error.phase == "crash":
         hint = HINTS["recursion"]
         exercise = "deep"
@@ -200,6 +209,16 @@ def _raised(program: Program, error: Failure, exercise: str) -> SpecFailure:
     message = f"{error.type}: {error.message}" if error.message else error.type
     return SpecFailure(exercise, summary, code(program, [] if error.node is None else [error.node]),
                        [("exception", "none", message[:120])], hint, error)
+
+
+def _rejects_float(program: Program, op: Optional[Op], error: Failure) -> bool:
+    """Whether ``op``'s method raised while building on a float operand that a correct engine takes as a plain
+    number (``a ** 0.5`` refused by ``isinstance(other, int)``)."""
+    if op is None or error.phase != "build" or error.type not in ("TypeError", "AssertionError", "ValueError"):
+        return False
+    floats = [op.args[i] for i in OPERATIONS[op.kind].numbers if i < len(op.args)]
+    return any(isinstance(a, Const) and isinstance(a.value, float) for a in floats) \
+        and error.location.endswith(f" in {OPERATIONS[op.kind].method}")
 
 
 def _missing_method(op: Optional[Op], error: Failure) -> Optional[str]:
@@ -227,7 +246,16 @@ def _wrong_data(program: Program, got: Outcome, expected: Outcome, wrong: List[i
     if op is None:
         summary = f"{node_name(culprit)}.data is {fmt(got.data[culprit])}, but Value({program.leaves[culprit]!r}) " \
                   f"must keep its number"
-        return SpecFailure(exercise, summary, code(program, [culprit]), rows, "store the number in self.data.")
+        users = [(node, o) for node, o in program.nodes() if culprit in o.refs]
+        if not users:
+            return SpecFailure(exercise, summary, code(program, [culprit]), rows, "store the number in self.data.")
+        methods = list(dict.fromkeys(method_name(o) for _, o in users))  # one of them changed the leaf
+        ran = statement(program, users[0][0]) if len(users) == 1 else f"{len(users)} operations on it"
+        hint = HINTS["mutated_input"].format(leaf=node_name(culprit), before=fmt(program.leaves[culprit]),
+                                             after=fmt(got.data[culprit]), expression=ran,
+                                             method=methods[0] if len(methods) == 1 else "one of " + ", ".join(methods))
+        blamed = exercise_of_op(users[0][1]) if len(methods) == 1 else exercise
+        return SpecFailure(blamed, summary, code(program, [culprit]), rows, hint)
     shown = pair(expected.data[culprit], got.data[culprit])
     summary = f"wrong value{checked}: {statement(program, culprit)} gives {shown[1]}, expected {shown[0]}"
     show = [*op.refs, culprit]

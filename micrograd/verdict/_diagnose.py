@@ -62,12 +62,18 @@ def diagnose_backward(program: Program, got: Outcome, expected: Outcome, toleran
             position.setdefault(node, i)
         late = [n for n in needed if n in position
                 and any(u in position and position[u] > position[n] for u in users.get(n, ()) if u in needed)]
+        repeated = [n for n in dict.fromkeys(calls) if counts[n] > 1 and n in needed]
+        if repeated:  # a walk without a visited set: say what ran twice, and what ran too early if anything did
+            node = repeated[0]
+            times = "twice" if counts[node] == 2 else f"{counts[node]} times"
+            early = [u for u in users.get(node, ()) if u in position and position[u] > position[node]]
+            if early:
+                return HINTS["ran_twice_early"].format(node=node_name(node), times=times, user=node_name(early[0]))
+            return HINTS["ran_twice"].format(node=node_name(node), times=times)
         if late and calls and calls[0] == root:
             return HINTS["preorder"]
         if late:
             return HINTS["not_reversed"] if calls and calls[-1] == root else HINTS["order"]
-        if any(counts[n] > 1 for n in needed):
-            return HINTS["twice"]
         missing = [n for n in needed if counts[n] == 0]
         if missing:
             twin = next((n for n in needed if counts[n] and n != missing[0]

@@ -13,14 +13,38 @@ __all__ = ["HINTS", "ORACLE_TITLES", "against"]
 #: misconception -> hint; ``{method}``, ``{rule}`` and ``{expression}`` are filled in
 HINTS: Dict[str, str] = {
     "not_implemented": "implement {method}: it still raises NotImplementedError.",
-    "recursion": "backward() recurses once per node, and a chain of 100,000 nodes runs out of Python's stack: "
-    "build the topological order with an explicit stack (a list you push to and pop from) instead of recursion. "
-    "Raising the limit with sys.setrecursionlimit does not fix it: past the C stack Python crashes (a segfault).",
+    "recursion": "backward() recursed past Python's recursion limit, and backward() must not recurse: build the "
+    "topological order with an explicit stack (a list you push to and pop from) instead of recursion. Raising the "
+    "limit with sys.setrecursionlimit does not help: the check ignores it while backward() runs, and a deep enough "
+    "graph outgrows any limit.",
+    "deep_recursion": "the check runs backward() on a chain of {depth:,} nodes with Python's default recursion limit "
+    "({limit}), and backward() must not recurse: build the topological order with an explicit stack (a list you "
+    "push to and pop from) instead of recursion. The check ignores sys.setrecursionlimit while backward() runs (the "
+    "snippet does the same): a deep enough graph outgrows any limit.",
     "missing": "not implemented: {method} is missing from your Value class; implement it (with its "
     "_backward).",
     "recursive_operator": "{method} calls itself until the stack runs out while computing {expression}: "
     "a reflected operator must not call itself (in __rmul__, other * self with a plain number other calls "
     "__rmul__ again; return self * other).",
+    "mixed_operand": "{method} never returned while computing {expression} (RecursionError): it ends up calling "
+    "itself. The usual cause is a forward pass that combines a plain number with a Value, e.g. self.data {symbol} "
+    "other where other is a Value: Python then calls other.{reflected}, which calls {method} again, forever. "
+    "Compute the new Value's data from numbers only: self.data {symbol} other.data.",
+    "float_exponent": "{method} raised {error} on the float exponent in {expression}: any int or float exponent "
+    "must work (check isinstance(other, (int, float))); only a Value exponent is refused.",
+    "mutated_input": "{leaf}.data was {before} when it was made and is {after} once {expression} ran: {method} "
+    "must not change its input (self.data): put the result in a new Value (out = Value(...)) and leave self.data "
+    "alone.",
+    "disconnected": "{leaf}.grad is still 0 after the backward pass through {expression}: no gradient reached "
+    "{leaf} through {method}. Either "
+    "the new Value does not remember its inputs (a Value(...) made without its _children is a leaf of its own: "
+    "build it from Value operations on self, or pass its inputs as _children), or its _backward adds nothing to "
+    "them ({rule}).",
+    "ran_twice": "node {node}'s _backward ran {times}: the topological sort must visit each node once (a visited "
+    "set).",
+    "ran_twice_early": "node {node}'s _backward ran {times}, the first time before {user}'s, which uses it: "
+    "backward() must build a topological order that holds each node once (a visited set), then call _backward "
+    "in reverse topological order.",
     "wrap": "{method} uses a plain number as if it were a Value: wrap plain numbers in a Value first "
     "(other = other if isinstance(other, Value) else Value(other)).",
     "overflow": "{method} overflowed while computing {expression}: math.exp overflows beyond about 709, "

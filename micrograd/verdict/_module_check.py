@@ -13,6 +13,7 @@ from micrograd.program import ModuleOutcome, ModuleProgram
 from micrograd.verdict._exercises import exercise as lookup
 from micrograd.verdict._failure import SpecFailure
 from micrograd.verdict._hints import against
+from micrograd.verdict._module_slips import module_code, module_hint
 
 __all__ = ["Mismatch", "check_module_program", "compare_module_outcomes", "parameter_name"]
 
@@ -56,12 +57,12 @@ def check_module_program(
                 f"this exercise is about {functions}, and its checks also run the parts it builds on"
             )
         else:
-            advice = hint
+            advice = module_hint(program, got, None, hint)
         raise SpecFailure(
             exercise,
             f"{program.describe()} raised {failure} during {failure.phase}"
             + (f" (action {failure.node})" if failure.node is not None else ""),
-            code=program.to_python(),
+            code=module_code(program, got),
             hint=advice,
             failure=failure,
         )
@@ -80,7 +81,7 @@ def check_module_program(
             f"{program.describe()}: {summary}, but it does not{against(oracle_name)}",
             code=program.to_python(),
             rows=[(m.what, m.expected, m.got) for m in mismatches],
-            hint=hint,
+            hint=module_hint(program, got, expected, hint),
         )
     return got
 

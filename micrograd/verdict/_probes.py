@@ -30,6 +30,7 @@ from micrograd.verdict._tolerance import EXACT
 
 __all__ = [
     "ACCUMULATION_PROBES",
+    "deep_chain_code",
     "BACKWARD_PROBES",
     "DEEP_PROBE",
     "check_accumulation",
@@ -83,18 +84,22 @@ _EXACT = ExactOracle()
 
 def check_deep_chain(probe: DeepChain, got: Outcome) -> None:
     """Raise a SpecFailure (exercise deep) unless ``got`` is what ``backward()`` gives on ``probe``."""
-    code = probe.to_python()
+    code = deep_chain_code(probe)
     if got.error is not None:
         error = got.error
         where = f" at {error.location}" if error.location else ""
-        if error.type == "RecursionError" or error.phase == "crash":
-            what = "raised RecursionError" if error.type == "RecursionError" else f"crashed: {error.message}"
+        if error.type == "RecursionError":
+            what = "raised RecursionError"
+            hint = HINTS["deep_recursion"].format(depth=probe.depth, limit=probe.recursion_limit)
+        elif error.phase == "crash":
+            what = f"crashed: {error.message}"
             hint = HINTS["recursion"]
         else:
             what = f"raised {error.type}"
             hint = HINTS["error"].format(method="backward()", expression="the gradients")
         summary = f"backward() on a chain of {probe.depth:,} nodes {what}{where}"
-        raise SpecFailure("deep", summary, code, [("exception", "none", str(error)[:120])], hint, error)
+        message = f"{error.type}: {error.message}" if error.message else error.type  # the note stays whole
+        raise SpecFailure("deep", summary, code, [("exception", "none", message[:240])], hint, error)
     n = probe.depth + 1  # a correct backward(): a.grad = depth + 1, v.grad = 1
     expected = Outcome(data=(float(probe.leaf), n * float(probe.leaf)), grad=(float(n), 1.0), initial_grad=(0.0, 0.0))
     rows: List[Row] = []
@@ -106,6 +111,21 @@ def check_deep_chain(probe: DeepChain, got: Outcome) -> None:
     if rows:
         summary = f"backward() on a chain of {probe.depth:,} nodes gives wrong gradients"
         raise SpecFailure("deep", summary, code, rows, HINTS["order"])
+
+
+def deep_chain_code(probe: DeepChain, *, import_line: str = "from micrograd.engine import Value") -> str:
+    """The snippet of ``probe``, under the limits the check imposes: Python's default recursion limit while
+    ``backward()`` runs, and ``sys.setrecursionlimit`` ignored meanwhile (as in the check's child), so that an
+    engine raising the limit inside backward() fails as printed as it failed in the check."""
+    return (
+        f"import sys\n\n{import_line}\nfrom micrograd.program import kit_node\n\n"
+        f"a = Value({probe.leaf!r})\nv = a\n"
+        f"for _ in range({probe.depth}):\n"
+        "    v = kit_node(Value, 'add', v, a)  # v + a, made by the check: only your backward() runs\n"
+        f"sys.setrecursionlimit({probe.recursion_limit})  # Python's default, as in the check\n"
+        "sys.setrecursionlimit = lambda limit: None  # the check ignores it while backward() runs\n"
+        "v.backward()\nprint('a', a.data, a.grad)\n"
+    )
 
 
 def _accumulation_probes() -> Tuple[Tuple[Op, Tuple[float, ...]], ...]:
