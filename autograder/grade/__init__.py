@@ -2,10 +2,10 @@
 
 from autograder.grade._batch import grade_batch, grade_one, spread_order
 from autograder.grade._command import HELP, check_out, configure, grade, run, with_identity
+from autograder.grade._exam import grading_exam, load_exam
 from autograder.grade._identity import Identity, IdentityError, identify, identify_all, layout, safe_id
 from autograder.grade._plan import BatchPlan
 from autograder.grade._plan_batch import plan_batch
-from autograder.grade._profile import prepare_hypothesis, without_local_constants
 from autograder.grade._runner import MAX_TIMEOUTS, grade_directory, make_oracle, run_property, spec_properties
 from autograder.grade._submission import Prepared, SubmissionError, prepare, student_id
 
@@ -23,13 +23,14 @@ __all__ = [
     "grade_batch",
     "grade_directory",
     "grade_one",
+    "grading_exam",
     "identify",
     "identify_all",
     "layout",
+    "load_exam",
     "make_oracle",
     "plan_batch",
     "prepare",
-    "prepare_hypothesis",
     "run",
     "run_property",
     "safe_id",
@@ -37,5 +38,4 @@ __all__ = [
     "spread_order",
     "student_id",
     "with_identity",
-    "without_local_constants",
 ]

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any, List, Optional
 
 from autograder.grade._batch import grade_batch
+from autograder.grade._exam import grading_exam
 from autograder.grade._identity import Identity, IdentityError, identify_all
 from autograder.report import OutputError, SubmissionResult, write_outputs
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric, RubricError, load_rubric
 from autograder.sandbox import CHOICES, Isolation, IsolationError, Limits, choose_isolation
+from micrograd.judge import Exam, ExamError
 
 __all__ = ["HELP", "check_out", "configure", "grade", "run", "with_identity"]
 
@@ -36,6 +38,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-examples", type=int, default=None, metavar="N",
                         help="Hypothesis examples per property (default: the rubric's max_examples, "
                              f"else {DEFAULT_MAX_EXAMPLES})")
+    parser.add_argument("--exam", type=Path, default=None, metavar="FILE",
+                        help="the graded examples (micrograd exam --out FILE); default: the kit's when the rubric "
+                             "fits it, else made now; either way written to DIR/exam.json")
     parser.add_argument("--no-html", action="store_true", help="skip report.html (its plots need matplotlib)")
     parser.add_argument("--isolation", choices=CHOICES, default="auto",
                         help="how submissions are isolated (default auto: the strongest of bwrap, uid, none that "
@@ -61,20 +66,28 @@ def with_identity(result: SubmissionResult, identity: Identity) -> SubmissionRes
 
 
 def grade(submissions: List[Path], out: Path, *, rubric: Optional[Rubric] = None, limits: Optional[Limits] = None,
-          jobs: int = 1, progress: Any = None, html: bool = True, isolation: Any = "auto") -> List[SubmissionResult]:
+          jobs: int = 1, progress: Any = None, html: bool = True, isolation: Any = "auto",
+          exam: Optional[Exam] = None) -> List[SubmissionResult]:
     """Grade ``submissions`` and write the outputs into ``out``; returns the results in input order.
 
     Each result is named after its student (:func:`identify_all`: nbgrader layout, Gradescope export,
     or the file name); raises OutputError before grading when ``out`` cannot be written.
     ``isolation``: ``auto``, ``bwrap``, ``uid``, ``none`` or a chosen micrograd.sandbox.Isolation.
+    ``exam``: the examples every submission is judged on (default: :func:`grading_exam`'s); it is written
+    to ``out/exam.json``, so that the run can be repeated (``--exam``).
     """
     rubric = rubric or load_rubric()
     limits = limits or Limits()
     check_out(out)
+    exam = exam if exam is not None else grading_exam(rubric)
     identities, _ = identify_all(submissions)
-    results = grade_batch(submissions, rubric, limits, jobs=jobs, on_done=progress, isolation=isolation)
+    results = grade_batch(submissions, rubric, limits, jobs=jobs, on_done=progress, isolation=isolation, exam=exam)
     results = [with_identity(r, identity) for r, identity in zip(results, identities)]
     write_outputs(results, out, html_report=html, rubric=rubric)
+    try:
+        exam.write(out / "exam.json")
+    except OSError as error:
+        raise OutputError(f"cannot write the exam into {out}: {error.strerror or error}") from None
     return results
 
 
@@ -107,6 +120,10 @@ def run(args: argparse.Namespace) -> int:
     if args.max_examples is not None:
         rubric = dataclasses.replace(rubric, max_examples=args.max_examples)
     try:
+        exam = grading_exam(rubric, args.exam)
+    except ExamError as error:
+        return _error(str(error))
+    try:
         check_out(args.out)
         _, notes = identify_all(args.submissions)
         isolation: Isolation = choose_isolation(args.isolation)
@@ -128,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             results = grade(args.submissions, args.out, rubric=rubric, limits=limits, jobs=args.jobs,
-                            progress=done, html=not args.no_html, isolation=isolation)
+                            progress=done, html=not args.no_html, isolation=isolation, exam=exam)
         except OutputError as error:
             return _error(str(error))
     table = Table(title=f"Grades ({args.out / 'grades.csv'})")

@@ -10,7 +10,8 @@ from hypothesis import settings
 
 from micrograd.mutants._catalogue import CATALOGUE, mutant
 from micrograd.mutants._kill import Kill, KillReport, kill_mutants, run_spec
-from micrograd.testing import collect_properties, load_profile
+from micrograd.spec import load_spec
+from micrograd.testing import load_profile
 
 __all__ = ["default_oracle", "kill_catalogue", "profile"]
 
@@ -51,7 +52,7 @@ def kill_catalogue(
     mutants = [mutant(n) for n in names] if names is not None else list(CATALOGUE.values())
     oracle = oracle if oracle is not None else default_oracle()
     with profile(profile_name):
-        properties = collect_properties(spec_dir)
+        properties = list(load_spec(spec_dir))
         report = KillReport(profile=profile_name)
         if reference:
             from micrograd.impl import reference_dir

@@ -124,8 +124,9 @@ def test_micrograd_grade_gradescope_and_nbgrader_give_the_same_points(
 
 def test_the_oracle_installed_does_not_change_the_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("torch", reason="compares an environment with torch and one without")
-    from autograder.grade import grade_directory, make_oracle
     from autograder.grade._profile import grading_hypothesis
+
+    from autograder.grade import grade_directory, make_oracle
     from autograder.rubric import load_rubric
     from autograder.sandbox import Limits
     from micrograd.mutants import CATALOGUE, write_mutant

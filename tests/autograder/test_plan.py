@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+from autograder.grade._profile import grading_hypothesis
 from classroom import patched_reference
 
 from autograder import Limits, load_rubric
@@ -23,7 +24,6 @@ from autograder.grade import (
     spec_properties,
     spread_order,
 )
-from autograder.grade._profile import grading_hypothesis
 from autograder.grade._runner import MAX_RESENDS, _Guard
 from autograder.rubric import Rubric
 from autograder.sandbox import SandboxEvaluator

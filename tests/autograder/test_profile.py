@@ -52,10 +52,9 @@ def test_grading_uses_no_local_constants(tmp_path: Path, monkeypatch: pytest.Mon
 def test_grading_inside_a_process_leaves_its_hypothesis_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
     """The course grades in the student's kernel (and tests grade in the test run): afterwards the
     profile and the local constants are back."""
+    from autograder.grade._profile import grading_hypothesis
     from hypothesis import settings
     from hypothesis.internal.conjecture import providers
-
-    from autograder.grade._profile import grading_hypothesis
 
     monkeypatch.setattr(providers, "_get_local_constants", providers._get_local_constants)
     original, profile = providers._get_local_constants, settings.get_current_profile_name()
