@@ -11,15 +11,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import deque
-from typing import Any, Deque, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Deque, Dict, List, Optional, Protocol, Sequence, Tuple, cast
 
 from autograder.grade._plan import BatchPlan
+from micrograd.impl import Evaluator
 from micrograd.judge import PropertyResult, PropertyStatus
 from micrograd.program import Failure
 from micrograd.sandbox import Encoded
 from micrograd.spec import Property
 
-__all__ = ["ABORTING", "MAX_RESENDS", "MEMO_BYTES", "RUN_BYTES", "Abort", "FailureMemo", "Guard", "Memoized"]
+__all__ = ["ABORTING", "MAX_RESENDS", "MEMO_BYTES", "RUN_BYTES", "Abort", "FailureMemo", "Guard", "Memoized",
+           "Sandbox"]
 
 #: how many times the planned requests of a submission are sent again after its child went
 MAX_RESENDS = 3
@@ -29,6 +31,25 @@ RUN_BYTES = 4 * 1024 * 1024
 MEMO_BYTES = 64 * 1024 * 1024
 #: the failures of a child that stop a property at once (its outcome is not the submission's answer)
 ABORTING = ("Timeout", "Crash", "Interrupted")
+
+
+class Sandbox(Protocol):
+    """What the guard asks of a submission's evaluator (:class:`micrograd.sandbox.SandboxEvaluator`): answers, and
+    for a plan, requests sent ahead (``submit_pickled``) and answered by ticket."""
+
+    name: str
+
+    def evaluate(self, request: Any) -> Any: ...
+
+    def submit_pickled(self, groups: Sequence[Any]) -> List[int]: ...
+
+    def result(self, ticket: int) -> Optional[Any]: ...
+
+    def pending(self, ticket: int) -> bool: ...
+
+    def forget(self, tickets: Sequence[int]) -> None: ...
+
+    def poll(self) -> None: ...
 
 
 class Abort(BaseException):
@@ -119,13 +140,14 @@ class Guard:
     from it (``memoized``), and every failing run is added to it.
     """
 
-    def __init__(self, inner: Any, plan: Optional[BatchPlan] = None, side: Sequence[Any] = (),
+    def __init__(self, inner: Evaluator, plan: Optional[BatchPlan] = None, side: Sequence[Sandbox] = (),
                  memo: Optional[FailureMemo] = None) -> None:
         self.inner = inner
         self.name = inner.name
         self.aborted: Optional[Abort] = None
         self.plan = plan if callable(getattr(inner, "submit_pickled", None)) else None
-        self.sandboxes: List[Any] = [inner, *side] if self.plan is not None else [inner]
+        # with a plan, inner is a Sandbox; without one, only evaluate is asked of it
+        self.sandboxes = cast(List[Sandbox], [inner, *side] if self.plan is not None else [inner])
         self._owner: Dict[str, int] = {}  # property id -> the sandbox its planned requests go to
         self._queued: Dict[str, Deque[Tuple[Any, Any, int]]] = {}  # property id -> (request, encoded, ticket)
         self._current: Deque[Tuple[Any, Any, int]] = deque()
@@ -223,7 +245,7 @@ class Guard:
             raise self.aborted
         return outcome
 
-    def _child(self) -> Any:
+    def _child(self) -> Sandbox:
         """The child with the least left to do, so that a request need not wait behind others."""
         return min(self.sandboxes, key=lambda sandbox: getattr(sandbox, "in_flight", 0))
 

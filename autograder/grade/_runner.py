@@ -21,6 +21,7 @@ from autograder.grade._plan import BatchPlan
 from autograder.report._results import ExerciseResult, PropertyResult, SubmissionResult, to_json
 from autograder.rubric import Rubric, policy_violations, spec_properties
 from autograder.sandbox import Isolation, Limits, SandboxError, SandboxEvaluator
+from micrograd.impl import Evaluator
 from micrograd.judge import (
     GRADE,
     Exam,
@@ -32,6 +33,7 @@ from micrograd.judge import (
     settings_for,
 )
 from micrograd.judge import run_property as run_spec_property
+from micrograd.oracles import Oracle
 from micrograd.program import Program, to_python
 from micrograd.spec import Property
 from micrograd.verdict import EXERCISES
@@ -63,7 +65,7 @@ class _MemoOracle:
 
     _LIMIT = 200_000
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Oracle) -> None:
         self.inner = inner
         self.name = inner.name
         self._memo: Dict[str, Any] = {}
@@ -90,7 +92,7 @@ class _MemoOracle:
         return getattr(self.inner, name)
 
 
-def make_oracle(preferred: str = "exact") -> Any:
+def make_oracle(preferred: str = "exact") -> Oracle:
     """The grading oracle, with its answers memoized: by default the exact one (pure Python, always
     installed), so that a grade never depends on whether torch or JAX is there."""
     from micrograd.oracles import get_oracle
@@ -107,7 +109,7 @@ def _request_code(request: Any) -> str:
         return ""
 
 
-def run_property(prop: Property, impl: Any, oracle: Any, exam: Exam) -> PropertyResult:
+def run_property(prop: Property, impl: Evaluator, oracle: Oracle, exam: Exam) -> PropertyResult:
     """Run one property on ``exam``'s examples (the score depends on them alone; Hypothesis, with the exam's
     seed, only shrinks a failure for the feedback); never raises (except KeyboardInterrupt).
 
@@ -227,7 +229,7 @@ def _python_files(directory: Path) -> List[str]:
     return sorted(found, key=lambda f: (f != "engine.py", f != "nn.py", f))
 
 
-def grade_directory(directory: Path, student: str, rubric: Rubric, limits: Limits, oracle: Any,
+def grade_directory(directory: Path, student: str, rubric: Rubric, limits: Limits, oracle: Oracle,
                     isolation: Optional[Isolation] = None, plan: Optional[BatchPlan] = None,
                     exam: Optional[Exam] = None) -> SubmissionResult:
     """Grade the submission in ``directory`` (engine.py, nn.py, helper modules) in a sandbox of ``isolation``
@@ -254,7 +256,7 @@ def grade_directory(directory: Path, student: str, rubric: Rubric, limits: Limit
 _MEMOS: Dict[Tuple[str, str, str], FailureMemo] = {}
 
 
-def _memo_for(rubric: Rubric, exam: Exam, oracle: Any) -> FailureMemo:
+def _memo_for(rubric: Rubric, exam: Exam, oracle: Oracle) -> FailureMemo:
     key = (str(rubric.spec), exam.digest, str(getattr(oracle, "name", "")))
     if key not in _MEMOS:
         _MEMOS.clear()  # one batch at a time
@@ -288,7 +290,7 @@ def _load_problem(load: Any) -> Optional[Tuple[SubmissionStatus, str]]:
     return None
 
 
-def _grade_in_sandbox(directory: Path, student: str, rubric: Rubric, limits: Limits, oracle: Any,
+def _grade_in_sandbox(directory: Path, student: str, rubric: Rubric, limits: Limits, oracle: Oracle,
                       isolation: Optional[Isolation], started: float, plan: Optional[BatchPlan],
                       exam: Exam) -> SubmissionResult:
     by_id = {p.id: p for p in spec_properties(rubric.spec)}
@@ -313,7 +315,7 @@ def _grade_in_sandbox(directory: Path, student: str, rubric: Rubric, limits: Lim
 class _Runner:
     """The grader's property runner for the judge's loop: the guard, the plan, the time budget, MAX_TIMEOUTS."""
 
-    def __init__(self, guard: Guard, evaluator: SandboxEvaluator, properties: List[Property], oracle: Any,
+    def __init__(self, guard: Guard, evaluator: SandboxEvaluator, properties: List[Property], oracle: Oracle,
                  exam: Exam, limits: Limits) -> None:
         self.guard, self.evaluator, self.oracle, self.exam, self.limits = guard, evaluator, oracle, exam, limits
         self.later = {p.id: properties[i + 1:] for i, p in enumerate(properties)}

@@ -24,11 +24,11 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from hypothesis import settings
 
-from micrograd.impl import ImplementationError
+from micrograd.impl import Evaluator, ImplementationError
 from micrograd.judge import (
     CHECK,
     Exam,
@@ -43,6 +43,7 @@ from micrograd.judge import (
     run_property,
     settings_for,
 )
+from micrograd.oracles import Oracle
 from micrograd.sandbox import IsolationError, student_evaluator
 from micrograd.spec import Property, Spec, SpecError, load_spec
 from micrograd.testing import PROFILES, register_profiles
@@ -156,7 +157,7 @@ def first_problem(results: List[PropertyResult]) -> Optional[PropertyResult]:
     return next(own, None) or next(iter(problems), None)
 
 
-def choose_oracle(name: Optional[str] = None) -> Any:
+def choose_oracle(name: Optional[str] = None) -> Oracle:
     """The oracle called ``name``, or the best one installed (the exact oracle: always)."""
     from micrograd.oracles import ORACLE_NAMES, get_oracle, oracle_skip_reason
 
@@ -190,7 +191,7 @@ def resolve_path(path: Optional[Path | str], cwd: Optional[Path] = None) -> Tupl
     )
 
 
-def make_evaluator(directory: Path, *, timeout: Optional[float] = None) -> Any:
+def make_evaluator(directory: Path, *, timeout: Optional[float] = None) -> Evaluator:
     """The evaluator ``micrograd check`` runs the spec against: the implementation in ``directory``,
     in a sandboxed child process as when it is graded (so a segfault, ``os._exit`` or a recursion
     crash is a failure with its reason, not the end of the check); ``timeout`` bounds one request."""
@@ -202,12 +203,12 @@ def run_check(
     *,
     spec_dir: Optional[Path | str] = None,
     exercises: Optional[Iterable[str]] = None,
-    oracle: Any = None,
+    oracle: Union[str, Oracle, None] = None,
     profile: Optional[str] = None,
     timeout: Optional[float] = DEFAULT_TIMEOUT,
     before: _Before = None,
     after: _After = None,
-    evaluator: Any = None,
+    evaluator: Optional[Evaluator] = None,
     explore: bool = False,
 ) -> CheckReport:
     """Check the implementation in ``path`` (default: see :func:`resolve_path`) against the spec's exam.
@@ -265,16 +266,15 @@ def run_check(
             prefetch(DEEP_PROBE)  # 100,000 nodes in a child process: it runs while the other checks do
         _judge(report, spec, exam, properties, impl, _Oracles(judge_oracle), before, after, chosen, explore)
     finally:
-        cancel = getattr(impl, "cancel_prefetched", None)
-        if callable(cancel):
-            cancel()
-        if evaluator is None:
-            impl.close()
+        for stop in ("cancel_prefetched", "close" if evaluator is None else ""):  # our own child: gone
+            method = getattr(impl, stop, None) if stop else None
+            if callable(method):
+                method()
     report.duration = time.perf_counter() - start
     return report
 
 
-def _judge(report: CheckReport, spec: Spec, exam: Exam, properties: List[Property], impl: Any, oracles: _Oracles,
+def _judge(report: CheckReport, spec: Spec, exam: Exam, properties: List[Property], impl: Evaluator, oracles: _Oracles,
            before: _Before, after: _After, chosen: Optional[List[str]], explore: bool) -> None:
     explorer = _explorer(report.profile) if explore else None
 
@@ -324,7 +324,7 @@ def _explorer(profile: str) -> Callable[[Property], settings]:
     return lambda prop: settings_for(prop, base.max_examples)
 
 
-def _load_failure(impl: Any, which: str) -> Optional[SpecFailure]:
+def _load_failure(impl: Evaluator, which: str) -> Optional[SpecFailure]:
     """The SpecFailure saying that the implementation's ``which``.py cannot be loaded, or None."""
     from micrograd.program import Failure
 
@@ -356,11 +356,11 @@ def _load_failure(impl: Any, which: str) -> Optional[SpecFailure]:
 class _Oracles:
     """The chosen oracle, and for a property only some oracles may judge, the first of those installed."""
 
-    def __init__(self, chosen: Any) -> None:
+    def __init__(self, chosen: Optional[Oracle]) -> None:
         self.chosen = chosen
-        self._made: Dict[str, Any] = {}
+        self._made: Dict[str, Oracle] = {}
 
-    def for_property(self, prop: Property) -> Any:
+    def for_property(self, prop: Property) -> Optional[Oracle]:
         if prop.oracles is None or getattr(self.chosen, "name", None) in prop.oracles:
             return self.chosen
         from micrograd.oracles import ORACLE_NAMES, get_oracle, oracle_skip_reason

@@ -5,7 +5,7 @@ grade never depends on what Hypothesis draws on the day it is computed, nor on i
 (format :data:`EXAM_FORMAT`) says which kit and spec it was made for, which Hypothesis drew it, how many
 examples per property and with which seed, and for each property its exercise, its own seed and its
 examples (:mod:`micrograd.judge._codec`), one per line, so that an instructor can diff and commit it.
-``digest`` covers the examples: a file edited by hand is refused, as is a truncated one or one made for
+``digest`` covers everything in it: a file edited by hand is refused, as is a truncated one or one made for
 another kit version or spec (:class:`ExamError`, naming the file and the problem).
 """
 
@@ -66,7 +66,12 @@ class Exam:
 
     def __post_init__(self) -> None:
         if not self.digest:
-            object.__setattr__(self, "digest", _digest(_encoded_entries(self.entries)))
+            object.__setattr__(self, "digest", _digest(self._covered(_encoded_entries(self.entries))))
+
+    def _covered(self, encoded: Mapping[str, Any]) -> Dict[str, Any]:
+        """What the digest covers: every field but the digest itself."""
+        return {"kit_version": self.kit_version, "spec": self.spec, "hypothesis": self.hypothesis,
+                "max_examples": self.max_examples, "seed": self.seed, "properties": encoded}
 
     def __contains__(self, prop_id: object) -> bool:
         return prop_id in self.entries
@@ -190,8 +195,9 @@ def exam_from_data(data: Any, where: str) -> Exam:
     properties = data["properties"]
     if not isinstance(properties, dict):
         raise bad("properties must be an object: property id -> its exercise, seed and examples")
-    if _digest(properties) != data["digest"]:
-        raise bad("its examples do not match its digest (edited by hand, or damaged)")
+    covered = {k: data[k] for k in _TOP if k not in ("format", "digest")}
+    if _digest(covered) != data["digest"]:
+        raise bad("its content does not match its digest (edited by hand, or damaged)")
     entries: Dict[str, ExamEntry] = {}
     for prop_id, entry in properties.items():
         entries[prop_id] = _entry(prop_id, entry, bad)

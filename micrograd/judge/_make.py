@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from micrograd.impl import Evaluator
 from micrograd.judge._exam import Exam, ExamEntry, ExamError, new_exam, ordered
 from micrograd.judge._hypothesis import hypothesis_test, property_seed, settings_for
+from micrograd.oracles import Oracle
 from micrograd.spec import Property, PropertySkipped, Spec
 
 __all__ = ["DEFAULT_MAX_EXAMPLES", "make_exam"]
@@ -42,7 +44,7 @@ def make_exam(spec: Spec, ids: Optional[Sequence[str]] = None, *, max_examples: 
     return new_exam(spec, entries, max_examples, seed)
 
 
-def _draw(prop: Property, reference: Any, max_examples: int, seed: int) -> List[Dict[str, Any]]:
+def _draw(prop: Property, reference: Evaluator, max_examples: int, seed: int) -> List[Dict[str, Any]]:
     if prop.skip is not None or not prop.generated:
         return [] if prop.skip is not None else [{}]
     oracle = _oracle_for(prop)
@@ -64,7 +66,7 @@ def _nothing(**arguments: Any) -> None:
     return None
 
 
-def _oracle_for(prop: Property) -> Any:
+def _oracle_for(prop: Property) -> Optional[Oracle]:
     """The exact oracle, or the first installed one of those that may judge ``prop``; None if none is."""
     if not prop.needs_oracle:
         return None

@@ -27,9 +27,11 @@ from hypothesis import settings
 from hypothesis.errors import Flaky, UnsatisfiedAssumption
 from hypothesis.reporting import with_reporter
 
+from micrograd.impl import Evaluator
 from micrograd.judge._hypothesis import hypothesis_test
 from micrograd.judge._results import PropertyResult
 from micrograd.judge._status import PropertyStatus
+from micrograd.oracles import Oracle
 from micrograd.spec import Property, PropertySkipped
 from micrograd.verdict import SpecFailure
 
@@ -45,7 +47,7 @@ class PropertyTimeout(BaseException):  # a BaseException, like KeyboardInterrupt
     """Raised in the main thread when a property exceeds its time limit."""
 
 
-def run_property(prop: Property, impl: Any, oracle: Any = None, *,
+def run_property(prop: Property, impl: Evaluator, oracle: Optional[Oracle] = None, *,
                  examples: Optional[Sequence[Mapping[str, Any]]] = None, chosen: Optional[settings] = None,
                  seed: Optional[int] = None, timeout: Optional[float] = None,
                  shrink_stubs: bool = False) -> PropertyResult:
@@ -214,10 +216,16 @@ def _flatten(error: BaseException) -> List[BaseException]:
 
 
 def _first_spec_failure(error: BaseException) -> Optional[SpecFailure]:
-    """The SpecFailure raised, also from inside an exception group (several bugs, or a flaky one)."""
+    """The SpecFailure raised, also from inside an exception group (several bugs, or a flaky one), or what a
+    Flaky error was raised from (older Hypothesis releases chain it instead of grouping it)."""
     for leaf in _flatten(error):
         if isinstance(leaf, SpecFailure):
             return leaf
+    if isinstance(error, Flaky):
+        for cause in (error.__cause__, error.__context__):
+            found = None if cause is None else _first_spec_failure(cause)
+            if found is not None:
+                return found
     return None
 
 

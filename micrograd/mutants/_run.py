@@ -6,12 +6,10 @@ import contextlib
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
-from hypothesis import settings
-
 from micrograd.mutants._catalogue import CATALOGUE, mutant
 from micrograd.mutants._kill import Kill, KillReport, kill_mutants, run_spec
 from micrograd.spec import load_spec
-from micrograd.testing import load_profile
+from micrograd.testing import profile_loaded
 
 __all__ = ["default_oracle", "kill_catalogue", "profile"]
 
@@ -19,12 +17,8 @@ __all__ = ["default_oracle", "kill_catalogue", "profile"]
 @contextlib.contextmanager
 def profile(name: str) -> Iterator[str]:
     """Load Hypothesis profile ``name`` (registering the kit's profiles), restore the previous one after."""
-    previous = settings.get_current_profile_name()
-    load_profile(name)
-    try:
+    with profile_loaded(name):
         yield name
-    finally:
-        settings.load_profile(previous)
 
 
 def default_oracle() -> Any:

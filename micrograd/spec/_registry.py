@@ -14,6 +14,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
+from micrograd.impl import Evaluator
+from micrograd.oracles import Oracle
 from micrograd.verdict import EXERCISES, exercise
 
 __all__ = ["ATTRIBUTE", "Property", "PropertySkipped", "Spec", "SpecError", "skip", "spec_property"]
@@ -84,7 +86,7 @@ class Property:
         """How many examples this property draws in a run of ``count`` examples per property."""
         return count if self.max_examples is None else max(1, int(self.max_examples(count)))
 
-    def arguments(self, impl: Any, oracle: Any) -> Dict[str, Any]:
+    def arguments(self, impl: Evaluator, oracle: Optional[Oracle]) -> Dict[str, Any]:
         """The fixed keyword arguments of its body."""
         return {"impl": impl, "oracle": oracle} if self.needs_oracle else {"impl": impl}
 

@@ -16,9 +16,10 @@ Grades and ``micrograd check`` do not depend on the profile: they judge an exam'
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -30,6 +31,7 @@ __all__ = [
     "PROFILES",
     "evaluator_for",
     "load_profile",
+    "profile_loaded",
     "profile_settings",
     "register_profiles",
     "run_under_pytest",
@@ -71,6 +73,22 @@ def load_profile(name: Optional[str] = None) -> str:
     settings.load_profile(chosen)
     return chosen
 
+
+@contextlib.contextmanager
+def profile_loaded(name: str) -> Iterator[str]:
+    """Profile ``name`` loaded inside the block, then the settings loaded before it again (Hypothesis's public
+    API of every version pyproject allows: no ``get_current_profile_name``)."""
+    before = settings()
+    load_profile(name)
+    try:
+        yield name
+    finally:
+        settings.register_profile(_RESTORED, before)
+        settings.load_profile(_RESTORED)
+
+
+#: the name under which profile_loaded puts back the settings it found
+_RESTORED = "_micrograd_restored"
 
 _EVALUATOR = pytest.StashKey[Evaluator]()
 

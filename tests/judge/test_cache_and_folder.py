@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any, List
 
+import hypothesis
 import pytest
 
 from micrograd.judge import cached_exam, make_exam
@@ -101,4 +102,5 @@ def test_check_writes_nothing_into_the_folder_it_runs_in(tmp_path: Path) -> None
     assert _files(folder) == before
     written = _files(tmp_path / "cache")
     assert any(name.startswith("micrograd-kit/exams/") for name in written), written  # the exam it made
-    assert any("hypothesis" in name for name in written), written  # Hypothesis's own files went there too
+    if hypothesis.__version_info__ >= (6, 131):  # Hypothesis caches the constants of local modules since 6.131
+        assert any("hypothesis" in name for name in written), written  # ... and it went there too

@@ -273,11 +273,12 @@ def test_an_exam_file_reads_back_as_written(small: Exam, tmp_path: Path) -> None
 
 @pytest.mark.parametrize("damage, problem", [
     (lambda text: text[: len(text) // 2], "not valid JSON"),
-    (lambda text: text.replace('"leaves":[', '"leaves":[1.25,', 1), "do not match its digest"),
+    (lambda text: text.replace('"leaves":[', '"leaves":[1.25,', 1), "does not match its digest"),
+    (lambda text: text.replace('"hypothesis": "', '"hypothesis": "1', 1), "does not match its digest"),
     (lambda text: text.replace('"format": 1', '"format": 2'), "format 2 is not this kit's"),
     (lambda text: "[1, 2]", "not an exam"),
     (lambda text: text.replace('"seed": 0,', '"seed": "zero",', 1), "seed must be a whole number"),
-    (lambda text: text.replace("0.0", "NaN", 1), "not valid JSON"),
+    (lambda text: text.replace('"seeds":[', '"seeds":[NaN,', 1), "not valid JSON"),
     (lambda text: text.encode()[:10] + b"\xff" + text.encode()[10:], "cannot be read"),
 ])
 def test_a_damaged_exam_is_refused_naming_the_file_and_the_problem(small: Exam, tmp_path: Path, damage: Any,
@@ -305,7 +306,7 @@ def test_an_exam_for_another_kit_spec_or_rubric_is_refused(small: Exam, tmp_path
     first["examples"][0] = {"program": {"$kind": "os.system", "value": "rm -rf /"}}
     from micrograd.judge._exam import _digest, exam_from_data
 
-    bad_kind["digest"] = _digest(bad_kind["properties"])  # a forger who recomputes the digest
+    bad_kind["digest"] = _digest({k: v for k, v in bad_kind.items() if k not in ("format", "digest")})  # a forger
     with pytest.raises(ExamError, match=r"unknown request kind 'os\.system'"):
         exam_from_data(bad_kind, "forged.json")
 
