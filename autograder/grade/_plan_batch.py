@@ -46,12 +46,16 @@ def plan_batch(rubric: Rubric, exam: Exam, oracle: Any = None) -> BatchPlan:
     started = time.perf_counter()
     by_id = {p.id: p for p in spec_properties(rubric.spec)}
     judge = oracle if oracle is not None else make_oracle()
-    reference = _Recorder(LocalEvaluator(reference_dir()))
+    local = LocalEvaluator(reference_dir())
+    reference = _Recorder(local)
     requests = {}
-    for pid in rubric.property_ids:
-        prop = by_id[pid]
-        reference.requests = []
-        result = run_property(prop, reference, judge, examples=exam.entry(prop).examples)
-        if result.status is PropertyStatus.PASSED and reference.requests and _writable(reference.requests):
-            requests[pid] = reference.requests
+    try:
+        for pid in rubric.property_ids:
+            prop = by_id[pid]
+            reference.requests = []
+            result = run_property(prop, reference, judge, examples=exam.entry(prop).examples)
+            if result.status is PropertyStatus.PASSED and reference.requests and _writable(reference.requests):
+                requests[pid] = reference.requests
+    finally:
+        local.close()  # the plain child of the deep chain
     return BatchPlan(requests, exam.digest, time.perf_counter() - started)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from autograder.grade._exam import grading_exam
-from autograder.grade._guard import FailureMemo, Guard
+from autograder.grade._guard import Abort, FailureMemo, Guard, Memoized
 from autograder.grade._plan import BatchPlan
 from autograder.report._results import ExerciseResult, PropertyResult, SubmissionResult, to_json
 from autograder.rubric import Rubric, policy_violations, spec_properties
@@ -36,7 +36,7 @@ from micrograd.judge import run_property as run_spec_property
 from micrograd.oracles import Oracle
 from micrograd.program import Program, to_python
 from micrograd.spec import Property
-from micrograd.verdict import EXERCISES
+from micrograd.verdict import EXERCISES, SpecFailure, check_value_class
 
 __all__ = [
     "CAPS",
@@ -307,9 +307,23 @@ def _grade_in_sandbox(directory: Path, student: str, rubric: Rubric, limits: Lim
         side = [sandbox for sandbox in side if sandbox.load_report() == load]  # each loads it as the first did
         guard = Guard(evaluator, plan, side, memo=_memo_for(rubric, exam, oracle) if plan is not None else None)
         guard.send(properties)  # the children compute while the grader judges
-        judged = judge(properties, _Runner(guard, evaluator, properties, oracle, exam, limits), GRADE)
+        premise = _value_class(guard)  # as micrograd check: a Value that does not work is the root cause
+        judged = judge(properties, _Runner(guard, evaluator, properties, oracle, exam, limits), GRADE,
+                       premise=None if premise is None else premise.exercise)
     results = {r.id: r for r in judged.properties}
-    return _result(student, rubric, *_status(results, load), results, started, exam, judged)
+    status, reason = _status(results, load)
+    if premise is not None and status is SubmissionStatus.GRADED:
+        reason = _cut(f"your Value does not work, so little else can: {premise.summary}. Hint: {premise.hint}",
+                      CAPS["reason"])
+    return _result(student, rubric, status, reason, results, started, exam, judged)
+
+
+def _value_class(guard: Guard) -> Optional[SpecFailure]:
+    """What ``micrograd check`` says before anything else when ``Value`` itself does not work, or None."""
+    try:
+        return check_value_class(guard)
+    except (Abort, Memoized):  # the child hung or died: the properties will say so
+        return None
 
 
 class _Runner:

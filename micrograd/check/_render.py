@@ -104,6 +104,8 @@ class Renderer:
 
     def finish(self, report: CheckReport) -> None:
         self.print_header()
+        for note in report.notes:  # e.g. a cached exam that was not valid, discarded
+            self.console.print(Text(f"note: {note}", style="dim"))
         if report.load_failure is not None:
             self._print_load_failure(report.load_failure, "engine.py")
             self.console.print(_summary(report))

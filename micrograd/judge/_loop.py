@@ -94,28 +94,34 @@ def _blocker(result: PropertyResult, own: str) -> Optional[str]:
 def judge(properties: Sequence[Property], run: Callable[[Property], PropertyResult], policy: Policy, *,
           before: Optional[Callable[[Property], None]] = None,
           after: Optional[Callable[[ExerciseResult, List[PropertyResult]], None]] = None,
-          cannot_run: Optional[Callable[[Property], Optional[str]]] = None) -> Judgement:
+          cannot_run: Optional[Callable[[Property], Optional[str]]] = None,
+          premise: Optional[str] = None) -> Judgement:
     """Judge ``properties`` with ``run`` (one property -> its result), exercise by exercise, under ``policy``.
 
     ``before(prop)`` is called before a property runs and ``after(verdict, results)`` after each exercise
-    (progress).
+    (progress). ``premise``: an exercise that failed before anything ran and that every other property is
+    taken to need (the Value class itself does not work: exercise backward), so it is the root cause of
+    whatever else fails.
     ``cannot_run(prop)``: why a property cannot run at all (files that do not load), or None."""
     by_exercise: Dict[str, List[Property]] = {}
     for prop in properties:
         by_exercise.setdefault(prop.exercise, []).append(prop)
     found = Judgement()
-    roots: Dict[str, str] = {}  # an exercise that is not OK -> its root cause
+    roots: Dict[str, str] = {} if premise is None else {premise: premise}  # an exercise not OK -> its root cause
     stuck: Optional[str] = None
     for name in EXERCISES:
         props = by_exercise.get(name)
         if not props:
             continue
-        results = list(_exercise(name, props, run, policy, found, roots, stuck, before, cannot_run))
-        verdict = _verdict(name, results, stuck)
+        waited: List[str] = []
+        if premise is not None and name != premise:
+            props = [dataclasses.replace(p, needs=(*p.needs, premise)) for p in props]
+        results = list(_exercise(name, props, run, policy, roots, stuck, waited, before, cannot_run))
+        verdict = _verdict(name, results, stuck, waited)
         found.properties.extend(results)
         found.exercises[name] = verdict
-        if verdict.status not in _OK:
-            roots[name] = verdict.blocked_by or verdict.stopped_by or name
+        if verdict.status not in _OK and (verdict.status is not ExerciseStatus.NOT_RUN or verdict.stopped_by):
+            roots[name] = verdict.blocked_by or verdict.stopped_by or name  # (an exercise not judged is no root)
         if policy.stop_at_timeout and stuck is None and any(r.status is PropertyStatus.TIMEOUT for r in results):
             stuck = name
         if after is not None:
@@ -124,7 +130,7 @@ def judge(properties: Sequence[Property], run: Callable[[Property], PropertyResu
 
 
 def _exercise(name: str, props: List[Property], run: Callable[[Property], PropertyResult], policy: Policy,
-              found: Judgement, roots: Dict[str, str], stuck: Optional[str],
+              roots: Dict[str, str], stuck: Optional[str], waited: List[str],
               before: Optional[Callable[[Property], None]],
               cannot_run: Optional[Callable[[Property], Optional[str]]]) -> Iterator[PropertyResult]:
     stopped = ""
@@ -139,6 +145,7 @@ def _exercise(name: str, props: List[Property], run: Callable[[Property], Proper
             continue
         waiting = next((roots[n] for n in EXERCISES if n in prop.needs and n in roots), None)
         if waiting is not None and prop.skip is None and not policy.run_blocked:
+            waited.append(waiting)
             yield PropertyResult(prop.id, prop.exercise, PropertyStatus.BLOCKED, f"blocked by {waiting}",
                                  blocked_by=waiting)
             continue
@@ -148,6 +155,8 @@ def _exercise(name: str, props: List[Property], run: Callable[[Property], Proper
         other = _blocker(result, name)
         if waiting is None and other is not None:
             waiting = roots.get(other, other)
+        if waiting is not None and prop.skip is None and result.status is not PropertyStatus.NOT_RUN:
+            waited.append(waiting)
         if waiting is not None and result.status not in (PropertyStatus.PASSED, *_NOT_JUDGED):
             result = result.consequence_of(waiting)
             if not policy.run_blocked:  # another exercise's stub: this one waits for it
@@ -161,12 +170,15 @@ def _exercise(name: str, props: List[Property], run: Callable[[Property], Proper
             stopped = "an earlier property timed out"
 
 
-def _verdict(name: str, results: List[PropertyResult], stuck: Optional[str]) -> ExerciseResult:
+def _verdict(name: str, results: List[PropertyResult], stuck: Optional[str], waited: List[str]) -> ExerciseResult:
+    """The exercise's verdict. Blocked: nothing wrong of its own, and a property needs a root cause (grading ran
+    it and it may have passed: the exercise is still reported as waiting for that root cause, as the check,
+    which does not run it, reports it)."""
     own = [r for r in results if r.blocked_by is None and r.status not in (*_NOT_JUDGED, PropertyStatus.PASSED)]
     stubs = [r for r in own if stub_of(r) is not None]
     failing = [r for r in own if r.status in (PropertyStatus.FAILED, PropertyStatus.TIMEOUT, PropertyStatus.CRASH)
                and stub_of(r) is None]
-    blocked = [r.blocked_by for r in results if r.blocked_by is not None]
+    blocked = [r.blocked_by for r in results if r.blocked_by is not None] + waited
     passed = sum(r.status is PropertyStatus.PASSED for r in results)
     total = sum(r.status is not PropertyStatus.SKIPPED for r in results)
     stub: Optional[str] = None

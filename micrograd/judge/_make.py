@@ -36,11 +36,14 @@ def make_exam(spec: Spec, ids: Optional[Sequence[str]] = None, *, max_examples: 
 
     reference = LocalEvaluator(reference_dir())
     entries: Dict[str, ExamEntry] = {}
-    for prop in ordered(spec, ids):
-        if progress is not None:
-            progress(prop)
-        own = property_seed(prop, seed)
-        entries[prop.id] = ExamEntry(prop.exercise, own, tuple(_draw(prop, reference, max_examples, own)))
+    try:
+        for prop in ordered(spec, ids):
+            if progress is not None:
+                progress(prop)
+            own = property_seed(prop, seed)
+            entries[prop.id] = ExamEntry(prop.exercise, own, tuple(_draw(prop, reference, max_examples, own)))
+    finally:
+        reference.close()
     return new_exam(spec, entries, max_examples, seed)
 
 

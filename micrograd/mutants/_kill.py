@@ -202,6 +202,7 @@ def run_spec(
             outcome.property_seconds = result.seconds
         if first_failure:
             break
+    evaluator.close()  # the plain child of the deep chain, if one ran
     outcome.seconds = time.perf_counter() - start
     if outcome.passed:
         outcome.seconds_to_verdict = outcome.seconds

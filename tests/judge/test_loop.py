@@ -124,3 +124,26 @@ def test_files_that_cannot_load_run_nothing(policy: object) -> None:
     ran: List[str] = []
     found = judge(SPEC, runner({}, ran), policy, cannot_run=lambda p: "engine.py cannot be used")  # type: ignore
     assert ran == [] and {e.status for e in found.exercises.values()} == {ExerciseStatus.NOT_RUN}
+
+
+def test_an_exercise_waiting_for_a_root_cause_is_blocked_in_both_even_where_grading_sees_it_pass() -> None:
+    spec = [*SPEC, prop("zero_grad", needs=("neuron",))]  # its property passes even with accumulation's bug
+    graded = judge(spec, runner(BUG, []), GRADE)
+    checked = judge(spec, runner(BUG, []), CHECK)
+    for found in (graded, checked):
+        assert found.exercises["zero_grad"].status == "blocked"
+        assert found.exercises["zero_grad"].blocked_by == "accumulation"
+    zero_grad = next(r for r in graded.properties if r.exercise == "zero_grad")
+    assert zero_grad.status == "passed" and zero_grad.blocked_by is None  # its points: the rubric's, as before
+    assert graded.exercises["zero_grad"].passed == graded.exercises["zero_grad"].total == 1
+
+
+def test_properties_grading_could_not_run_block_nothing() -> None:
+    """The time budget spent: what did not run is not run, neither a root cause nor blocked by one."""
+    spec = [prop("add"), prop("mul"), prop("neg_sub"), prop("reflected")]  # neg_sub needs add and mul
+    spent = {p.id: (lambda p: PropertyResult(p.id, p.exercise, PropertyStatus.NOT_RUN, "not run: budget"))
+             for p in spec[1:]}
+    found = judge(spec, runner(spent, []), GRADE)
+    assert {n: e.status for n, e in found.exercises.items()} == {
+        "add": "passing", "mul": "not_run", "neg_sub": "not_run", "reflected": "not_run"}
+    assert found.root_causes == [] and all(e.blocked_by is None for e in found.exercises.values())
