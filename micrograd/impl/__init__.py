@@ -1,12 +1,13 @@
 """Turn a directory holding ``engine.py`` and ``nn.py`` (and helper modules) into an implementation."""
 
 from micrograd._paths import exercises_dir, reference_dir
-from micrograd.impl._evaluator import Evaluator, LocalEvaluator
+from micrograd.impl._evaluator import Children, Evaluator, LocalEvaluator
 from micrograd.impl._loader import Implementation, ImplementationError, load_implementation
 from micrograd.impl._run import run_request
 from micrograd.impl._snippet import IN_NOTEBOOK, student_snippet
 
 __all__ = [
+    "Children",
     "Evaluator",
     "LocalEvaluator",
     "Implementation",

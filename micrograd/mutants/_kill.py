@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
-from micrograd.impl import LocalEvaluator
 from micrograd.judge import run_property
 from micrograd.mutants._mutant import Mutant, write_mutant
+from micrograd.sandbox import local_evaluator
 from micrograd.spec import Property
 from micrograd.testing import profile_settings
 from micrograd.verdict import SpecFailure
@@ -174,7 +174,7 @@ def run_spec(
 ) -> SpecOutcome:
     """Run ``properties`` on the implementation in ``directory``, in order, until the first
     failure (``first_failure``): a SpecFailure, an error of the spec itself, or a time-out."""
-    evaluator = LocalEvaluator(directory)
+    evaluator = local_evaluator(directory)  # a deep chain runs in the sandbox's plain child
     start = time.perf_counter()
     outcome = SpecOutcome(passed=True)
     for prop in properties:

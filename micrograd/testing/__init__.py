@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from micrograd.impl import Evaluator, LocalEvaluator, reference_dir
+from micrograd.impl import Evaluator, reference_dir
 from micrograd.spec import Property, PropertySkipped
 
 __all__ = [
@@ -129,7 +129,9 @@ def evaluator_for(config: pytest.Config) -> Evaluator:
         path = config.getoption("--impl") or reference_dir()
         if not Path(path).is_dir():
             raise pytest.UsageError(f"--impl {path}: not a directory; give one holding engine.py and nn.py")
-        config.stash[_EVALUATOR] = LocalEvaluator(path)
+        from micrograd.sandbox import local_evaluator
+
+        config.stash[_EVALUATOR] = local_evaluator(path)  # a deep chain runs in the sandbox's plain child
     return config.stash[_EVALUATOR]
 
 

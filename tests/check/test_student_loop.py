@@ -410,7 +410,6 @@ def test_checking_imports_neither_torch_nor_jax():
 
 
 def test_a_crash_in_the_deep_chain_is_survived_and_reported(tmp_path):
-    from micrograd.impl import LocalEvaluator
     from micrograd.program import DeepChain
     from micrograd.verdict import SpecFailure, check_deep_chain
 
@@ -426,8 +425,10 @@ def test_a_crash_in_the_deep_chain_is_survived_and_reported(tmp_path):
                 os.kill(os.getpid(), signal.SIGSEGV)
     """))
     (tmp_path / "nn.py").write_text("")
+    from micrograd.sandbox import local_evaluator
+
     probe = DeepChain(10)
-    got = LocalEvaluator(tmp_path).evaluate(probe)
+    got = local_evaluator(tmp_path).evaluate(probe)
     assert got.error is not None and got.error.type == "Crash"  # the sandbox's plain child died, not this process
     assert "SIGSEGV" in got.error.message
     with pytest.raises(SpecFailure) as caught:

@@ -25,9 +25,9 @@ from autograder.grade._runner import run_property as grade_property
 from autograder.report import SubmissionResult, exercise_feedback, feedback_markdown, gradescope_results
 from autograder.rubric import load_rubric
 from micrograd.check import render_json, render_report, run_check
-from micrograd.impl import LocalEvaluator
 from micrograd.judge import GRADE, judge, kit_exam
 from micrograd.mutants import CATALOGUE, write_mutant
+from micrograd.sandbox import local_evaluator
 from micrograd.spec import kit_spec
 from micrograd.verdict import EXERCISES
 
@@ -45,7 +45,7 @@ class _Load:
 def _graded(directory: Path) -> SubmissionResult:
     rubric, exam, oracle = load_rubric(), kit_exam(kit_spec()), make_oracle()
     by_id = {p.id: p for p in kit_spec()}
-    evaluator = LocalEvaluator(directory)
+    evaluator = local_evaluator(directory)  # a deep chain in the plain child: a crash is survivable
     try:
         premise = _value_class(Guard(evaluator))
         judged = judge([by_id[pid] for pid in rubric.property_ids],
@@ -71,7 +71,7 @@ def _hints(text: str) -> List[str]:
 @pytest.mark.parametrize("student", STUDENTS)
 def test_every_output_names_the_same_root_cause_and_no_downstream_hint(student: str, tmp_path: Path) -> None:
     directory = _directory(student, tmp_path)
-    checked = run_check(directory, evaluator=LocalEvaluator(directory), oracle="exact", timeout=None)
+    checked = run_check(directory, evaluator=local_evaluator(directory), oracle="exact", timeout=None)
     graded = _graded(directory)
     if checked.load_failure is not None:  # the Value class does not work: the check shows that one problem
         assert checked.load_failure.summary in graded.reason and checked.load_failure.exercise == "backward"
