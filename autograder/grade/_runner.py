@@ -306,8 +306,8 @@ def _grade_in_sandbox(directory: Path, student: str, rubric: Rubric, limits: Lim
         properties = [by_id[pid] for pid in rubric.property_ids]
         side = [sandbox for sandbox in side if sandbox.load_report() == load]  # each loads it as the first did
         guard = Guard(evaluator, plan, side, memo=_memo_for(rubric, exam, oracle) if plan is not None else None)
-        guard.send(properties)  # the children compute while the grader judges
         premise = _value_class(guard)  # as micrograd check: a Value that does not work is the root cause
+        guard.send(properties)  # the children compute while the grader judges (after: nothing waits behind them)
         judged = judge(properties, _Runner(guard, evaluator, properties, oracle, exam, limits), GRADE,
                        premise=None if premise is None else premise.exercise)
     results = {r.id: r for r in judged.properties}
