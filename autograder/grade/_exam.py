@@ -27,7 +27,7 @@ def load_exam(path: Union[str, Path], rubric: Rubric) -> Exam:
     ExamError naming the file and the problem."""
     exam = read_exam(path)
     exam.check(rubric_spec(rubric.spec), rubric.property_ids, exam_examples(rubric))
-    return exam
+    return exam.build()  # every example read now: a batch never stops halfway on a bad one
 
 
 @functools.lru_cache(maxsize=8)

@@ -40,14 +40,41 @@ class ExamError(ValueError):
     """An exam that cannot be used; the message names the file and the problem."""
 
 
-@dataclass(frozen=True)
 class ExamEntry:
     """One property's part of the exam: its exercise, the seed it was drawn with, and its examples (each the
-    keyword arguments of one run of its body, besides ``impl`` and ``oracle``)."""
+    keyword arguments of one run of its body, besides ``impl`` and ``oracle``).
 
-    exercise: str
-    seed: int
-    examples: Tuple[Mapping[str, Any], ...]
+    An entry read from a file keeps its examples' JSON and builds them when first asked for (a check that
+    stops early builds few); one that cannot be built is an ExamError naming the file."""
+
+    def __init__(self, exercise: str, seed: int, examples: Optional[Sequence[Mapping[str, Any]]] = None, *,
+                 encoded: Optional[List[Dict[str, Any]]] = None, where: str = "") -> None:
+        if (examples is None) == (encoded is None):
+            raise ValueError("give an entry its examples, or their JSON")
+        self.exercise = exercise
+        self.seed = seed
+        self._examples = None if examples is None else tuple(dict(e) for e in examples)
+        self._encoded = encoded
+        self._where = where
+
+    @property
+    def examples(self) -> Tuple[Mapping[str, Any], ...]:
+        if self._examples is None:
+            found: List[Dict[str, Any]] = []
+            for i, example in enumerate(self._encoded or ()):
+                try:
+                    found.append({str(k): decode_value(v) for k, v in example.items()})
+                except (ValueError, RecursionError) as error:
+                    raise ExamError(f"exam {self._where}: example {i + 1} cannot be read: {error}; make a new one "
+                                    "with `micrograd exam --out FILE`") from None
+            self._examples = tuple(found)
+        return self._examples
+
+    def encoded(self) -> List[Dict[str, Any]]:
+        """The examples' JSON (as the file holds it)."""
+        if self._encoded is None:
+            self._encoded = [{k: encode_value(v) for k, v in ex.items()} for ex in self.examples]
+        return self._encoded
 
 
 @dataclass(frozen=True)
@@ -104,6 +131,13 @@ class Exam:
                             f"{max_examples}: {remedy} --max-examples {max_examples}, or leave max_examples out of "
                             "the rubric")
 
+    def build(self) -> Exam:
+        """Build every example now (an entry read from a file builds its own when first asked): ExamError,
+        naming the file, for one that cannot be built. Returns the exam."""
+        for entry in self.entries.values():
+            entry.examples  # noqa: B018 (building them is the point)
+        return self
+
     def write(self, path: Union[str, Path]) -> Path:
         """Write the exam to ``path`` (atomically); returns it."""
         target = Path(path)
@@ -138,9 +172,7 @@ def _compact(data: Any) -> str:
 
 def _encoded_entries(entries: Mapping[str, ExamEntry]) -> Dict[str, Dict[str, Any]]:
     try:
-        return {pid: {"exercise": e.exercise, "seed": e.seed,
-                      "examples": [{k: encode_value(v) for k, v in ex.items()} for ex in e.examples]}
-                for pid, e in entries.items()}
+        return {pid: {"exercise": e.exercise, "seed": e.seed, "examples": e.encoded()} for pid, e in entries.items()}
     except ValueError as error:
         raise ExamError(f"an example cannot be written into an exam: {error}") from None
 
@@ -200,25 +232,20 @@ def exam_from_data(data: Any, where: str) -> Exam:
         raise bad("its content does not match its digest (edited by hand, or damaged)")
     entries: Dict[str, ExamEntry] = {}
     for prop_id, entry in properties.items():
-        entries[prop_id] = _entry(prop_id, entry, bad)
+        entries[prop_id] = _entry(prop_id, entry, bad, where)
     return Exam(data["kit_version"], data["spec"], data["hypothesis"], data["max_examples"], data["seed"], entries,
                 where, data["digest"])
 
 
-def _entry(prop_id: str, entry: Any, bad: Any) -> ExamEntry:
+def _entry(prop_id: str, entry: Any, bad: Any, where: str) -> ExamEntry:
     if not isinstance(entry, dict) or sorted(entry) != sorted(_ENTRY):
         raise bad(f"{prop_id}: expected an object with {', '.join(_ENTRY)}")
     if type(entry["exercise"]) is not str or type(entry["seed"]) is not int or not isinstance(entry["examples"], list):
         raise bad(f"{prop_id}: exercise must be a string, seed a whole number, examples a list")
-    examples: List[Dict[str, Any]] = []
     for i, example in enumerate(entry["examples"]):
         if not isinstance(example, dict):
             raise bad(f"{prop_id}: example {i + 1} must be an object (argument -> value)")
-        try:
-            examples.append({str(k): decode_value(v) for k, v in example.items()})
-        except (ValueError, RecursionError) as error:
-            raise bad(f"{prop_id}: example {i + 1} cannot be read: {error}") from None
-    return ExamEntry(entry["exercise"], entry["seed"], tuple(examples))
+    return ExamEntry(entry["exercise"], entry["seed"], encoded=entry["examples"], where=f"{where}: {prop_id}")
 
 
 def new_exam(spec: Spec, entries: Mapping[str, ExamEntry], max_examples: int, seed: int, source: str = "") -> Exam:

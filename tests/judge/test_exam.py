@@ -307,8 +307,9 @@ def test_an_exam_for_another_kit_spec_or_rubric_is_refused(small: Exam, tmp_path
     from micrograd.judge._exam import _digest, exam_from_data
 
     bad_kind["digest"] = _digest({k: v for k, v in bad_kind.items() if k not in ("format", "digest")})  # a forger
-    with pytest.raises(ExamError, match=r"unknown request kind 'os\.system'"):
-        exam_from_data(bad_kind, "forged.json")
+    forged = exam_from_data(bad_kind, "forged.json")  # the digest holds: read, its examples built when asked
+    with pytest.raises(ExamError, match=r"forged\.json: .*unknown request kind 'os\.system'"):
+        forged.build()
 
 
 def test_a_missing_or_huge_exam_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
