@@ -26,11 +26,15 @@ from micrograd.verdict import exercise as _exercise
 if TYPE_CHECKING:
     from autograder.report import SubmissionResult
     from autograder.rubric import Rubric
+    from micrograd.judge import Exam
 
-__all__ = ["RUBRIC", "ExerciseFailedError", "course_points", "course_rubric", "grade_exercise"]
+__all__ = ["EXAM", "RUBRIC", "ExerciseFailedError", "course_exam", "course_points", "course_rubric", "grade_exercise"]
 
 #: the course's rubric: points per exercise (the notebook's test cells carry the same points)
 RUBRIC = Path(__file__).resolve().parent / "rubric.toml"
+#: the course's exam, when the course build made one (``python -m autograder.course.build --exam``); without
+#: it, the kit's own (the course's rubric grades the kit's spec with the default example count)
+EXAM = Path(__file__).resolve().parent / "exam.json"
 
 _GRADED: Dict[Tuple[str, str, str], SubmissionResult] = {}
 _RUBRICS: Dict[str, Rubric] = {}
@@ -74,6 +78,15 @@ def course_rubric(rubric: Union[str, Path, None] = None) -> Rubric:
     return _RUBRICS[key]
 
 
+def course_exam(rubric: Rubric) -> Exam:
+    """The exam the course grades on: the file named by $MICROGRAD_COURSE_EXAM, else :data:`EXAM` if the course
+    build made one, else the kit's (:func:`autograder.grade.grading_exam`); checked against ``rubric``."""
+    from autograder.grade import grading_exam
+
+    chosen = os.environ.get("MICROGRAD_COURSE_EXAM") or (str(EXAM) if EXAM.is_file() else None)
+    return grading_exam(rubric, chosen)
+
+
 def _fingerprint(directory: Path) -> str:
     digest = hashlib.sha256()
     for file in sorted(directory.glob("*.py")):
@@ -85,13 +98,13 @@ def _graded(directory: Path, rubric: Rubric) -> SubmissionResult:
     """The whole submission graded once per content of its .py files (the test cells share it)."""
     from autograder.grade import Identity, with_identity
     from autograder.grade._batch import grade_one
-    from autograder.grade._profile import grading_hypothesis
     from autograder.sandbox import Limits
+    from micrograd.judge import keep_hypothesis_out_of_the_folder
 
     key = (str(directory), rubric.source, _fingerprint(directory))
     if key not in _GRADED:
-        with grading_hypothesis():  # the kernel's Hypothesis is as it was once the grade is known
-            result = grade_one(directory, rubric, Limits())
+        keep_hypothesis_out_of_the_folder()  # nothing of Hypothesis's in the student's folder
+        result = grade_one(directory, rubric, Limits(), exam=course_exam(rubric))
         identity = Identity(directory.name, directory.name, str(directory), "notebook")
         _GRADED[key] = with_identity(result, identity)  # counterexamples run in a cell of the notebook
     return _GRADED[key]

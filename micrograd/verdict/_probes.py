@@ -87,7 +87,7 @@ def check_deep_chain(probe: DeepChain, got: Outcome) -> None:
     if got.error is not None:
         error = got.error
         where = f" at {error.location}" if error.location else ""
-        if error.type == "RecursionError" or error.phase == "crash":
+        if error.type in ("RecursionError", "Crash") or error.phase == "crash":  # a crash: past the C stack
             what = "raised RecursionError" if error.type == "RecursionError" else f"crashed: {error.message}"
             hint = HINTS["recursion"]
         else:

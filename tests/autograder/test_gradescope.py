@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import zipfile
+from importlib import metadata
 from pathlib import Path
 from typing import Dict
 
@@ -22,8 +23,9 @@ import pytest
 from autograder.gradescope import build_bundle
 from autograder.report import ExerciseResult, SubmissionResult, gradescope_results
 from autograder.rubric import RubricError, load_rubric
-from micrograd._paths import reference_dir, spec_dir
+from micrograd._paths import reference_dir
 from micrograd.cli import main
+from micrograd.judge import read_exam
 
 HERE = Path(__file__).parent
 EXAMPLES = HERE.parents[1] / "examples" / "submissions"
@@ -61,9 +63,12 @@ def test_the_bundle_holds_the_kit_and_a_self_contained_rubric(bundle: Path) -> N
     assert (bundle / "kit" / "pyproject.toml").is_file()
     assert (bundle / "kit" / "micrograd" / "sandbox" / "_child.py").is_file()
     assert (bundle / "kit" / "micrograd" / "engine.py").read_text() == (reference_dir() / "engine.py").read_text()
-    assert {p.name for p in (bundle / "kit" / "micrograd" / "_data" / "spec").glob("test_*.py")} == {
-        p.name for p in spec_dir().glob("test_*.py")
-    }
+    assert (bundle / "kit" / "micrograd" / "spec" / "_add.py").is_file()  # the spec is part of the package
+    # the exam the instructor's grader made, and the versions it ran with, pinned for setup.sh
+    assert read_exam(bundle / "exam.json").max_examples == 15
+    pins = (bundle / "constraints.txt").read_text().splitlines()
+    assert f"hypothesis=={metadata.version('hypothesis')}" in pins and f"numpy=={metadata.version('numpy')}" in pins
+    assert "-c constraints.txt" in (bundle / "setup.sh").read_text()
     assert (bundle / "kit" / "micrograd" / "_data" / "exercises" / "nn.py").is_file()
     # the rubric's own spec travels with it, and the rubric names it relative to itself
     assert (bundle / "spec" / "test_mini.py").read_text() == (HERE / "mini_spec" / "test_mini.py").read_text()
@@ -225,7 +230,7 @@ def test_the_bundled_kit_builds_a_wheel_with_both_packages(bundle: Path, tmp_pat
     assert done.returncode == 0, done.stderr
     (wheel,) = tmp_path.glob("micrograd_kit-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"micrograd/engine.py", "micrograd/sandbox/_child.py", "micrograd/_data/spec/test_add.py",
+    assert {"micrograd/engine.py", "micrograd/sandbox/_child.py", "micrograd/spec/_add.py", "micrograd/spec/exam.json",
             "autograder/course/rubric.toml",
             "autograder/course/templates/feedback/micrograd_feedback.html.j2"} <= names
 

@@ -136,8 +136,8 @@ def _terminal_rows(lines: Sequence[str], i: int) -> Tuple[List[Tuple[str, str]],
 
 def from_json(report: Dict[str, Any]) -> List[Counterexample]:
     """Every counterexample of ``micrograd check --json``."""
-    failures = [report.get("load_failure"), report.get("nn_failure")]
-    failures += [p.get("failure") for e in report["exercises"] for p in e["properties"]]
+    failures = [report.get("load_failure"), report.get("nn_failure")]  # SpecFailure.to_dict: raised as failure
+    failures += [{**p, "failure": p.get("raised")} for e in report["exercises"] for p in e["properties"]]
     found = []
     for failure in failures:
         if failure and failure.get("code"):
