@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -87,8 +88,8 @@ class SubmissionResult:
             if key in data and type(data[key]) is not str:
                 raise ResultError(f"submission result: {key} must be a string")
         for key in ("score", "max_score", "seconds"):
-            if key in data and (type(data[key]) not in (int, float) or data[key] != data[key]):
-                raise ResultError(f"submission result: {key} must be a number")
+            if key in data and (type(data[key]) not in (int, float) or not math.isfinite(data[key])):
+                raise ResultError(f"submission result: {key} must be a finite number")
         for key in ("exercises", "properties"):
             if not isinstance(data.get(key, []), list):
                 raise ResultError(f"submission result: {key} must be a list")
@@ -106,7 +107,14 @@ class SubmissionResult:
                    float(data.get("seconds", 0.0)), **text)
 
     @classmethod
-    def from_json(cls, text: str) -> SubmissionResult:
+    def from_json(cls, text: str, max_chars: Optional[int] = None) -> SubmissionResult:
+        """:meth:`from_dict` of the JSON ``text`` (at most ``max_chars`` characters when given: a reader of
+        results that crossed a process or a network bounds what it parses)."""
+        if not isinstance(text, str):
+            raise ResultError(f"a submission result must be a JSON text, got {type(text).__name__}")
+        if max_chars is not None and len(text) > max_chars:
+            raise ResultError(f"a submission result must be a JSON text of at most {max_chars} characters, got "
+                              f"{len(text)}")
         try:
             data = json.loads(text)
         except ValueError as error:

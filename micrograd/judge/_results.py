@@ -7,6 +7,7 @@ that rejects malformed data with a :class:`ResultError` naming the field.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple, cast
 
@@ -233,8 +234,8 @@ def _optional_exercise(data: Mapping[str, Any], key: str, where: str) -> Optiona
 
 def _number(data: Mapping[str, Any], key: str, where: str, default: float) -> float:
     value = data.get(key, default)
-    if type(value) not in (int, float) or value != value:
-        raise ResultError(f"{where}: {key} must be a number, got {value!r}")
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise ResultError(f"{where}: {key} must be a finite number, got {value!r}")
     return float(value)
 
 
@@ -271,8 +272,10 @@ def _failure(value: Any, where: str) -> Optional[Failure]:
         raise ResultError(f"{where}: raised must be an object (type, message, phase, node, location)")
     node = value.get("node")
     if not (type(value.get("type")) is str and type(value.get("message")) is str and type(value.get("phase")) is str
-            and (node is None or type(node) is int) and type(value.get("location", "")) is str) \
-            or set(value) - {"type", "message", "phase", "node", "location"}:
-        raise ResultError(f"{where}: raised must hold type, message, phase (strings), node (a number or null) "
-                          "and location")
-    return Failure(value["type"], value["message"], value["phase"], node, value.get("location", ""))
+            and (node is None or type(node) is int) and type(value.get("location", "")) is str
+            and type(value.get("output", "")) is str) \
+            or set(value) - {"type", "message", "phase", "node", "location", "output"}:
+        raise ResultError(f"{where}: raised must hold type, message, phase (strings), node (a number or null), "
+                          "location and output")
+    return Failure(value["type"], value["message"], value["phase"], node, value.get("location", ""),
+                   value.get("output", ""))

@@ -25,6 +25,7 @@ from dask_cluster import INSTALL, LocalCluster, make_certificate, processes, pro
 from hostile_corpus import CASES, materialize
 
 from autograder.cluster import ClusterError, ClusterExecutor, ClusterLostError, WireError, read_result
+from autograder.cluster._wire import MAX_RESULT_BYTES, rubric_data, rubric_from_data
 from autograder.cluster._policy import WorkerRefusedError, cluster_isolation
 from autograder.grade import grade, grade_batch
 from autograder.report import ExerciseResult, PropertyResult, SubmissionResult, to_json
@@ -54,14 +55,17 @@ def test_a_result_crosses_as_json_and_comes_back_the_same() -> None:
 
 
 @pytest.mark.parametrize(("data", "words"), [
-    ({"score": "1.5"}, "result.score: expected a finite number"),
+    ({"score": "1.5"}, "score must be a finite number"),
+    ({"score": 1e400}, "score must be a finite number"),  # Infinity
     ({"properties": [{"id": "p", "exercise": "add", "status": "failed", "rows": [["a", "b"]]}]},
-     "result.properties[0].rows[0]: expected 3 items"),
-    ({"exercises": [{"exercise": "add"}]}, "result.exercises[0]: missing field 'title'"),
+     "rows must be a list of [what, expected, got] strings"),
+    ({"exercises": [{"title": "addition"}]}, "exercise result: field 'exercise' is missing"),
     ({"pickle": "cos\nsystem\n"}, "unknown field 'pickle'"),
-    ({"student": ["alice"]}, "result.student: expected str"),
+    ({"student": ["alice"]}, "student must be a string"),
+    ({"status": "graded!"}, "submission status"),
 ])
 def test_a_result_that_is_not_the_model_is_refused_naming_the_field(data: Dict[str, Any], words: str) -> None:
+    """The cluster reads a worker's result with the judge's one reader (SubmissionResult.from_json), bounded."""
     fields = json.loads(to_json(_result()))
     fields.update(data)
     with pytest.raises(WireError, match=words.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
@@ -70,6 +74,43 @@ def test_a_result_that_is_not_the_model_is_refused_naming_the_field(data: Dict[s
         read_result("{'student': 'alice'}")
     with pytest.raises(WireError, match="finite"):
         read_result(to_json(_result()).replace('"score": 1.5', '"score": NaN'))
+    with pytest.raises(WireError, match="at most"):
+        read_result(" " * (MAX_RESULT_BYTES + 1))
+
+
+class _Planted:
+    """Unpickled, it leaves a mark: what a pickle written by someone else could run."""
+
+    def __init__(self, mark: Path) -> None:
+        self.mark = mark
+
+    def __reduce__(self) -> Any:
+        return (Path.write_text, (self.mark, "a pickle ran"))
+
+
+def test_nothing_a_worker_or_its_grading_process_reads_is_a_pickle(tmp_path: Path) -> None:
+    """Issue 21 item 4: the grading process reads JSON only (the exam, the plan, the rubric, the limits as data):
+    a pickle on its pipe is refused as not JSON, and runs nothing."""
+    import io
+    import pickle
+
+    from autograder.cluster._grading import serve
+    from autograder.cluster._wire import read_frame, write_frame
+
+    mark = tmp_path / "mark"
+    requests, answers = io.BytesIO(), io.BytesIO()
+    write_frame(requests, pickle.dumps(_Planted(mark)))
+    write_frame(requests, json.dumps({"kind": "grade", "path": 3, "status": "graded", "reason": ""}).encode())
+    requests.seek(0)
+    serve(requests, answers)
+    answers.seek(0)
+    first, second = json.loads(read_frame(answers) or b""), json.loads(read_frame(answers) or b"")
+    assert "error" in first and not mark.exists()
+    assert "path (a string or null)" in second["error"]
+    rubric = load_rubric(RUBRIC)
+    assert rubric_from_data(json.loads(json.dumps(rubric_data(rubric)))) == rubric
+    with pytest.raises(WireError, match="not a rubric"):
+        rubric_from_data({"rules": "cos\nsystem"})
 
 
 def _worker(address: str = "tls://127.0.0.1:1", scheduler: str = "tls://127.0.0.1:2", key: str = "") -> Any:
