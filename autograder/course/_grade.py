@@ -10,7 +10,10 @@ Hypothesis settings and oracle, so the same points); every call then reports one
 - some pass: the report of the failing checks (a counterexample to run in a new cell at the end
   of the notebook, expected vs got, a hint) on stdout, and the cell's value is the points earned,
   which nbgrader takes as partial credit;
-- none pass: :class:`ExerciseFailedError` with that report, so the cell errors and gets 0.
+- none pass: :class:`ExerciseFailedError` with that report, so the cell errors and gets 0;
+- the submission's sandboxed child was killed from outside (twice: ``needs_regrade``), once more after
+  grading it again: :class:`GradingInterruptedError`, which says it is not the student's doing and that the
+  instructor must autograde again (never a failing check blamed on the student).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ if TYPE_CHECKING:
     from autograder.rubric import Rubric
     from micrograd.judge import Exam
 
-__all__ = ["EXAM", "RUBRIC", "ExerciseFailedError", "course_exam", "course_points", "course_rubric", "grade_exercise"]
+__all__ = ["EXAM", "RUBRIC", "ExerciseFailedError", "GradingInterruptedError", "course_exam", "course_points",
+           "course_rubric", "grade_exercise"]
 
 #: the course's rubric: points per exercise (the notebook's test cells carry the same points)
 RUBRIC = Path(__file__).resolve().parent / "rubric.toml"
@@ -42,6 +46,11 @@ _RUBRICS: Dict[str, Rubric] = {}
 
 class ExerciseFailedError(AssertionError):
     """The student's code fails every check of (or has not started) one exercise; ``str()`` says why."""
+
+
+class GradingInterruptedError(RuntimeError):
+    """The exercise could not be graded: something outside the student's code killed its sandbox (the
+    submission ``needs_regrade``); ``str()`` says so and what the instructor does."""
 
 
 def course_points(rubric: Union[str, Path] = RUBRIC) -> Dict[str, int]:
@@ -105,6 +114,8 @@ def _graded(directory: Path, rubric: Rubric) -> SubmissionResult:
     if key not in _GRADED:
         keep_hypothesis_out_of_the_folder()  # nothing of Hypothesis's in the student's folder
         result = grade_one(directory, rubric, Limits(), exam=course_exam(rubric))
+        if result.status == "needs_regrade":  # killed from outside twice: once more, afresh, before saying so
+            result = grade_one(directory, rubric, Limits(), exam=course_exam(rubric))
         identity = Identity(directory.name, directory.name, str(directory), "notebook")
         _GRADED[key] = with_identity(result, identity)  # counterexamples run in a cell of the notebook
     return _GRADED[key]
@@ -128,6 +139,11 @@ def grade_exercise(name: str, directory: Union[str, Path] = ".", *, rubric: Opti
     if verdict.passed == verdict.total and verdict.total:
         print(f"exercise {spec.name} ({spec.functions}): all {verdict.total} checks pass")
         return verdict.score
+    if verdict.status == "interrupted" or (result.status == "needs_regrade" and verdict.score < verdict.points):
+        _GRADED.pop((str(folder), rubric.source, _fingerprint(folder)), None)  # the next cell grades it afresh
+        raise GradingInterruptedError(
+            f"exercise {spec.name} could not be graded: {result.reason} This is not your code's doing; your "
+            "instructor must grade the notebook again (nbgrader autograde --force).")
     ran = [p for p in result.properties if p.exercise == spec.name and not p.summary.startswith("not run")]
     if result.status == "invalid" or not ran:
         raise ExerciseFailedError(f"exercise {spec.name} could not be checked: {result.reason}")

@@ -3,9 +3,9 @@
 Numbers, booleans, strings and None are themselves (-0.0 stays -0.0); a float JSON cannot hold is
 ``{"$float": "inf"}`` (also ``"-inf"``, ``"nan"``), anywhere, also inside a program; a tuple is
 ``{"$tuple": [...]}``; a request of the kit (a Program, a module program, a cross-entropy or AdamW
-request: every kind the sandbox knows, :func:`micrograd.sandbox.kind_table`; and a deep chain) is
-``{"$kind": "program", "value": program.to_dict()}``, read back with the class's validating
-``from_dict``. Reading never runs anything: it builds those objects from numbers, or raises ValueError.
+request, a deep chain: :data:`_VALUES`, the values the spec's strategies draw, named as the sandbox names
+their kinds) is ``{"$kind": "program", "value": program.to_dict()}``, read back with the class's
+validating ``from_dict``. Reading never runs anything: it builds those objects from numbers, or raises ValueError.
 """
 
 from __future__ import annotations
@@ -24,17 +24,22 @@ _SPECIAL = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 _DEPTH = 64
 
 
-#: values of the kit's strategies that are not sent to the sandbox as they are: kind -> ("module:Class", the
-#: method that gives its plain data, the class method that reads it back)
-_VALUES = {"chain": ("micrograd.strategies._special:ChainProgram", "recipe", "from_recipe")}
+#: the values of the kit's strategies that are not plain data: kind -> ("module:Class", the method that gives its
+#: plain data, the class method that reads it back). The kinds are the sandbox's names for the requests (a Program
+#: itself crosses to the child compiled into a Script: micrograd.sandbox.kind_table), so exam files keep them.
+_VALUES = {
+    "program": ("micrograd.program._program:Program", "to_dict", "from_dict"),
+    "module": ("micrograd.program._module:ModuleProgram", "to_dict", "from_dict"),
+    "deep_chain": ("micrograd.runner._deep:DeepChain", "to_dict", "from_dict"),
+    "cross_entropy": ("micrograd.runner._optim:CrossEntropyProgram", "to_dict", "from_dict"),
+    "adamw": ("micrograd.runner._optim:AdamWProgram", "to_dict", "from_dict"),
+    "chain": ("micrograd.strategies._special:ChainProgram", "recipe", "from_recipe"),
+}
 
 
 def _kinds() -> Dict[str, Tuple[str, str, str]]:
-    """kind -> (the class of its values, its writer, its reader): :data:`_VALUES` and the sandbox's request kinds
-    (``to_dict``, ``from_dict``)."""
-    from micrograd.sandbox import kind_table
-
-    return {**{kind: (request, "to_dict", "from_dict") for kind, (request, _) in kind_table().items()}, **_VALUES}
+    """kind -> (the class of its values, its writer, its reader)."""
+    return dict(_VALUES)
 
 
 def _class(path: str) -> Any:

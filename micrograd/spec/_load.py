@@ -31,14 +31,14 @@ KIT_MODULES = (
 #: how the kit's spec names itself (``Spec.source``)
 KIT_SPEC = "the kit's spec"
 #: the kit's packages whose code decides a spec's examples (besides the spec's own files)
-_DECIDING = ("strategies", "program")
+_DECIDING = ("strategies", "program", "ops", "runner")
 
 _counter = itertools.count()
 _KIT: List[Spec] = []
 
 
 def source_digest(files: List[Path]) -> str:
-    """A digest of ``files`` (names and contents) and of the kit's strategies and programs."""
+    """A digest of ``files`` (names and contents) and of the kit's strategies, programs, operations and runner."""
     package = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for file in [*files, *sorted(f for part in _DECIDING for f in (package / part).glob("*.py"))]:
