@@ -53,9 +53,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exam", type=Path, default=None, metavar="FILE",
                         help="the graded examples (micrograd exam --out FILE); default: the kit's when the rubric "
                              "fits it, else made now; either way written to DIR/exam.json")
-    parser.add_argument("--exam", type=Path, default=None, metavar="FILE",
-                        help="the graded examples (micrograd exam --out FILE); default: the kit's when the rubric "
-                             "fits it, else made now; either way written to DIR/exam.json")
     parser.add_argument("--no-html", action="store_true", help="skip report.html (its plots need matplotlib)")
     parser.add_argument("--isolation", choices=CHOICES, default="auto",
                         help="how submissions are isolated (default auto: the strongest of bwrap, uid, none that "

@@ -147,18 +147,20 @@ def plan_regrade(out: Path, *, rubric: Rubric, update: bool = False, fresh: bool
         raise _refuse(out, "holds an earlier run without class.json (from an older kit): --update cannot keep its "
                            "students; grade the whole class again with --fresh")
     kit = kit_version or __version__
-    digest = current_exam(rubric, exam)
-    mixed = [("kit", {r.kit_version for r in record.results} - {kit}, kit, ""),
-             ("exam", {r.exam for r in record.results} - {digest}, digest,
-              f" (the one it was graded with is {out / 'exam.json'}: give it with --exam)")]
-    for what, other, ours, hint in mixed:
-        if other:
-            shown = ", ".join(sorted(x or "none" for x in other))
-            raise _refuse(out, f"was graded with another {what} ({shown}; this run: {ours}): --update never mixes "
-                               f"two in one class{hint if (out / 'exam.json').is_file() else ''}; grade the "
-                               "whole class again with --fresh")
+    others = {r.kit_version for r in record.results} - {kit}
+    if others:
+        raise _refuse(out, f"was graded with another kit ({', '.join(sorted(x or 'none' for x in others))}; this run: "
+                           f"{kit}): --update never mixes two in one class; grade the whole class again with --fresh")
     if record.rubric != rubric_digest(rubric):
         raise _refuse(out, f"was graded with another rubric than {rubric.source} (points, properties or "
                            "max_examples differ): give the same --rubric and --max-examples, or grade the whole "
                            "class again with --fresh")
+    digest = current_exam(rubric, exam)
+    others = {r.exam for r in record.results} - {digest}
+    if others:
+        hint = (f"; the one it was graded with is {out / 'exam.json'}: give it with --exam"
+                if (out / "exam.json").is_file() else "")
+        raise _refuse(out, f"was graded with another exam ({', '.join(sorted(x or 'none' for x in others))}; this "
+                           f"run: {digest}): --update never mixes two in one class{hint}; or grade the whole class "
+                           "again with --fresh")
     return Regrade(out, "update", list(record.results), dict(record.paths))

@@ -181,7 +181,7 @@ def test_a_lost_cluster_stops_the_command_and_what_was_graded_is_written(
         def describe(self) -> str:
             return "isolation: bwrap on 1 worker (Dask cluster at tcp://gone:1)"
 
-        def grade(self, paths: Any, rubric: Any, limits: Any, on_done: Any) -> Any:
+        def grade(self, paths: Any, rubric: Any, limits: Any, on_done: Any, exam: Any = None) -> Any:
             first = dataclasses.replace(_unrun(rubric, "crashed", "graded before the end"), isolation="bwrap")
             on_done(first)
             raise ClusterLostError("the Dask scheduler at tcp://gone:1 went away: 1 of 2 submissions were graded",

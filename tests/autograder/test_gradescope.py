@@ -93,12 +93,16 @@ def test_setup_installs_only_what_grading_runs(bundle: Path) -> None:
 
     setup = (bundle / "setup.sh").read_text()
     assert "bubblewrap" in setup  # the sandbox's bwrap layer
-    assert "/autograder/venv/bin/pip install ./kit\n" in setup
+    assert '/autograder/venv/bin/pip install -c constraints.txt "./kit[gradescope]"\n' in setup
     assert "torch" not in setup.lower() and "jax" not in setup.lower() and "index-url" not in setup
     project = tomllib.loads((bundle / "kit" / "pyproject.toml").read_text())["project"]
-    assert "optional-dependencies" not in project
+    # the one extra: the uid layer's syscall filter (Gradescope's Docker usually has no namespaces for bwrap)
+    assert [r.split(">")[0] for r in project["optional-dependencies"]["gradescope"]] == ["pyseccomp"]
     core = [req.split(";")[0].split(">")[0].split("=")[0].strip() for req in project["dependencies"]]
     assert set(core) <= {"numpy", "hypothesis", "pytest", "rich", "tomli"}, core
+    pinned = {line.split("==")[0] for line in (bundle / "constraints.txt").read_text().splitlines()
+              if "==" in line}
+    assert not pinned & {"torch", "jax", "jaxlib", "nbformat", "matplotlib"}, pinned
 
 
 def test_grading_imports_no_optional_package() -> None:
