@@ -85,8 +85,10 @@ def _grade(path: Optional[str], limits: Any, status: str, reason: str) -> str:
 
     rubric, isolation = _STATE["rubric"], _STATE["isolation"]
     if path is None:  # not graded: it could not be read, or its grading killed workers
-        result = _result("submission", rubric, status, reason, _all(rubric, f"not run: {reason}"),
-                         time.monotonic(), _batch._EXAM)
+        from micrograd.judge import SubmissionStatus, status_of
+
+        result = _result("submission", rubric, status_of(SubmissionStatus, status, "submission status"), reason,
+                         _all(rubric, f"not run: {reason}"), time.monotonic(), _batch._EXAM)
     else:
         result = _batch.grade_one(Path(path), rubric, limits, isolation)
     return to_json(dataclasses.replace(result, isolation=isolation.layer))

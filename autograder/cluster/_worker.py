@@ -2,10 +2,11 @@
 
 Each worker keeps, per run, one grading process per thread (:mod:`autograder.cluster._grading`),
 started when the grader announces the run (:func:`start_run`) or by the run's first task there, and
-given the batch's examples once. A task writes the submission's files into a private folder, has a
-grading process grade it (everything it is sent is JSON: the rubric, the limits, the exam, the plan), and returns the result as JSON once that process has closed the
-submission's sandbox. Before grading, a task counts its attempts in a Dask ``Variable``: a task whose
-two earlier attempts died with their workers is not graded a third time but reported ``crashed``.
+given the run's exam and the batch's plan once. A task writes the submission's files into a private
+folder, has a grading process grade it (everything it is sent is JSON: the rubric, the limits, the exam,
+the plan), and returns the result as JSON once that process has closed the submission's sandbox. Before
+grading, a task counts its attempts in a Dask ``Variable``: a task whose two earlier attempts died with their
+workers is not graded a third time but reported ``crashed``.
 """
 
 from __future__ import annotations

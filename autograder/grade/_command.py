@@ -145,8 +145,8 @@ def grade(submissions: List[Path], out: Path, *, rubric: Optional[Rubric] = None
                               executor=executor, exam=exam)
     except ClusterLostError as lost:  # the cluster went away: what was graded is written, then the run stops
         graded = sorted(lost.graded.items())
-        _write(batch, [with_identity(r, batch.identities[i]) for i, r in graded], [batch.resolved[i] for i, _ in graded],
-               out, html, rubric, exam)
+        _write(batch, [with_identity(r, batch.identities[i]) for i, r in graded],
+               [batch.resolved[i] for i, _ in graded], out, html, rubric, exam)
         raise
     results = [with_identity(r, identity) for r, identity in zip(results, batch.identities)]
     _write(batch, results, batch.resolved, out, html, rubric, exam)

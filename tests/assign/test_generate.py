@@ -35,9 +35,11 @@ def _stubbed_callables(impl):
     a, b = value(2.0), value(3.0)
     for operation in OPERATIONS.values():  # every operation's method, and its reflected method (2 + a)
         operands = (a, 2 if operation.numbers else b)[:operation.arity]
-        yield f"Value.{operation.method}", lambda m=getattr(value, operation.method), args=operands: m(*args)
+        method = getattr(value, operation.method)
+        yield f"Value.{operation.method}", lambda m=method, args=operands: m(*args)
         if operation.reflected:
-            yield f"Value.{operation.reflected}", lambda m=getattr(value, operation.reflected): m(a, 2)
+            reflected = getattr(value, operation.reflected)
+            yield f"Value.{operation.reflected}", lambda m=reflected: m(a, 2)
     yield "Value.backward", lambda: a.backward()
     neuron = impl.Neuron(2)
     yield "Neuron.__call__", lambda: neuron([1.0, 2.0])

@@ -25,8 +25,8 @@ from dask_cluster import INSTALL, LocalCluster, make_certificate, processes, pro
 from hostile_corpus import CASES, materialize
 
 from autograder.cluster import ClusterError, ClusterExecutor, ClusterLostError, WireError, read_result
-from autograder.cluster._wire import MAX_RESULT_BYTES, rubric_data, rubric_from_data
 from autograder.cluster._policy import WorkerRefusedError, cluster_isolation
+from autograder.cluster._wire import MAX_RESULT_BYTES, rubric_data, rubric_from_data
 from autograder.grade import grade, grade_batch
 from autograder.report import ExerciseResult, PropertyResult, SubmissionResult, to_json
 from autograder.rubric import load_rubric
