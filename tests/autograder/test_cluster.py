@@ -202,7 +202,7 @@ def test_a_lost_cluster_stops_the_command_and_what_was_graded_is_written(
     assert ("--update" in error) == hasattr(args, "update")
     rows = (tmp_path / "out" / "grades.csv").read_text().splitlines()
     assert len(rows) == 2 and rows[1].startswith("correct,correct,0,6,")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["correct", "grades.csv"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["class.json", "correct", "exam.json", "grades.csv"]
 
 
 # -- on a real cluster ------------------------------------------------------------------------------------
