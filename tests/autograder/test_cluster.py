@@ -232,16 +232,23 @@ def _cli(paths: List[Path], out: Path, *options: str) -> subprocess.CompletedPro
                                                                                  f"{UIDS[0]}-{UIDS[-1]}"))
 
 
+def _untimed(data: Any) -> Any:
+    """``data`` without the times it measured (``seconds``, ``execution_time``): they differ from run to run."""
+    if isinstance(data, dict):
+        return {k: _untimed(v) for k, v in data.items() if k not in ("seconds", "execution_time")}
+    if isinstance(data, list):
+        return [_untimed(x) for x in data]
+    return data
+
+
 def _outputs(out: Path) -> Dict[str, str]:
-    """Every file the grader wrote, by path (results.json without its execution time)."""
+    """Every file the grader wrote, by path (results.json and class.json without the times they measured)."""
     found = {}
     for path in sorted(out.rglob("*")):
         if path.is_file():
             text = path.read_text(encoding="utf-8")
-            if path.name == "results.json":
-                data = json.loads(text)
-                data.pop("execution_time", None)
-                text = json.dumps(data, indent=1)
+            if path.name in ("results.json", "class.json"):
+                text = json.dumps(_untimed(json.loads(text)), indent=1)
             found[str(path.relative_to(out))] = text
     return found
 
@@ -259,7 +266,7 @@ def test_the_corpus_and_the_sample_class_get_the_same_outputs_as_with_the_local_
         assert done.returncode == 0, done.stderr[-3000:]
         assert "isolation: bwrap on 2 workers (Dask cluster at tcp://127.0.0.1:" in done.stderr
         expected, found = _outputs(local), _outputs(remote)
-        assert len(found) == 2 * len(paths) + 2 and "Isolation: bwrap" in found["report.html"]
+        assert len(found) == 2 * len(paths) + 4 and "Isolation: bwrap" in found["report.html"]  # + class, exam
         rows = set(expected["grades.csv"].splitlines()) ^ set(found["grades.csv"].splitlines())
         assert [f for f in expected if expected[f] != found.get(f)] == [], sorted(rows)
     assert not (tmp_path / "pwned").exists()
@@ -457,7 +464,7 @@ def test_a_scheduler_that_goes_away_stops_the_run_and_what_was_graded_is_written
     assert sorted(lost.value.graded) == sorted(names.index(s) for s in seen) and len(seen) < 5
     rows = (out / "grades.csv").read_text().splitlines()
     assert sorted(row.split(",")[0] for row in rows[1:]) == sorted(seen)
-    assert {p.name for p in out.iterdir()} == {*seen, "grades.csv", "report.html"}
+    assert {p.name for p in out.iterdir()} == {*seen, "grades.csv", "report.html", "class.json", "exam.json"}
     deadline = time.monotonic() + 30
     while processes("autograder.cluster._grading") and time.monotonic() < deadline:
         time.sleep(0.2)
