@@ -1,15 +1,15 @@
 """Where the kit's files are, in a source checkout or in an installed wheel.
 
 In a checkout, ``micrograd/engine.py`` is a symlink into ``reference/`` and the
-exercises, spec and notebooks sit beside it; a wheel carries copies of them under
-``micrograd/_data/``.
+exercises and notebooks sit beside it; a wheel carries copies of them under
+``micrograd/_data/``. (The spec is part of the package: :mod:`micrograd.spec`.)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["data_dir", "exercises_dir", "notebooks_dir", "package_dir", "reference_dir", "repo_dir", "spec_dir"]
+__all__ = ["data_dir", "exercises_dir", "notebooks_dir", "package_dir", "reference_dir", "repo_dir"]
 
 
 def package_dir() -> Path:
@@ -42,12 +42,6 @@ def exercises_dir() -> Path:
     """The stubbed implementation students start from."""
     root = repo_dir()
     return _first(root / "exercises" if root else None, data_dir() / "exercises")
-
-
-def spec_dir() -> Path:
-    """The property-based specification (``tests/spec``)."""
-    root = repo_dir()
-    return _first(root / "tests" / "spec" if root else None, data_dir() / "spec")
 
 
 def notebooks_dir() -> Path:

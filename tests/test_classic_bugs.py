@@ -9,19 +9,17 @@ the wrong numbers when run with the mutant's Value.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import inspect
 import io
-import itertools
 import re
 
 import pytest
-from hypothesis import settings
 
-from micrograd._paths import spec_dir
 from micrograd.impl import LocalEvaluator, load_implementation
+from micrograd.judge import hypothesis_test
 from micrograd.mutants import mutant, write_mutant
 from micrograd.oracles import get_oracle, oracle_skip_reason
+from micrograd.spec import Property, kit_spec
+from micrograd.testing import load_profile, profile_settings
 from micrograd.verdict import SpecFailure
 
 # name: (catalogue mutant, spec file, property, oracle, most nodes (leaves + operations) in the counterexample)
@@ -43,28 +41,19 @@ BUGS = {
     ),
 }
 
-_counter = itertools.count()
-
-
 @pytest.fixture
 def ci_profile():
-    """The ``ci`` Hypothesis profile while the test runs, then the previous one again."""
-    previous = settings.get_current_profile_name()
-    settings.load_profile("ci")
+    """The ``ci`` Hypothesis profile while the test runs, then the session's own again."""
+    load_profile("ci")
     try:
         yield
     finally:
-        settings.load_profile(previous)
+        load_profile()
 
 
-def _spec_property(file: str, name: str):
-    """A fresh copy of a spec property (so settings applied here do not leak into the spec run)."""
-    path = spec_dir() / file
-    spec = importlib.util.spec_from_file_location(f"_classic_bugs_spec_{next(_counter)}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, name)
+def _spec_property(file: str, name: str) -> Property:
+    """The spec's property ``name``, of the exercise file ``file`` (its id is ``test_<exercise>::name``)."""
+    return kit_spec()[f"{file[: -len('.py')]}::{name}"]
 
 
 def _assignments(code: str) -> int:
@@ -81,9 +70,10 @@ def test_classic_bug_is_found_with_a_small_runnable_counterexample(bug, tmp_path
         pytest.skip(f"oracle {oracle_name}: {reason}")
     directory = write_mutant(mutant(mutant_name), tmp_path)
     prop = _spec_property(file, name)
-    takes_oracle = "oracle" in inspect.signature(prop).parameters
+    chosen, seed = profile_settings(prop)
+    test = hypothesis_test(prop, prop.arguments(LocalEvaluator(directory), get_oracle(oracle_name)), chosen, seed=seed)
     with pytest.raises(SpecFailure) as caught:
-        prop(impl=LocalEvaluator(directory), **({"oracle": get_oracle(oracle_name)} if takes_oracle else {}))
+        test()
     failure = caught.value
     report = str(failure)
     assert failure.code in report or "Counterexample" in report

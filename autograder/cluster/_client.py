@@ -2,11 +2,12 @@
 
 :class:`ClusterExecutor` connects to the scheduler, checks that every worker grades as this
 grader would (the same kit, Hypothesis and spec; an isolation layer that keeps submissions away
-from Dask's ports: :mod:`autograder.cluster._policy`), makes the batch's plan here, sends it to
-every worker once (the result of a task that holds it), then prepares each submission here and hands
-its files to a task (:func:`autograder.cluster._worker.grade_task`), keeping a bounded window of
-tasks in flight. A result comes back as JSON and is rebuilt field by field
-(:func:`autograder.cluster._wire.read_result`). Dask grades again, elsewhere, a submission whose
+from Dask's ports: :mod:`autograder.cluster._policy`), sends the exam every submission is judged on to
+every worker's grading processes (its JSON text) and the batch's plan (JSON, made here) to every worker
+once (the result of a task that holds it), then prepares each submission here and hands its files to a
+task (:func:`autograder.cluster._worker.grade_task`), keeping a bounded window of tasks in flight. A
+result comes back as JSON and is read by the judge's one validating reader
+(:meth:`autograder.report.SubmissionResult.from_json`). Dask grades again, elsewhere, a submission whose
 worker died while grading it (and submits again, twice at most, a task that Dask dropped); the second
 such death makes it ``crashed``. A scheduler that goes
 away stops the run (:class:`ClusterLostError`, holding what was graded).
@@ -32,6 +33,7 @@ from autograder.cluster._worker import Batch, Settings, end_run, grade_task, hol
 from autograder.report import SubmissionResult
 from autograder.rubric import Rubric
 from autograder.sandbox import Limits
+from micrograd.judge import Exam
 
 __all__ = ["ClusterError", "ClusterExecutor", "ClusterLostError"]
 
@@ -76,6 +78,7 @@ class ClusterExecutor:
         self.address, self.isolation, self.wait = address, isolation, wait
         self.layers: Dict[str, str] = {}
         self._checked: Optional[Rubric] = None
+        self._exam: Optional[Exam] = None  #: the run's, once grade is called
         self._known: Dict[str, Any] = {}
         self._asked = -1e9
         try:
@@ -155,19 +158,24 @@ class ClusterExecutor:
         return self._known
 
     def grade(self, paths: Sequence[Path], rubric: Rubric, limits: Limits,
-              on_done: Optional[Callable[[SubmissionResult], None]] = None) -> List[SubmissionResult]:
-        """Grade ``paths`` on the cluster; results in the order of ``paths``, each reported to ``on_done`` as
-        it comes. Raises ClusterError for a worker that refuses, ClusterLostError when the run cannot go on."""
-        from autograder.grade import spread_order
+              on_done: Optional[Callable[[SubmissionResult], None]] = None,
+              exam: Optional[Exam] = None) -> List[SubmissionResult]:
+        """Grade ``paths`` on the cluster, judged on ``exam`` (default: :func:`autograder.grade.grading_exam`'s);
+        results in the order of ``paths``, each reported to ``on_done`` as it comes. Raises ClusterError for a
+        worker that refuses, ClusterLostError when the run cannot go on."""
+        from autograder.grade import grading_exam, spread_order
 
         if self._checked != rubric:
             self.check(rubric)
+        exam = exam if exam is not None else grading_exam(rubric)
+        self._exam, text = exam, exam.to_text()
         settings = Settings(uuid.uuid4().hex[:12], rubric, limits, self.isolation)
-        self.layers.update(self._run(start_run, settings))  # the workers start their grading processes ...
-        plan = self._plan(rubric) if len(paths) > 1 else None  # ... while the plan is made here
+        self.layers.update(self._run(start_run, settings, text))  # the workers start their grading processes ...
+        plan = self._plan(rubric, exam) if len(paths) > 1 else None  # ... while the plan is made here
         # a task that holds the batch: each worker fetches its result once, and should every worker holding it
         # die, Dask computes it again (scattered data would be lost with them, and every task with it)
-        batch = self.client.submit(hold, Batch(settings, plan), key=f"micrograd-batch-{settings.run}", pure=False)
+        batch = self.client.submit(hold, Batch(settings, text, plan), key=f"micrograd-batch-{settings.run}",
+                                   pure=False)
         order: Deque[int] = deque(spread_order(paths))
         pending: Dict[Any, int] = {}
         graded: Dict[int, SubmissionResult] = {}
@@ -183,14 +191,14 @@ class ClusterExecutor:
                     pass
         return [graded[i] for i in range(len(paths))]
 
-    def _plan(self, rubric: Rubric) -> Any:
-        """The batch's plan (None if it cannot be made: every worker then runs Hypothesis, with the same
-        grades). Its examples are kept in this grader's cache: no submission runs on this machine."""
+    def _plan(self, rubric: Rubric, exam: Exam) -> Optional[str]:
+        """The batch's plan as JSON: the exam's requests recorded on the reference, here (no submission runs on
+        this machine); None if it cannot be made (every worker then sends each request as it is asked, with
+        the same grades)."""
         from autograder.grade import plan_batch
-        from micrograd.testing import cache_dir
 
         try:
-            return plan_batch(rubric, cache=cache_dir())
+            return plan_batch(rubric, exam).to_json()
         except Exception:  # noqa: BLE001 (the plan only saves time)
             return None
 
@@ -262,11 +270,12 @@ class ClusterExecutor:
         except CancelledError as error:
             if self.client.status != "running":
                 raise self._lost(f"the Dask scheduler at {self.address} went away ({error})", paths, graded) from None
-            result = _unrun(rubric, "crashed", f"Dask dropped its task 3 times ({error})")
+            result = _unrun(rubric, "crashed", f"Dask dropped its task 3 times ({error})", self._exam)
         except KilledWorker as error:
-            result = _unrun(rubric, "crashed", f"Dask stopped grading it: {error}")
+            result = _unrun(rubric, "crashed", f"Dask stopped grading it: {error}", self._exam)
         except Exception as error:  # noqa: BLE001 (the grader failed on this submission (WireError...), not the batch)
-            result = _unrun(rubric, "invalid", f"the grader failed: {type(error).__name__}: {error}"[:500])
+            result = _unrun(rubric, "invalid", f"the grader failed: {type(error).__name__}: {error}"[:500],
+                            self._exam)
         return dataclasses.replace(result, student=student_id(path))
 
     def _lost(self, why: str, paths: Sequence[Path], graded: Dict[int, SubmissionResult]) -> ClusterLostError:
@@ -276,8 +285,10 @@ class ClusterExecutor:
                            f"written); not graded: {shown}", dict(graded))
 
 
-def _unrun(rubric: Rubric, status: str, reason: str) -> SubmissionResult:
-    """A result for a submission no worker graded (``status`` and ``reason`` say why)."""
+def _unrun(rubric: Rubric, status: str, reason: str, exam: Optional[Exam] = None) -> SubmissionResult:
+    """A result for a submission no worker graded (``status`` and ``reason`` say why), on ``exam``."""
     from autograder.grade._runner import _all, _result
+    from micrograd.judge import SubmissionStatus, status_of
 
-    return _result("submission", rubric, status, reason, _all(rubric, "failed", f"not run: {reason}"), time.monotonic())
+    return _result("submission", rubric, status_of(SubmissionStatus, status, "submission status"), reason,
+                   _all(rubric, f"not run: {reason}"), time.monotonic(), exam)

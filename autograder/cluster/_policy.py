@@ -12,10 +12,8 @@ used on a cluster.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
-from pathlib import Path
 from typing import Any, Dict, Optional
 
 from autograder.rubric import Rubric
@@ -86,16 +84,16 @@ def _private_file(path: Optional[str]) -> Optional[str]:
 
 
 def spec_digest(rubric: Rubric) -> str:
-    """A digest of the spec's Python files as this process sees them (the kit's, or the rubric's own)."""
-    from micrograd import _paths
+    """The digest of the rubric's spec as this process loads it (the kit's, or the rubric's own): its files and
+    the kit's code that decides its examples (:class:`micrograd.spec.Spec`'s ``digest``, what an exam is made
+    for); ``missing: ...`` when it cannot be loaded here."""
+    from autograder.rubric import rubric_spec
+    from micrograd.spec import SpecError
 
-    spec = Path(rubric.spec) if rubric.spec else _paths.spec_dir()
-    digest = hashlib.sha256()
-    if not spec.is_dir():
-        return f"missing: {spec}"
-    for path in sorted(spec.rglob("*.py")):
-        digest.update(path.relative_to(spec).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
+    try:
+        return rubric_spec(rubric.spec).digest
+    except SpecError as error:
+        return f"missing: {error}"
 
 
 def facts(rubric: Rubric, requested: str, worker: Any) -> Dict[str, Any]:

@@ -1,30 +1,28 @@
 """What crosses between the grader, a Dask worker and the worker's grading process, as data.
 
 A result comes back as the JSON of :class:`autograder.report.SubmissionResult` (never a pickle of
-anything a submission touched) and is rebuilt here field by field, each checked against the
-dataclass's own type hints, so a field added to the result model needs no change here. A
-submission goes to a worker as the Python files the grader prepared from it (a bounded copy, see
+anything a submission touched) and is read back by the judge's one validating reader
+(:meth:`SubmissionResult.from_json`), as class.json and every other result. Between a worker and its
+grading process everything is JSON too (the rubric, the limits, the layer, the exam and the plan as
+data): no pickle crosses anything a worker or a child could have written. A submission goes to a
+worker as the Python files the grader prepared from it (a bounded copy, see
 :func:`autograder.grade.prepare`), so a worker needs no view of the grader's files.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
-import json
-import math
 import os
 import struct
-import sys
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Dict, Optional
 
-from autograder.report import SubmissionResult
+from autograder.report import ResultError, SubmissionResult
+from autograder.rubric import ExerciseRule, Rubric
 
-__all__ = ["MAX_RESULT_BYTES", "Job", "WireError", "read_frame", "read_result", "submission_files", "write_files",
-           "write_frame"]
+__all__ = ["MAX_RESULT_BYTES", "Job", "WireError", "plain_from_data", "read_frame", "read_result", "rubric_data",
+           "rubric_from_data", "submission_files", "write_files", "write_frame"]
 
 #: the largest result JSON the grader reads (a result is capped at 512 KiB of JSON: autograder.grade.CAPS)
 MAX_RESULT_BYTES = 4 * 1024 * 1024
@@ -68,64 +66,38 @@ def write_files(files: Dict[str, bytes], directory: Path) -> None:
 
 
 def read_result(text: str) -> SubmissionResult:
-    """A SubmissionResult from its JSON, every field checked; raises WireError naming what is wrong."""
-    if not isinstance(text, str) or len(text) > MAX_RESULT_BYTES:
-        raise WireError(f"a result must be a JSON text of at most {MAX_RESULT_BYTES} characters")
+    """A SubmissionResult from the JSON a worker sent: the judge's one validating reader
+    (:meth:`SubmissionResult.from_json`), bounded to :data:`MAX_RESULT_BYTES`; WireError naming what is wrong."""
     try:
-        data = json.loads(text)
-    except ValueError as error:
-        raise WireError(f"a result is not JSON: {error}") from None
-    return typing.cast(SubmissionResult, _build(SubmissionResult, data, "result"))
+        return SubmissionResult.from_json(text, max_chars=MAX_RESULT_BYTES)
+    except ResultError as error:
+        raise WireError(f"a result that is not the result model: {error}") from None
 
 
-def _build(kind: Any, value: Any, where: str) -> Any:
-    origin, args = typing.get_origin(kind), typing.get_args(kind)
-    if origin is typing.Union:
-        if value is None and type(None) in args:
-            return None
-        return _build(next(a for a in args if a is not type(None)), value, where)
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise WireError(f"{where}: expected a list, got {type(value).__name__}")
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_build(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
-        if len(args) != len(value):
-            raise WireError(f"{where}: expected {len(args)} items, got {len(value)}")
-        return tuple(_build(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
-    if dataclasses.is_dataclass(kind):
-        return _build_dataclass(kind, value, where)
-    if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        try:
-            return kind(value)
-        except ValueError:
-            raise WireError(f"{where}: {value!r} is not a {kind.__name__}") from None
-    if kind is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise WireError(f"{where}: expected a finite number, got {value!r}")
-        return float(value)
-    if kind in (str, int, bool) and isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
-        return value
-    raise WireError(f"{where}: expected {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
+def rubric_data(rubric: Rubric) -> Dict[str, Any]:
+    """``rubric`` as plain data (:func:`rubric_from_data` reads it back the same)."""
+    return dataclasses.asdict(rubric)
 
 
-def _build_dataclass(kind: Any, value: Any, where: str) -> Any:
-    if not isinstance(value, dict):
-        raise WireError(f"{where}: expected an object, got {type(value).__name__}")
-    hints = typing.get_type_hints(kind, vars(sys.modules[kind.__module__]))
-    fields = {f.name: f for f in dataclasses.fields(kind) if f.init}
-    unknown = sorted(set(value) - set(fields))
-    if unknown:
-        raise WireError(f"{where}: unknown field {unknown[0]!r}")
-    built: Dict[str, Any] = {}
-    for name, f in fields.items():
-        if name in value:
-            built[name] = _build(hints[name], value[name], f"{where}.{name}")
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise WireError(f"{where}: missing field {name!r}")
+def rubric_from_data(data: Any) -> Rubric:
+    """The rubric :func:`rubric_data` wrote; WireError for anything else."""
     try:
-        return kind(**built)
+        rules = tuple(ExerciseRule(str(r["exercise"]), float(r["points"]), tuple(str(p) for p in r["properties"]),
+                                   str(r["visibility"])) for r in data["rules"])
+        examples = data["max_examples"]
+        return Rubric(rules, None if data["spec"] is None else str(data["spec"]),
+                      None if examples is None else int(examples), tuple(str(m) for m in data["forbid_imports"]),
+                      str(data["source"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise WireError(f"not a rubric: {type(error).__name__}: {error}") from None
+
+
+def plain_from_data(kind: Any, data: Any) -> Any:
+    """A dataclass of plain fields (Limits, Isolation) from :func:`dataclasses.asdict`'s data; WireError if bad."""
+    try:
+        return kind(**{f.name: data[f.name] for f in dataclasses.fields(kind) if f.name in data})
     except (TypeError, ValueError) as error:
-        raise WireError(f"{where}: {error}") from None
+        raise WireError(f"not a {kind.__name__}: {error}") from None
 
 
 _LENGTH = struct.Struct("!Q")

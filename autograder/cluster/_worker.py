@@ -2,17 +2,18 @@
 
 Each worker keeps, per run, one grading process per thread (:mod:`autograder.cluster._grading`),
 started when the grader announces the run (:func:`start_run`) or by the run's first task there, and
-given the batch's examples once. A task writes the submission's files into a private folder, has a
-grading process grade it, and returns the result as JSON once that process has closed the
-submission's sandbox. Before grading, a task counts its attempts in a Dask ``Variable``: a task whose
-two earlier attempts died with their workers is not graded a third time but reported ``crashed``.
+given the run's exam and the batch's plan once. A task writes the submission's files into a private
+folder, has a grading process grade it (everything it is sent is JSON: the rubric, the limits, the exam,
+the plan), and returns the result as JSON once that process has closed the submission's sandbox. Before
+grading, a task counts its attempts in a Dask ``Variable``: a task whose two earlier attempts died with their
+workers is not graded a third time but reported ``crashed``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from autograder.cluster._policy import WorkerRefusedError, cluster_isolation, facts
-from autograder.cluster._wire import Job, WireError, read_frame, write_files, write_frame
+from autograder.cluster._wire import Job, WireError, read_frame, rubric_data, write_files, write_frame
 from autograder.rubric import Rubric
 from autograder.sandbox import Isolation, Limits
 
@@ -52,16 +53,24 @@ class Settings:
 
 @dataclass(frozen=True)
 class Batch:
-    """Sent to every worker once (see :func:`hold`): the settings and the batch's plan (its examples, or None)."""
+    """Sent to every worker once (see :func:`hold`): the settings, the exam every submission is judged on (its
+    JSON text: :meth:`micrograd.judge.Exam.to_text`) and the batch's plan (its JSON text:
+    :meth:`autograder.grade.BatchPlan.to_json`, or None). Both are read back with validation where they are
+    used: never a pickle."""
 
     settings: Settings
-    plan: Any
+    exam: str
+    plan: Optional[str] = None
+
+
+def _frame(message: Dict[str, Any]) -> bytes:
+    return json.dumps(message, allow_nan=False).encode()
 
 
 class _Process:
     """One grading process and its two pipes."""
 
-    def __init__(self, settings: Settings, isolation: Isolation, folder: Path) -> None:
+    def __init__(self, settings: Settings, isolation: Isolation, folder: Path, exam: str) -> None:
         ours, theirs = os.pipe()
         answers, mine = os.pipe()
         self.popen = subprocess.Popen([sys.executable, "-c", _BOOT, str(ours), str(mine)], pass_fds=(ours, mine),
@@ -72,12 +81,13 @@ class _Process:
         self.answers = os.fdopen(answers, "rb")
         self.waiting = 1  # the answer to start
         self.planned = False
-        write_frame(self.requests, pickle.dumps(("start", settings.rubric, isolation)))
+        write_frame(self.requests, _frame({"kind": "start", "rubric": rubric_data(settings.rubric),
+                                           "isolation": dataclasses.asdict(isolation), "exam": exam}))
 
-    def ask(self, message: Any, timeout: float) -> Dict[str, Any]:
+    def ask(self, message: Dict[str, Any], timeout: float) -> Dict[str, Any]:
         """Send ``message`` and return its answer (after the ones still owed); the process is killed if
         it has not answered within ``timeout`` seconds."""
-        write_frame(self.requests, pickle.dumps(message))
+        write_frame(self.requests, _frame(message))
         self.waiting += 1
         timer = threading.Timer(timeout, self.popen.kill)
         timer.start()
@@ -94,9 +104,9 @@ class _Process:
             timer.cancel()
         return answer
 
-    def send_plan(self, plan: Any) -> None:
+    def send_plan(self, plan: Optional[str]) -> None:
         if not self.planned:
-            write_frame(self.requests, pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+            write_frame(self.requests, _frame({"plan": plan}))
             self.planned = True
 
     def close(self) -> None:
@@ -120,8 +130,9 @@ def _ended(popen: subprocess.Popen) -> str:
 class _Run:
     """A run's grading processes on this worker."""
 
-    def __init__(self, settings: Settings, worker: Any) -> None:
+    def __init__(self, settings: Settings, worker: Any, exam: str) -> None:
         self.settings = settings
+        self.exam = exam
         self.isolation = cluster_isolation(settings.isolation, worker)
         self.folder = Path(tempfile.mkdtemp(prefix=f"micrograd-cluster-{settings.run}-"))
         self.idle: List[_Process] = []
@@ -131,14 +142,14 @@ class _Run:
     def start(self, count: int) -> None:
         with self.lock:
             while len(self.idle) < count:
-                self.idle.append(_Process(self.settings, self.isolation, self.folder))
+                self.idle.append(_Process(self.settings, self.isolation, self.folder, self.exam))
 
     def take(self) -> _Process:
         with self.lock:
             self.used = time.monotonic()
             if self.idle:
                 return self.idle.pop()
-        return _Process(self.settings, self.isolation, self.folder)
+        return _Process(self.settings, self.isolation, self.folder, self.exam)
 
     def give(self, process: _Process) -> None:
         with self.lock:
@@ -159,20 +170,21 @@ _RUNS: Dict[str, _Run] = {}
 _RUNS_LOCK = threading.Lock()
 
 
-def _run_for(settings: Settings, worker: Any) -> _Run:
+def _run_for(settings: Settings, worker: Any, exam: str) -> _Run:
     with _RUNS_LOCK:
         now = time.monotonic()
         for name in [n for n, r in _RUNS.items() if n != settings.run and now - r.used > IDLE]:
             _RUNS.pop(name).close()
         if settings.run not in _RUNS:
-            _RUNS[settings.run] = _Run(settings, worker)
+            _RUNS[settings.run] = _Run(settings, worker, exam)
         return _RUNS[settings.run]
 
 
-def start_run(settings: Settings, dask_worker: Any = None) -> str:
+def start_run(settings: Settings, exam: str, dask_worker: Any = None) -> str:
     """Start this worker's grading processes for a run (one per thread; run by ``Client.run``, while the
-    grader makes the batch's plan). Returns the layer they grade in; raises WorkerRefusedError."""
-    run = _run_for(settings, dask_worker)
+    grader makes the batch's plan), each given the run's exam (its JSON text). Returns the layer they grade
+    in; raises WorkerRefusedError."""
+    run = _run_for(settings, dask_worker, exam)
     run.start(int(dask_worker.state.nthreads))
     return run.isolation.layer
 
@@ -214,7 +226,7 @@ def grade_task(batch: Batch, job: Job) -> str:
 
     settings = batch.settings
     worker = get_worker()
-    run = _run_for(settings, worker)
+    run = _run_for(settings, worker, batch.exam)
     attempt = _attempt(settings, job.index)
     status, reason = "invalid", job.error
     if attempt > MAX_ATTEMPTS:
@@ -231,7 +243,8 @@ def grade_task(batch: Batch, job: Job) -> str:
                 write_files(job.files, folder / "submission")
                 path = str(folder / "submission")
             timeout = settings.limits.budget + settings.limits.startup + 600.0
-            answer = process.ask(("grade", path, settings.limits, status, reason), timeout)
+            answer = process.ask({"kind": "grade", "path": path, "limits": dataclasses.asdict(settings.limits),
+                                  "status": status, "reason": reason}, timeout)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     finally:

@@ -10,7 +10,14 @@ submitted notebook without running it (for sandboxed grading). See ``docs/nbgrad
 from pathlib import Path
 
 from autograder.course._extract import NotebookFilesError, notebook_files, write_notebook_files
-from autograder.course._grade import RUBRIC, ExerciseFailedError, course_points, course_rubric, grade_exercise
+from autograder.course._grade import (
+    RUBRIC,
+    ExerciseFailedError,
+    GradingInterruptedError,
+    course_points,
+    course_rubric,
+    grade_exercise,
+)
 
 #: nbgrader's feedback template that names each test cell (nbgrader_config.py points to it)
 FEEDBACK_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -18,6 +25,7 @@ FEEDBACK_TEMPLATES = Path(__file__).resolve().parent / "templates"
 __all__ = [
     "grade_exercise",
     "ExerciseFailedError",
+    "GradingInterruptedError",
     "RUBRIC",
     "course_points",
     "course_rubric",

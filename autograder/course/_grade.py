@@ -10,7 +10,10 @@ Hypothesis settings and oracle, so the same points); every call then reports one
 - some pass: the report of the failing checks (a counterexample to run in a new cell at the end
   of the notebook, expected vs got, a hint) on stdout, and the cell's value is the points earned,
   which nbgrader takes as partial credit;
-- none pass: :class:`ExerciseFailedError` with that report, so the cell errors and gets 0.
+- none pass: :class:`ExerciseFailedError` with that report, so the cell errors and gets 0;
+- the submission's sandboxed child was killed from outside (twice: ``needs_regrade``), once more after
+  grading it again: :class:`GradingInterruptedError`, which says it is not the student's doing and that the
+  instructor must autograde again (never a failing check blamed on the student).
 """
 
 from __future__ import annotations
@@ -26,11 +29,16 @@ from micrograd.verdict import exercise as _exercise
 if TYPE_CHECKING:
     from autograder.report import SubmissionResult
     from autograder.rubric import Rubric
+    from micrograd.judge import Exam
 
-__all__ = ["RUBRIC", "ExerciseFailedError", "course_points", "course_rubric", "grade_exercise"]
+__all__ = ["EXAM", "RUBRIC", "ExerciseFailedError", "GradingInterruptedError", "course_exam", "course_points",
+           "course_rubric", "grade_exercise"]
 
 #: the course's rubric: points per exercise (the notebook's test cells carry the same points)
 RUBRIC = Path(__file__).resolve().parent / "rubric.toml"
+#: the course's exam, when the course build made one (``python -m autograder.course.build --exam``); without
+#: it, the kit's own (the course's rubric grades the kit's spec with the default example count)
+EXAM = Path(__file__).resolve().parent / "exam.json"
 
 _GRADED: Dict[Tuple[str, str, str], SubmissionResult] = {}
 _RUBRICS: Dict[str, Rubric] = {}
@@ -38,6 +46,11 @@ _RUBRICS: Dict[str, Rubric] = {}
 
 class ExerciseFailedError(AssertionError):
     """The student's code fails every check of (or has not started) one exercise; ``str()`` says why."""
+
+
+class GradingInterruptedError(RuntimeError):
+    """The exercise could not be graded: something outside the student's code killed its sandbox (the
+    submission ``needs_regrade``); ``str()`` says so and what the instructor does."""
 
 
 def course_points(rubric: Union[str, Path] = RUBRIC) -> Dict[str, int]:
@@ -74,6 +87,15 @@ def course_rubric(rubric: Union[str, Path, None] = None) -> Rubric:
     return _RUBRICS[key]
 
 
+def course_exam(rubric: Rubric) -> Exam:
+    """The exam the course grades on: the file named by $MICROGRAD_COURSE_EXAM, else :data:`EXAM` if the course
+    build made one, else the kit's (:func:`autograder.grade.grading_exam`); checked against ``rubric``."""
+    from autograder.grade import grading_exam
+
+    chosen = os.environ.get("MICROGRAD_COURSE_EXAM") or (str(EXAM) if EXAM.is_file() else None)
+    return grading_exam(rubric, chosen)
+
+
 def _fingerprint(directory: Path) -> str:
     digest = hashlib.sha256()
     for file in sorted(directory.glob("*.py")):
@@ -85,13 +107,15 @@ def _graded(directory: Path, rubric: Rubric) -> SubmissionResult:
     """The whole submission graded once per content of its .py files (the test cells share it)."""
     from autograder.grade import Identity, with_identity
     from autograder.grade._batch import grade_one
-    from autograder.grade._profile import grading_hypothesis
     from autograder.sandbox import Limits
+    from micrograd.judge import keep_hypothesis_out_of_the_folder
 
     key = (str(directory), rubric.source, _fingerprint(directory))
     if key not in _GRADED:
-        with grading_hypothesis():  # the kernel's Hypothesis is as it was once the grade is known
-            result = grade_one(directory, rubric, Limits())
+        keep_hypothesis_out_of_the_folder()  # nothing of Hypothesis's in the student's folder
+        result = grade_one(directory, rubric, Limits(), exam=course_exam(rubric))
+        if result.status == "needs_regrade":  # killed from outside twice: once more, afresh, before saying so
+            result = grade_one(directory, rubric, Limits(), exam=course_exam(rubric))
         identity = Identity(directory.name, directory.name, str(directory), "notebook")
         _GRADED[key] = with_identity(result, identity)  # counterexamples run in a cell of the notebook
     return _GRADED[key]
@@ -115,6 +139,11 @@ def grade_exercise(name: str, directory: Union[str, Path] = ".", *, rubric: Opti
     if verdict.passed == verdict.total and verdict.total:
         print(f"exercise {spec.name} ({spec.functions}): all {verdict.total} checks pass")
         return verdict.score
+    if verdict.status == "interrupted" or (result.status == "needs_regrade" and verdict.score < verdict.points):
+        _GRADED.pop((str(folder), rubric.source, _fingerprint(folder)), None)  # the next cell grades it afresh
+        raise GradingInterruptedError(
+            f"exercise {spec.name} could not be graded: {result.reason} This is not your code's doing; your "
+            "instructor must grade the notebook again (nbgrader autograde --force).")
     ran = [p for p in result.properties if p.exercise == spec.name and not p.summary.startswith("not run")]
     if result.status == "invalid" or not ran:
         raise ExerciseFailedError(f"exercise {spec.name} could not be checked: {result.reason}")

@@ -1,6 +1,7 @@
 """Build the nbgrader source notebook from ``reference/engine.py`` and ``reference/nn.py``.
 
     python -m autograder.course.build          # rewrite source/micrograd/micrograd.ipynb
+    python -m autograder.course.build --exam   # ... and draw the course's exam (exam.json, beside rubric.toml)
     python -m autograder.course.build --check  # exit 1 (with a diff) if it is out of date
 
 The notebook is never edited by hand, so it cannot drift from the reference: its two
@@ -35,6 +36,8 @@ __all__ = [
     "main",
     "source_notebook",
     "cell_title",
+    "check_exam",
+    "write_exam",
     "write_source",
 ]
 
@@ -205,16 +208,44 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         prog="python -m autograder.course.build", description="Build the nbgrader source notebook from reference/."
     )
     parser.add_argument("--check", action="store_true", help="only check that it is up to date (exit 1 if not)")
+    parser.add_argument("--exam", action="store_true",
+                        help="also draw the course's exam (the examples the hidden tests grade on) into "
+                             f"{COURSE_DIR / 'exam.json'}; without one they grade on the kit's")
     args = parser.parse_args(argv)
     if args.check:
-        diffs = check_source()
+        diffs = check_source() + check_exam()
         for diff in diffs:
             sys.stdout.write(diff)
         if diffs:
             print("the source notebook is out of date: run python -m autograder.course.build", file=sys.stderr)
         return 1 if diffs else 0
     print(f"wrote {write_source()}")
+    if args.exam:
+        print(f"wrote {write_exam()}")
     return 0
+
+
+def write_exam() -> Path:
+    """Draw the course's exam for its rubric into :data:`autograder.course.EXAM`; returns its path."""
+    from autograder.course._grade import EXAM, course_rubric
+    from autograder.exam import make
+
+    return make(course_rubric()).write(EXAM)
+
+
+def check_exam() -> List[str]:
+    """Why the course's exam (if the build drew one) cannot grade the course's rubric, else []."""
+    from autograder.course._grade import EXAM, course_rubric
+    from autograder.grade import load_exam
+    from micrograd.judge import ExamError
+
+    if not EXAM.is_file():
+        return []
+    try:
+        load_exam(EXAM, course_rubric())
+    except ExamError as error:
+        return [f"{error}: run python -m autograder.course.build --exam\n"]
+    return []
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from autograder.grade._batch import grade_batch, grade_one, spread_order
 from autograder.grade._command import HELP, Batch, check_out, configure, grade, prepare_batch, run, with_identity
+from autograder.grade._exam import grading_exam, load_exam
 from autograder.grade._identity import (
     OUTPUT_NAMES,
     Identity,
@@ -14,7 +15,6 @@ from autograder.grade._identity import (
 )
 from autograder.grade._plan import BatchPlan
 from autograder.grade._plan_batch import plan_batch
-from autograder.grade._profile import prepare_hypothesis, without_local_constants
 from autograder.grade._regrade import Regrade, plan_regrade
 from autograder.grade._runner import MAX_TIMEOUTS, grade_directory, make_oracle, run_property, spec_properties
 from autograder.grade._submission import Prepared, SubmissionError, prepare, student_id
@@ -37,15 +37,16 @@ __all__ = [
     "grade_batch",
     "grade_directory",
     "grade_one",
+    "grading_exam",
     "identify",
     "identify_all",
     "layout",
+    "load_exam",
     "make_oracle",
     "plan_batch",
     "plan_regrade",
     "prepare",
     "prepare_batch",
-    "prepare_hypothesis",
     "run",
     "run_property",
     "safe_id",
@@ -53,5 +54,4 @@ __all__ = [
     "spread_order",
     "student_id",
     "with_identity",
-    "without_local_constants",
 ]

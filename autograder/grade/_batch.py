@@ -12,8 +12,8 @@ import concurrent.futures as futures
 import contextlib
 import dataclasses
 import hashlib
+import json
 import multiprocessing
-import pickle
 import queue
 import sys
 import tempfile
@@ -22,68 +22,67 @@ import types
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
+from autograder.grade._exam import grading_exam
 from autograder.grade._plan import BatchPlan
 from autograder.grade._plan_batch import plan_batch
 from autograder.report._results import SubmissionResult
 from autograder.report._text import writable_result
 from autograder.rubric import Rubric
 from autograder.sandbox import Isolation, Limits, choose_isolation
+from micrograd.judge import Exam, ResultError, SubmissionStatus
+from micrograd.judge._exam import exam_from_data
 
 __all__ = ["grade_batch", "grade_one", "spread_order"]
 
 _ORACLE: Any = None
 #: is this process a grading worker (its Hypothesis set up for grading for good, see _init_worker)?
 _IN_WORKER = False
-#: the batch's recorded examples and requests, and their replay cache, in a grading worker
+#: the batch's exam and its recorded requests, in a grading worker
 _PLAN: Optional[BatchPlan] = None
-_REPLAY: Any = None
+_EXAM: Optional[Exam] = None
 
 
 #: how long a worker waits for the batch's plan before it grades without one (same grades, more time)
 PLAN_WAIT = 900.0
 
 
-def _init_worker(rubric: Rubric, subreaper: bool = True, plan: Any = None) -> None:
-    """Runs once in each worker: adopt orphans, load the profile, import the spec, create the oracle,
-    take the batch's plan (:func:`autograder.grade.plan_batch`; ``plan`` is the plan, None, or a queue
-    the grading process puts it in once it is made, while the workers start).
+def _init_worker(rubric: Rubric, subreaper: bool = True, plan: Any = None, exam: Any = None) -> None:
+    """Runs once in each worker: adopt orphans, import the spec, create the oracle, take the batch's exam
+    (an Exam, its JSON text, or None: :func:`grading_exam`'s) and plan (:func:`autograder.grade.plan_batch`;
+    ``plan`` is the plan, None, or a queue the grading process puts its JSON in once it is made, while
+    the workers start). Both come as data, read back with validation (never a pickle).
 
     ``subreaper``: make this process adopt (and kill) orphaned processes; only for a process that
     does nothing but grade (a subreaper kills every child it did not start as a sandbox).
     """
-    global _ORACLE, _PLAN, _REPLAY, _IN_WORKER
-    from autograder.grade._runner import make_oracle, prepare_hypothesis, spec_properties
+    global _ORACLE, _PLAN, _EXAM, _IN_WORKER
+    from autograder.grade._runner import make_oracle, spec_properties
     from autograder.sandbox import become_subreaper
+    from micrograd.judge import keep_hypothesis_out_of_the_folder
 
     if subreaper:
         become_subreaper()
-    prepare_hypothesis()
+    keep_hypothesis_out_of_the_folder()
     _IN_WORKER = True
     spec_properties(rubric.spec)
     _ORACLE = make_oracle()
+    _EXAM = exam_from_data(json.loads(exam), "(the batch's exam)") if isinstance(exam, str) else exam
     if plan is not None and not isinstance(plan, BatchPlan):
         try:
-            plan = pickle.loads(plan.get(timeout=PLAN_WAIT))  # the grading process's own pickle
-        except queue.Empty:
+            text = plan.get(timeout=PLAN_WAIT)
+            plan = None if text is None else BatchPlan.from_json(text)
+        except (queue.Empty, ResultError):
             plan = None
-    _PLAN, _REPLAY = plan, None if plan is None else plan.replay_cache(rubric)
+    _PLAN = plan
 
 
-def grade_one(path: Path, rubric: Rubric, limits: Limits, isolation: Optional[Isolation] = None) -> SubmissionResult:
+def grade_one(path: Path, rubric: Rubric, limits: Limits, isolation: Optional[Isolation] = None,
+              exam: Optional[Exam] = None) -> SubmissionResult:
     """Grade one submission (directory, .zip or .ipynb) in this process; never raises for the submission.
 
-    ``isolation``: the sandbox layer (default: the strongest available here). In a process that is not
-    a grading worker (a notebook kernel, a test run), Hypothesis is as it was once the grade is known.
+    ``isolation``: the sandbox layer (default: the strongest available here); ``exam``: the examples it is
+    judged on (default: the worker's, else :func:`grading_exam`'s for the rubric).
     """
-    if _IN_WORKER:
-        return _grade_one(path, rubric, limits, isolation)
-    from autograder.grade._profile import grading_hypothesis
-
-    with grading_hypothesis():
-        return _grade_one(path, rubric, limits, isolation)
-
-
-def _grade_one(path: Path, rubric: Rubric, limits: Limits, isolation: Optional[Isolation]) -> SubmissionResult:
     global _ORACLE
     from autograder.grade._runner import _all, _result, grade_directory, make_oracle
     from autograder.grade._submission import prepare
@@ -95,13 +94,13 @@ def _grade_one(path: Path, rubric: Rubric, limits: Limits, isolation: Optional[I
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="micrograd-submission-") as scratch:
         prepared = prepare(Path(path), Path(scratch))
+        exam = exam or _EXAM or grading_exam(rubric)
         if prepared.directory is None:
-            result = _result(prepared.student, rubric, "invalid", prepared.error,
-                             _all(rubric, "failed", f"not run: {prepared.error}"), started)
+            result = _result(prepared.student, rubric, SubmissionStatus.INVALID, prepared.error,
+                             _all(rubric, f"not run: {prepared.error}"), started, exam)
         else:
-            plan = _PLAN if _PLAN is not None and _PLAN.fits(rubric) else None
             result = grade_directory(prepared.directory, prepared.student, rubric, limits, _ORACLE, isolation,
-                                     plan=plan, replay=_REPLAY if plan is not None else None)
+                                     plan=_PLAN, exam=exam)
             result = _in_notebook_cells(result, Path(path), Path(scratch), prepared.directory)
     return _finished(result, isolation)
 
@@ -126,13 +125,14 @@ def _finished(result: SubmissionResult, isolation: Isolation) -> SubmissionResul
                                                kit_version=result.kit_version or __version__))
 
 
-def _failed(path: Path, rubric: Rubric, error: BaseException, isolation: Isolation) -> SubmissionResult:
+def _failed(path: Path, rubric: Rubric, error: BaseException, isolation: Isolation,
+            exam: Optional[Exam] = None) -> SubmissionResult:
     from autograder.grade._runner import _all, _result
     from autograder.grade._submission import student_id
 
     reason = f"the grader failed: {type(error).__name__}: {error}"[:500]
-    result = _result(student_id(Path(path)), rubric, "invalid", reason, _all(rubric, "failed", reason),
-                     time.monotonic())
+    result = _result(student_id(Path(path)), rubric, SubmissionStatus.INVALID, reason, _all(rubric, reason),
+                     time.monotonic(), exam or _EXAM)
     return _finished(result, isolation)
 
 
@@ -163,17 +163,12 @@ def spread_order(paths: Sequence[Path]) -> List[int]:
     return sorted(range(len(paths)), key=key)
 
 
-def _send_plan(plans: Any, rubric: Rubric, workers: int, isolation: Isolation) -> None:
-    """Make the batch's plan and put it in ``plans`` once per worker (None if it could not be made: the
-    workers then run Hypothesis on every submission, as a single submission does). Its examples are kept
-    in the grader's cache directory for the next batch, unless submissions run unisolated (``none``: their
-    code could write there as this user)."""
-    from micrograd.testing import cache_dir
-
-    data = pickle.dumps(None)
+def _send_plan(plans: Any, rubric: Rubric, workers: int, exam: Exam) -> None:
+    """Make the batch's plan and put its JSON in ``plans`` once per worker (None if it could not be made: the
+    workers then send each request when it is asked, as for a single submission; same grades)."""
+    data = None
     try:
-        cache = cache_dir() if isolation.layer in ("bwrap", "uid") else None
-        data = pickle.dumps(plan_batch(rubric, cache=cache), protocol=pickle.HIGHEST_PROTOCOL)
+        data = plan_batch(rubric, exam).to_json()
     except Exception:  # noqa: BLE001 (the plan only saves time: grading goes on without it)
         pass
     finally:
@@ -191,10 +186,12 @@ def grade_batch(
     on_done: Optional[Callable[[SubmissionResult], None]] = None,
     isolation: Union[str, Isolation] = "auto",
     executor: Any = None,
+    exam: Optional[Exam] = None,
 ) -> List[SubmissionResult]:
     """Grade ``paths`` with ``jobs`` worker processes; results in the order of ``paths``.
 
-    ``isolation``: a layer name (``auto``, ``bwrap``, ``uid``, ``none``) or a chosen Isolation.
+    ``isolation``: a layer name (``auto``, ``bwrap``, ``uid``, ``none``) or a chosen Isolation; ``exam``: the
+    examples every submission is judged on (default: :func:`grading_exam`'s for the rubric).
     A submission that breaks anything gets its own status; the batch always finishes.
     Raises IsolationError, before grading anything, for a layer that is not available.
     ``executor``: grade elsewhere instead, e.g. an :class:`autograder.cluster.ClusterExecutor` (on a Dask
@@ -202,8 +199,9 @@ def grade_batch(
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    exam = exam if exam is not None else grading_exam(rubric)
     if executor is not None:
-        return list(executor.grade(paths, rubric, limits, on_done=on_done))
+        return list(executor.grade(paths, rubric, limits, on_done=on_done, exam=exam))
     chosen = isolation if isinstance(isolation, Isolation) else choose_isolation(isolation)
     results: List[Optional[SubmissionResult]] = [None] * len(paths)
     context = multiprocessing.get_context("spawn")
@@ -212,17 +210,18 @@ def grade_batch(
     # The plan goes to the workers through a queue once it is made, while they start.
     plans = context.Queue() if len(paths) > 1 else None
     with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                     initializer=_init_worker, initargs=(rubric, True, plans)) as pool:
+                                     initializer=_init_worker,
+                                     initargs=(rubric, True, plans, exam.to_text())) as pool:
         with _workers_without_main():  # the workers start here
             pending = {pool.submit(grade_one, Path(paths[i]), rubric, limits, chosen): i for i in spread_order(paths)}
         if plans is not None:
-            _send_plan(plans, rubric, workers, chosen)
+            _send_plan(plans, rubric, workers, exam)
         for future in futures.as_completed(pending):
             i = pending[future]
             try:
                 result = future.result()
             except Exception as error:  # noqa: BLE001 (a worker failure is this submission's, not the batch's)
-                result = _failed(Path(paths[i]), rubric, error, chosen)
+                result = _failed(Path(paths[i]), rubric, error, chosen, exam)
             results[i] = result
             if on_done is not None:
                 on_done(result)

@@ -14,11 +14,13 @@ from typing import Any, Dict, List, Optional
 
 from autograder.cluster import ClusterError, ClusterExecutor, ClusterLostError
 from autograder.grade._batch import grade_batch
+from autograder.grade._exam import grading_exam
 from autograder.grade._identity import Identity, IdentityError, collect_submissions, identify_all
 from autograder.grade._regrade import Regrade, plan_regrade
 from autograder.report import OutputError, SubmissionResult, writable, write_outputs
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric, RubricError, load_rubric
 from autograder.sandbox import CHOICES, IsolationError, Limits, choose_isolation
+from micrograd.judge import Exam, ExamError
 
 __all__ = ["HELP", "Batch", "check_out", "configure", "grade", "prepare_batch", "run", "with_identity"]
 
@@ -48,6 +50,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-examples", type=int, default=None, metavar="N",
                         help="Hypothesis examples per property (default: the rubric's max_examples, "
                              f"else {DEFAULT_MAX_EXAMPLES})")
+    parser.add_argument("--exam", type=Path, default=None, metavar="FILE",
+                        help="the graded examples (micrograd exam --out FILE); default: the kit's when the rubric "
+                             "fits it, else made now; either way written to DIR/exam.json")
     parser.add_argument("--no-html", action="store_true", help="skip report.html (its plots need matplotlib)")
     parser.add_argument("--isolation", choices=CHOICES, default="auto",
                         help="how submissions are isolated (default auto: the strongest of bwrap, uid, none that "
@@ -99,14 +104,15 @@ class Batch:
 
 
 def prepare_batch(submissions: List[Path], out: Path, rubric: Rubric, *, update: bool = False,
-                  fresh: bool = False) -> Batch:
-    """Everything that can go wrong before grading: raises OutputError (``out``, an earlier run there),
-    IdentityError (a Gradescope export's metadata) or ValueError (nothing to grade)."""
+                  fresh: bool = False, exam: Optional[Exam] = None) -> Batch:
+    """Everything that can go wrong before grading: raises OutputError (``out``, an earlier run there, graded
+    with another kit, exam or rubric), IdentityError (a Gradescope export's metadata) or ValueError (nothing
+    to grade). ``exam``: the one this run grades with (default: :func:`grading_exam`'s)."""
     check_out(out)
     paths, notes = collect_submissions(submissions)
     if not paths:
         raise ValueError("nothing to grade: " + "; ".join(notes) if notes else "nothing to grade")
-    regrade = plan_regrade(out, rubric=rubric, update=update, fresh=fresh)
+    regrade = plan_regrade(out, rubric=rubric, update=update, fresh=fresh, exam=exam)
     identities, told_apart = identify_all(paths)
     resolved = [str(Path(p).resolve()) for p in paths]
     identities = regrade.adopt(identities, resolved)
@@ -115,41 +121,50 @@ def prepare_batch(submissions: List[Path], out: Path, rubric: Rubric, *, update:
 
 def grade(submissions: List[Path], out: Path, *, rubric: Optional[Rubric] = None, limits: Optional[Limits] = None,
           jobs: int = 1, progress: Any = None, html: bool = True, isolation: Any = "auto", update: bool = False,
-          fresh: bool = False, batch: Optional[Batch] = None, executor: Any = None) -> List[SubmissionResult]:
+          fresh: bool = False, batch: Optional[Batch] = None, executor: Any = None,
+          exam: Optional[Exam] = None) -> List[SubmissionResult]:
     """Grade ``submissions`` and write the class into ``out``; returns the results of the submissions graded,
     in input order (a Gradescope export's folder stands for its submissions).
 
     Each result is named after its student (:func:`identify_all`: nbgrader layout, Gradescope export,
     or the file name). Raises OutputError before grading when ``out`` cannot be written, or holds an
     earlier run and neither ``update`` (replace these students, keep the others) nor ``fresh`` (replace
-    the class) is given. ``isolation``: ``auto``, ``bwrap``, ``uid``, ``none`` or a chosen Isolation.
+    the class) is given, or ``update`` would mix two exams. ``isolation``: ``auto``, ``bwrap``, ``uid``,
+    ``none`` or a chosen Isolation. ``exam``: the examples every submission is judged on (default:
+    :func:`grading_exam`'s); it is written to ``out/exam.json``, so that the run can be repeated (``--exam``).
     ``batch``: one :func:`prepare_batch` made already. ``executor``: where to grade instead of a local pool
     (:func:`grade_batch`), e.g. a Dask cluster; when it goes away, what was graded is written, then
     ClusterLostError is raised.
     """
     rubric = rubric or load_rubric()
     limits = limits or Limits()
-    batch = batch or prepare_batch(submissions, out, rubric, update=update, fresh=fresh)
+    exam = exam if exam is not None else grading_exam(rubric)
+    batch = batch or prepare_batch(submissions, out, rubric, update=update, fresh=fresh, exam=exam)
     try:
         results = grade_batch(batch.paths, rubric, limits, jobs=jobs, on_done=progress, isolation=isolation,
-                              executor=executor)
+                              executor=executor, exam=exam)
     except ClusterLostError as lost:  # the cluster went away: what was graded is written, then the run stops
         graded = sorted(lost.graded.items())
         _write(batch, [with_identity(r, batch.identities[i]) for i, r in graded],
-               [batch.resolved[i] for i, _ in graded], out, html, rubric)
+               [batch.resolved[i] for i, _ in graded], out, html, rubric, exam)
         raise
     results = [with_identity(r, identity) for r, identity in zip(results, batch.identities)]
-    _write(batch, results, batch.resolved, out, html, rubric)
+    _write(batch, results, batch.resolved, out, html, rubric, exam)
     return results
 
 
 def _write(batch: Batch, results: List[SubmissionResult], resolved: List[str], out: Path, html: bool,
-           rubric: Rubric) -> None:
-    """The class after this run into ``out``: the results merged with the earlier run's (``--update``)."""
+           rubric: Rubric, exam: Exam) -> None:
+    """The class after this run into ``out``: the results merged with the earlier run's (``--update``), and
+    the exam they were graded on (``out/exam.json``: ``--exam`` repeats the run)."""
     everyone, paths = batch.regrade.merge(results, resolved)
     batch.regrade.clear()
     batch.problems = write_outputs(everyone, out, html_report=html, rubric=rubric, paths=paths)
     batch.everyone = everyone
+    try:
+        exam.write(out / "exam.json")
+    except OSError as error:
+        raise OutputError(f"cannot write the exam into {writable(str(out))}: {error.strerror or error}") from None
 
 
 def _error(message: str) -> int:
@@ -201,7 +216,11 @@ def run(args: argparse.Namespace) -> int:
     if args.max_examples is not None:
         rubric = dataclasses.replace(rubric, max_examples=args.max_examples)
     try:
-        batch = prepare_batch(args.submissions, args.out, rubric, update=args.update, fresh=args.fresh)
+        exam = grading_exam(rubric, args.exam)
+    except ExamError as error:
+        return _error(str(error))
+    try:
+        batch = prepare_batch(args.submissions, args.out, rubric, update=args.update, fresh=args.fresh, exam=exam)
         executor = ClusterExecutor(args.cluster, args.isolation, rubric) if args.cluster else None
         isolation: Any = executor or choose_isolation(args.isolation)  # on a cluster, each worker's layer
     except (OutputError, IdentityError, IsolationError, ClusterError, ValueError) as error:
@@ -222,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             results = grade(batch.paths, args.out, rubric=rubric, limits=limits, jobs=args.jobs, progress=done,
-                            html=not args.no_html, isolation=isolation, batch=batch, executor=executor)
+                            html=not args.no_html, isolation=isolation, batch=batch, executor=executor, exam=exam)
         except (OutputError, ClusterError) as error:
             resume = isinstance(error, ClusterLostError)
             return _error(str(error) + (". Grade those into the same folder with --update" if resume else ""))

@@ -1,59 +1,48 @@
-"""The examples of a batch, generated once: every property run on the kit's reference before any submission.
+"""What every submission of a batch is asked, recorded once on the kit's reference.
 
-Under the derandomized ``grading`` profile Hypothesis generates the same examples for a property
-whatever the implementation, for as long as the implementation passes them (it departs from that
-sequence only to shrink a failure). So before a batch is graded, the grading process runs each
-property once on the reference (trusted code, in this process), records its examples
-(:class:`micrograd.testing.ReplayCache`) and the requests it sent, in order, and hands both to the
-grading workers. For every submission, the requests of all its properties go to the sandbox in one
-message (:meth:`micrograd.sandbox.SandboxEvaluator.submit`), and each property's body runs on its
-recorded examples, served the submission's answers as they come: Hypothesis generates nothing, and
-the child computes while the grader judges. When an example fails, Hypothesis runs the property as
-it did without the plan: it meets the same failure first and shrinks it the same way, so grades and
+Every property runs on the exam's examples (:mod:`micrograd.judge`), whatever the submission; for as long
+as a submission passes them, it is asked the requests the reference was asked, in the same order. So before
+a batch is graded, the grading process runs each property's exam examples on the reference (trusted code,
+in this process), records the requests it sent, and hands them to the grading workers as JSON (data, read
+back with each request's validating ``from_dict``; never a pickle). For every submission, the requests of
+all its properties go to the sandbox in one message (:meth:`micrograd.sandbox.SandboxEvaluator.submit`),
+and each property's body is served the submission's answers as they come: the child computes while the
+grader judges. When an example fails, Hypothesis runs as it does without the plan, so grades and
 counterexamples do not change.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
-from autograder.rubric import Rubric
-from micrograd.testing import Property, ReplayCache
+from micrograd.judge import ResultError
+from micrograd.judge._codec import decode_value, encode_value
+from micrograd.spec import Property
 
-__all__ = ["BatchPlan"]
+__all__ = ["PLAN_FORMAT", "BatchPlan"]
+
+#: the version of the plan's JSON form
+PLAN_FORMAT = 1
 
 
 @dataclass
 class BatchPlan:
-    """What every submission of a batch is asked, recorded on the reference.
+    """``requests``: property id -> every request the property sent while running its exam examples on the
+    reference, in order (properties the reference does not pass are left out: they run as before);
+    ``exam``: the digest of the exam they were recorded with (:meth:`fits`); ``seconds``: how long recording
+    took."""
 
-    ``examples``: property id -> the keyword arguments of each example Hypothesis generated (its
-    ``impl`` and ``oracle`` left out); ``requests``: property id -> every request the property
-    sent while running them, in order (for a property without ``@given``, while running once);
-    ``max_examples`` and ``spec``: the rubric's count and spec they were generated with (:meth:`fits`);
-    ``seconds``: how long recording took. Properties the reference does not pass are in neither: they
-    run as before.
-    """
-
-    examples: Dict[str, List[Dict[str, Any]]]
     requests: Dict[str, List[Any]]
-    max_examples: Optional[int]
+    exam: str
     seconds: float = 0.0
-    spec: Optional[str] = None
     _encoded: Dict[str, List[Any]] = field(default_factory=dict, repr=False, compare=False)
     _pickled: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def fits(self, rubric: Rubric) -> bool:
-        """Was this plan made for ``rubric``'s spec and example count?"""
-        return (self.spec, self.max_examples) == (rubric.spec, rubric.max_examples)
-
-    def replay_cache(self, rubric: Rubric) -> ReplayCache:
-        """An in-memory cache of the recorded examples, for :func:`micrograd.testing.run_property`."""
-        cache = _memory_cache(rubric)
-        cache.update(self.examples)
-        return cache
+    def fits(self, exam: str) -> bool:
+        """Was this plan recorded with the exam of digest ``exam``?"""
+        return self.exam == exam
 
     def encoded(self, prop: Property) -> List[Any]:
         """The requests of ``prop``, each encoded for the sandbox once per process (empty if none)."""
@@ -65,7 +54,8 @@ class BatchPlan:
         return found
 
     def pickled(self, prop: Property) -> Any:
-        """The requests of ``prop`` pickled for the sandbox, once per process (a ``micrograd.sandbox.Pickled``)."""
+        """The requests of ``prop`` pickled for the child, once per process (a ``micrograd.sandbox.Pickled``):
+        written by the grader, read only by the child, which may trust the grader."""
         found = self._pickled.get(prop.id)
         if found is None:
             from micrograd.sandbox import Pickled
@@ -73,18 +63,25 @@ class BatchPlan:
             found = self._pickled[prop.id] = Pickled.of(self.encoded(prop))
         return found
 
-    def __getstate__(self) -> Dict[str, Any]:  # sent to the workers without the encoded requests
-        return {"examples": self.examples, "requests": self.requests, "max_examples": self.max_examples,
-                "seconds": self.seconds, "spec": self.spec}
+    def to_json(self) -> str:
+        """The plan as JSON text, for the grading workers."""
+        return json.dumps({"format": PLAN_FORMAT, "exam": self.exam, "seconds": self.seconds,
+                           "requests": {pid: [encode_value(r) for r in found] for pid, found in self.requests.items()}},
+                          separators=(",", ":"), allow_nan=False)
 
-    def __setstate__(self, state: Dict[str, Any]) -> None:
-        self.__init__(**state)  # type: ignore[misc]
-
-
-def _memory_cache(rubric: Rubric, directory: Optional[Path] = None) -> ReplayCache:
-    """A cache for the rubric's spec under the ``grading`` profile: in memory, or read from and kept in
-    ``directory``."""
-    from micrograd import _paths
-
-    spec = Path(rubric.spec) if rubric.spec else _paths.spec_dir()
-    return ReplayCache(spec, "grading", directory, max_examples=rubric.max_examples)
+    @classmethod
+    def from_json(cls, text: str) -> BatchPlan:
+        """The plan :meth:`to_json` gave; ResultError for anything else (every request checked)."""
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT or type(data.get("exam")) is not str \
+                    or type(data.get("seconds")) not in (int, float) or not isinstance(data.get("requests"), dict):
+                raise ValueError("not a batch plan of this kit")
+            requests = {}
+            for pid, found in data["requests"].items():
+                if not isinstance(found, list):
+                    raise ValueError(f"{pid}: its requests must be a list")
+                requests[str(pid)] = [decode_value(r) for r in found]
+        except (ValueError, RecursionError) as error:
+            raise ResultError(f"the batch's plan cannot be read: {error}") from None
+        return cls(requests, data["exam"], float(data["seconds"]))

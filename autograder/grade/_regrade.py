@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from autograder.grade._identity import Identity
 from autograder.report import (
@@ -31,12 +31,20 @@ from autograder.report import (
 )
 from autograder.rubric import Rubric
 
+if TYPE_CHECKING:
+    from micrograd.judge import Exam
+
 __all__ = ["Regrade", "current_exam", "plan_regrade"]
 
 
-def current_exam(rubric: Rubric) -> str:
-    """The digest of the exam this run grades with: "" until grading runs a frozen exam (then the exam's)."""
-    return ""
+def current_exam(rubric: Rubric, exam: Optional[Exam] = None) -> str:
+    """The digest of the exam this run grades with: ``exam``'s, else the one :func:`grading_exam` gives the
+    rubric (what every result of the run records as its ``exam``)."""
+    if exam is None:
+        from autograder.grade._exam import grading_exam
+
+        exam = grading_exam(rubric)
+    return exam.digest
 
 
 def _names(results: Sequence[SubmissionResult]) -> str:
@@ -111,10 +119,11 @@ def _refuse(out: Path, why: str) -> OutputError:
 
 
 def plan_regrade(out: Path, *, rubric: Rubric, update: bool = False, fresh: bool = False,
-                 kit_version: Optional[str] = None) -> Regrade:
+                 kit_version: Optional[str] = None, exam: Optional[Exam] = None) -> Regrade:
     """What to do with the earlier run in ``out``, decided before anything is graded. Raises OutputError
     (naming the choices) when ``out`` holds one and neither ``update`` nor ``fresh`` is given, and when
-    ``update`` would mix results graded by another kit, exam or rubric."""
+    ``update`` would mix results graded by another kit, exam (``exam``: this run's, default
+    :func:`current_exam`'s) or rubric."""
     from micrograd import __version__
 
     if update and fresh:
@@ -138,15 +147,20 @@ def plan_regrade(out: Path, *, rubric: Rubric, update: bool = False, fresh: bool
         raise _refuse(out, "holds an earlier run without class.json (from an older kit): --update cannot keep its "
                            "students; grade the whole class again with --fresh")
     kit = kit_version or __version__
-    mixed = [("kit", {r.kit_version for r in record.results} - {kit}, kit),
-             ("exam", {r.exam for r in record.results} - {current_exam(rubric)}, current_exam(rubric) or "none")]
-    for what, other, ours in mixed:
-        if other:
-            shown = ", ".join(sorted(x or "none" for x in other))
-            raise _refuse(out, f"was graded with another {what} ({shown}; this run: {ours}): --update never mixes "
-                               f"two in one class; grade the whole class again with --fresh")
+    others = {r.kit_version for r in record.results} - {kit}
+    if others:
+        raise _refuse(out, f"was graded with another kit ({', '.join(sorted(x or 'none' for x in others))}; this run: "
+                           f"{kit}): --update never mixes two in one class; grade the whole class again with --fresh")
     if record.rubric != rubric_digest(rubric):
         raise _refuse(out, f"was graded with another rubric than {rubric.source} (points, properties or "
                            "max_examples differ): give the same --rubric and --max-examples, or grade the whole "
                            "class again with --fresh")
+    digest = current_exam(rubric, exam)
+    others = {r.exam for r in record.results} - {digest}
+    if others:
+        hint = (f"; the one it was graded with is {out / 'exam.json'}: give it with --exam"
+                if (out / "exam.json").is_file() else "")
+        raise _refuse(out, f"was graded with another exam ({', '.join(sorted(x or 'none' for x in others))}; this "
+                           f"run: {digest}): --update never mixes two in one class{hint}; or grade the whole class "
+                           "again with --fresh")
     return Regrade(out, "update", list(record.results), dict(record.paths))

@@ -34,18 +34,18 @@ STATUS_STYLES = {
     "timeout": ("a check timed out", "#c8a2c8"),
     "crash": ("the submission's process died", "#b39ddb"),
     "not_run": ("not run: the submission could not be loaded", "#bbbbbb"),
+    "interrupted": ("killed from outside the submission: grade it again", "#9ecae1"),
 }
-_STATUS_ALIASES = {"error": "crash", "interrupted": "not_run", "skipped": "not_run"}
+_STATUS_ALIASES = {"error": "crash", "skipped": "not_run"}
 
 
 def exercise_status(result: SubmissionResult, exercise: ExerciseResult) -> str:
     """How ``exercise`` went for ``result``, one of STATUS_STYLES: the result model's own status when it
-    has one, else read from the exercise's checks."""
+    says more than the counts do (not started, blocked, interrupted...), else read from the exercise's checks
+    (a ``failing`` exercise may be partial, timed out, crashed)."""
     given = str(getattr(exercise, "status", "") or "")
-    if given:
+    if given and given != "failing":
         given = _STATUS_ALIASES.get(given, given)
-        if given == "failing" and exercise.passed:
-            return "partial"
         if given in STATUS_STYLES:
             return given
     checks = [p for p in result.properties if p.exercise == exercise.exercise and p.status != "skipped"]

@@ -94,16 +94,28 @@ def _grouped(failing: Sequence[PropertyResult]) -> List[List[PropertyResult]]:
     return groups
 
 
+def _root_text(result: SubmissionResult, root: str) -> str:
+    """Why checks fail because exercise ``root`` does: its first own failure, counterexample and hint included."""
+    cause = next((p for p in result.properties if p.exercise == root and not p.passed and not p.blocked_by), None)
+    head = f"These checks fail because exercise {root} fails (the root cause): fix {root} first."
+    return head if cause is None else f"{head}\n\n{_property_text(result, cause)}"
+
+
 def exercise_feedback(result: SubmissionResult, exercise: str) -> str:
     """Every check of ``exercise`` that did not pass, as the student reads it (counterexamples that
-    load their own code; checks that only say the same thing said once); empty when all passed."""
+    load their own code; checks that only say the same thing said once); a check that fails because an
+    earlier exercise does is listed without a hint of its own, after that exercise's failure; empty when all
+    passed."""
     failing = [p for p in result.properties if p.exercise == exercise and not p.passed]
     texts = []
-    for group in _grouped(failing):
+    for group in _grouped([p for p in failing if not p.blocked_by]):
         if len(group) == 1:
             texts.append(_property_text(result, group[0]))
         else:
             texts.append(f"{len(group)} checks ({group[0].status}): {group[0].summary}")
+    for root in dict.fromkeys(p.blocked_by for p in failing if p.blocked_by):
+        texts.append(_root_text(result, str(root)))
+        texts += [f"{p.id} ({p.status}): a consequence of exercise {root}" for p in failing if p.blocked_by == root]
     return "\n\n".join(texts)
 
 
@@ -142,8 +154,9 @@ def feedback_markdown(result: SubmissionResult) -> str:
     lines += ["| exercise | score | checks passed |", "|---|---|---|"]
     for ex in result.exercises:
         lines.append(f"| {ex.exercise} ({ex.title}) | {_fmt(ex.score)} / {_fmt(ex.points)} | {ex.passed}/{ex.total} |")
-    failing = [p for p in result.properties if not p.passed]
-    if failing:
+    failing = [p for p in result.properties if not p.passed and not p.blocked_by]
+    following = [p for p in result.properties if not p.passed and p.blocked_by]
+    if failing or following:
         lines += ["", "## What to fix", ""]
     where = ("in a new cell at the end of your notebook" if result.layout == "notebook"
              else "in the folder of your engine.py and nn.py")
@@ -165,6 +178,11 @@ def feedback_markdown(result: SubmissionResult) -> str:
             lines.append("")
         if p.hint:
             lines += [f"**Hint:** {p.hint}", ""]
+    if following:
+        lines += ["## Consequences", "", "These checks fail because an exercise they build on fails (above): fix that "
+                  "one first.", ""]
+        lines += [f"- {p.exercise}: `{p.id}` ({p.status}), a consequence of exercise {p.blocked_by}" for p in following]
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 

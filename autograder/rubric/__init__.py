@@ -10,7 +10,7 @@ from autograder.rubric._rubric import (
     load_rubric,
     policy_violations,
 )
-from autograder.rubric._spec import grading_profile, spec_properties
+from autograder.rubric._spec import rubric_spec, spec_properties
 
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",
@@ -21,6 +21,6 @@ __all__ = [
     "default_rubric",
     "load_rubric",
     "policy_violations",
-    "grading_profile",
+    "rubric_spec",
     "spec_properties",
 ]

@@ -93,11 +93,11 @@ class Rubric:
 
 
 def _spec_properties(spec: Optional[str]) -> List[Any]:
-    from micrograd.testing import SpecCollectionError
+    from micrograd.spec import SpecError
 
     try:
         return spec_properties(spec)
-    except SpecCollectionError as error:
+    except SpecError as error:
         raise RubricError(f"the rubric's spec cannot be used: {error}") from None
 
 

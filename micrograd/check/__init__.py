@@ -1,6 +1,7 @@
 """``micrograd check``: run the spec on an implementation and report per exercise.
 
-A student runs ``micrograd check`` (default: ``./exercises``) and sees the failure of
+A student runs ``micrograd check`` (default: ``./exercises``): the kit's exam (the examples grading
+judges, :mod:`micrograd.judge`) runs exercise by exercise, and the student sees the failure of
 each failing exercise (root causes first: exercises are checked in dependency order,
 and one that needs a failing exercise is *blocked* by it, with no hint of its own) with
 a runnable counterexample, expected vs got and a hint; then one line per exercise and
@@ -16,12 +17,12 @@ from micrograd.check._run import (
     EXERCISE_STATUSES,
     CheckError,
     CheckReport,
-    ExerciseResult,
     choose_oracle,
     make_evaluator,
     resolve_path,
     run_check,
 )
+from micrograd.judge import ExerciseResult, PropertyResult
 
 __all__ = [
     "run_check",
@@ -31,6 +32,7 @@ __all__ = [
     "Renderer",
     "CheckReport",
     "ExerciseResult",
+    "PropertyResult",
     "CheckError",
     "EXERCISE_STATUSES",
     "DEFAULT_PROFILE",

@@ -15,9 +15,11 @@ from typing import Any, Iterator, List, Optional
 from rich.console import Console
 
 from micrograd.check._render import Renderer, render_json
-from micrograd.check._run import DEFAULT_PROFILE, DEFAULT_TIMEOUT, CheckError, ExerciseResult, resolve_path, run_check
+from micrograd.check._run import DEFAULT_PROFILE, DEFAULT_TIMEOUT, CheckError, resolve_path, run_check
+from micrograd.judge import ExerciseResult, PropertyResult
 from micrograd.oracles import ORACLE_NAMES
-from micrograd.testing import PROFILES, Property
+from micrograd.spec import Property
+from micrograd.testing import PROFILES
 from micrograd.verdict import EXERCISES
 
 __all__ = ["HELP", "configure", "run"]
@@ -68,8 +70,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--profile",
         choices=list(PROFILES),
         default=None,
-        help=f"Hypothesis profile (default: $HYPOTHESIS_PROFILE, else {DEFAULT_PROFILE}: 30 examples per property, "
-        "derandomized so two runs agree; ci: 100; grading: 300)",
+        help=f"Hypothesis profile of --explore (default: $HYPOTHESIS_PROFILE, else {DEFAULT_PROFILE}: 30 examples per "
+        "property; ci: 100; grading: 300)",
+    )
+    parser.add_argument(
+        "--explore",
+        action="store_true",
+        help="after the graded examples (the exam, which grading judges too), also try examples drawn afresh: "
+        "slower, and it may find a bug the exam misses",
     )
     parser.add_argument(
         "--timeout",
@@ -79,7 +87,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"seconds one property may run before it counts as stuck (default: {DEFAULT_TIMEOUT:g})",
     )
     parser.add_argument(
-        "--spec", type=Path, default=None, metavar="DIR", help="spec directory (default: the kit's tests/spec)"
+        "--spec", type=Path, default=None, metavar="DIR", help="a spec of your own: a directory of properties "
+        "(default: the kit's spec)"
     )
 
 
@@ -120,11 +129,11 @@ def run(args: argparse.Namespace) -> int:
             if progress is not None:
                 progress.before(prop)
 
-        def after(verdict: ExerciseResult) -> None:
+        def after(verdict: ExerciseResult, results: List[PropertyResult]) -> None:
             if renderer is not None:
                 if progress is not None:
                     progress.pause()
-                renderer.exercise_done(verdict)
+                renderer.exercise_done(verdict, results)
 
         with _interruptible():
             report = run_check(
@@ -136,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
                 timeout=args.timeout,
                 before=before,
                 after=after,
+                explore=args.explore,
             )
     except CheckError as error:
         if progress is not None:

@@ -25,9 +25,9 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from micrograd.check._run import CheckReport, ExerciseResult
+from micrograd.check._run import CheckReport, first_problem
 from micrograd.impl import snippet_folder, student_snippet
-from micrograd.testing import PropertyResult
+from micrograd.judge import ExerciseResult, PropertyResult
 from micrograd.verdict import ORACLE_TITLES, SpecFailure
 
 __all__ = ["Renderer", "render_json", "render_report", "runnable_code"]
@@ -35,11 +35,12 @@ __all__ = ["Renderer", "render_json", "render_report", "runnable_code"]
 _STYLE = {
     "passing": ("passing", "green"),
     "failing": ("failing", "bold red"),
-    "not started": ("not started", "yellow"),
+    "not_started": ("not started", "yellow"),
     "blocked": ("blocked", "dim yellow"),
     "error": ("spec error", "bold magenta"),
-    "not run": ("not run", "dim"),
+    "not_run": ("not run", "dim"),
     "skipped": ("skipped", "dim"),
+    "interrupted": ("interrupted", "bold magenta"),
 }
 
 
@@ -62,8 +63,8 @@ def render_json(report: CheckReport, cwd: _Cwd = None) -> str:
             failure["code"] = runnable_code(failure["code"], report.path, cwd)
     for exercise in data["exercises"]:
         for prop in exercise["properties"]:
-            if (prop.get("failure") or {}).get("code"):
-                prop["failure"]["code"] = runnable_code(prop["failure"]["code"], report.path, cwd)
+            if prop.get("code"):
+                prop["code"] = runnable_code(prop["code"], report.path, cwd)
     return json.dumps(data, indent=2)
 
 
@@ -72,7 +73,7 @@ def render_report(report: CheckReport, console: Console, cwd: _Cwd = None) -> No
     renderer = Renderer(console, report.path, cwd)
     renderer.header(report.path, report.why, report.oracle, report.profile)
     for verdict in report.exercises:
-        renderer.exercise_done(verdict)
+        renderer.exercise_done(verdict, report.results_of(verdict.exercise))
     renderer.finish(report)
 
 
@@ -114,13 +115,15 @@ class Renderer:
         line.append(f" against {oracle_title(oracle)} (nn.py: {ORACLE_TITLES['numpy']}), Hypothesis profile {profile}")
         return line
 
-    def exercise_done(self, verdict: ExerciseResult) -> None:
+    def exercise_done(self, verdict: ExerciseResult, results: List[PropertyResult]) -> None:
         self.print_header()
-        if verdict.status in ("failing", "error"):
-            self._print_failure(verdict)
+        if verdict.status in ("failing", "error", "interrupted"):
+            self._print_failure(verdict, results)
 
     def finish(self, report: CheckReport) -> None:
         self.print_header()
+        for note in report.notes:  # e.g. a cached exam that was not valid, discarded
+            self.console.print(Text(f"note: {note}", style="dim"))
         if report.load_failure is not None:
             self._print_load_failure(report.load_failure, "engine.py")
             self.console.print(_summary(report))
@@ -141,15 +144,15 @@ class Renderer:
         needs = "every exercise needs it" if which == "engine.py" else "the nn exercises need it"
         self.console.print(Text(f"Fix this first: {needs}.\n"))
 
-    def _print_failure(self, verdict: ExerciseResult) -> None:
+    def _print_failure(self, verdict: ExerciseResult, results: List[PropertyResult]) -> None:
         """The first problem of a failing (or spec error) exercise; a failure already shown is only named."""
-        problem = verdict.first_problem
+        problem = first_problem(results)
         if problem is None:  # pragma: no cover (failing and error exercises always have one)
             return
-        name = verdict.exercise.name
-        title = Text(f"{name}", style="bold red") + Text(f": {verdict.exercise.title}")
+        name = verdict.exercise
+        title = Text(f"{name}", style="bold red") + Text(f": {verdict.title}")
         self.console.rule(title, align="left")
-        self.console.print(Text(f"property {problem.prop.id}", style="dim"))
+        self.console.print(Text(f"property {problem.id}", style="dim"))
         failure = problem.failure
         if problem.status == "error" or failure is None:
             _print_not_a_verdict(problem, self.console)
@@ -172,59 +175,61 @@ def _table(report: CheckReport) -> Table:
     table.add_column("status", no_wrap=True)
     table.add_column("passed", justify="right", no_wrap=True)
     table.add_column("detail", overflow="fold")
-    statuses = {**report.checked, **{v.exercise.name: v.status for v in report.exercises}}
+    statuses = {**report.checked, **{v.exercise: str(v.status) for v in report.exercises}}
     for verdict in report.exercises:
         label, style = _STYLE[verdict.status]
         table.add_row(
-            Text(verdict.exercise.name),
+            Text(verdict.exercise),
             Text(label, style=style),
             Text(f"{verdict.passed}/{verdict.total}"),
-            Text(_detail(verdict, statuses)),  # Text: spec wording like [n(x) for n in self.neurons] is not markup
+            # Text: spec wording like [n(x) for n in self.neurons] is not markup
+            Text(_detail(verdict, report.results_of(verdict.exercise), statuses)),
         )
     return table
 
 
-def _detail(verdict: ExerciseResult, statuses: Optional[Dict[str, str]] = None) -> str:
-    problem = verdict.first_problem
+def _detail(verdict: ExerciseResult, results: List[PropertyResult], statuses: Optional[Dict[str, str]] = None) -> str:
+    problem = first_problem(results)
     if verdict.status == "skipped":
-        return "; ".join(sorted({r.message for r in verdict.results if r.message}))
+        return "; ".join(sorted({r.summary for r in results if r.summary}))
     if verdict.status == "passing":
-        skipped = sorted({r.message for r in verdict.results if r.status == "skipped" and r.message})
-        return verdict.exercise.functions + (f" (not run here: {'; '.join(skipped)})" if skipped else "")
-    if verdict.status == "not run":
+        skipped = sorted({r.summary for r in results if r.status == "skipped" and r.summary})
+        return verdict.info.functions + (f" (not run here: {'; '.join(skipped)})" if skipped else "")
+    if verdict.status == "not_run":
         stopped = f"the check stopped after the timeout in {verdict.stopped_by}" if verdict.stopped_by else ""
         return verdict.reason or stopped or "not run"
     if verdict.status == "blocked":
         blocker = verdict.blocked_by
         own = " (what ran of its own passes)" if verdict.passed else ""
         state = (statuses or {}).get(blocker or "")
-        todo = {"not started": "implement it first", "failing": "fix it first", "error": "a spec error"}.get(
+        todo = {"not_started": "implement it first", "failing": "fix it first", "error": "a spec error"}.get(
             state or "", "wait for it")
         return f"blocked by {blocker}: {todo}{own}"
     if problem is None:  # pragma: no cover (failing and not started always have a problem)
         return ""
-    if verdict.status == "not started":
+    if verdict.status == "not_started":
         stub = verdict.stub
-        return f"implement {stub}" if stub is not None else f"implement {verdict.exercise.functions}"
+        return f"implement {stub}" if stub is not None else f"implement {verdict.info.functions}"
     return _one_line(problem)
 
 
 def _one_line(result: PropertyResult) -> str:
-    if result.status == "failed" and result.failure is not None:
-        return result.failure.summary.splitlines()[0] if result.failure.summary else "failed"
-    return result.message.splitlines()[0] if result.message else result.status
+    return result.summary.splitlines()[0] if result.summary else str(result.status)
 
 
 def _print_not_a_verdict(problem: PropertyResult, console: Console) -> None:
     """A timeout, or a property that broke (a spec bug)."""
     if problem.status == "timeout":
-        console.print(Text(f"timeout: {problem.message}"))
+        console.print(Text(f"timeout: {problem.summary}"))
         console.print(
             "The check stopped here: fix the loop, then run it again. "
             "If your code is only slow, not stuck, give it more time with --timeout SECONDS.\n"
         )
+    elif problem.status == "interrupted":
+        console.print(Text(f"interrupted: {problem.summary}"))
+        console.print("Something outside your code stopped the check here: run it again.\n")
     else:
-        console.print(Text(f"The check itself broke, not your code: {problem.message}"))
+        console.print(Text(f"The check itself broke, not your code: {problem.summary}"))
         console.print("Please report this to your instructors with the output of --json.\n")
 
 
@@ -232,7 +237,7 @@ def _print_spec_failure(failure: SpecFailure, folder: str, console: Console) -> 
     """SpecFailure's fields, as its str() lays them out, with the snippet loading the checked code
     from ``folder`` (as the student types it where the check runs)."""
     console.print(Text(failure.summary))
-    if failure.failure is not None:
+    if failure.failure is not None and str(failure.failure) not in failure.summary:
         console.print(Text("Your code raised ") + Text(str(failure.failure), style="bold"))
     if failure.code:
         console.print("\nCounterexample (runnable):\n")
@@ -291,8 +296,8 @@ def _print_next_step(report: CheckReport, console: Console) -> None:
     if causes:
         line = Text("\nFix first, in this order: ")
         for i, cause in enumerate(causes):
-            name = cause.exercise.name
-            blocked = [e.exercise.name for e in report.blocked_by(name)]
+            name = cause.exercise
+            blocked = [e.exercise for e in report.blocked_by(name)]
             line.append(", " if i else "")
             line.append(name, style="bold")
             if blocked:
@@ -300,13 +305,13 @@ def _print_next_step(report: CheckReport, console: Console) -> None:
                             f"{', '.join(blocked)})")
         console.print(line + Text("."))
         return
-    first_stub = next((e for e in report.exercises if e.status == "not started"), None)
+    first_stub = next((e for e in report.exercises if e.status == "not_started"), None)
     if first_stub is None:
         return
-    where = first_stub.stub or first_stub.exercise.functions
+    where = first_stub.stub or first_stub.info.functions
     console.print(
         Text("\nNext: implement ") + Text(where, style="bold")
-        + Text(f" in {first_stub.exercise.file} (exercise {first_stub.exercise.name}: {first_stub.exercise.title}).")
+        + Text(f" in {first_stub.info.file} (exercise {first_stub.exercise}: {first_stub.title}).")
     )
 
 
@@ -316,8 +321,8 @@ def _summary(report: CheckReport) -> Text:
         text.append(f" ({report.duration:.1f} s)", style="dim")
         return text
     counted = report.counted
-    labels = {"failing": "failing", "not started": "not started", "blocked": "blocked",
-              "error": "with a spec error", "not run": "not run"}
+    labels = {"failing": "failing", "not_started": "not started", "blocked": "blocked",
+              "error": "with a spec error", "not_run": "not run", "interrupted": "interrupted"}
     counts = {status: sum(e.status == status for e in counted) for status in labels}
     extra = ", ".join(f"{n} {labels[status]}" for status, n in counts.items() if n)
     skipped = len(report.exercises) - len(counted)

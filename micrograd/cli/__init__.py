@@ -24,6 +24,7 @@ COMMANDS = {
     "check": "micrograd.check",
     "mutants": "micrograd.mutants",
     "grade": "autograder.grade",
+    "exam": "autograder.exam",
     "gradescope": "autograder.gradescope",
     "demo": "micrograd.demo",
     "app": "micrograd.app",

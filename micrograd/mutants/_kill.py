@@ -10,10 +10,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
-from micrograd.impl import LocalEvaluator
+from micrograd.judge import run_property
 from micrograd.mutants._mutant import Mutant, write_mutant
 from micrograd.oracles import Oracle
-from micrograd.testing import Property, run_property
+from micrograd.sandbox import local_evaluator
+from micrograd.spec import Property
+from micrograd.testing import profile_settings
 from micrograd.verdict import SpecFailure
 
 __all__ = ["Kill", "KillReport", "SpecOutcome", "counterexample_size", "kill_mutants", "own_exercise_first", "run_spec",
@@ -173,11 +175,12 @@ def run_spec(
 ) -> SpecOutcome:
     """Run ``properties`` on the implementation in ``directory``, in order, until the first
     failure (``first_failure``): a SpecFailure, an error of the spec itself, or a time-out."""
-    evaluator = LocalEvaluator(directory)
+    evaluator = local_evaluator(directory)  # a deep chain runs in the sandbox's plain child
     start = time.perf_counter()
     outcome = SpecOutcome(passed=True)
     for prop in properties:
-        result = run_property(prop, evaluator, oracle, timeout=timeout)
+        chosen, seed = profile_settings(prop)  # Hypothesis draws under the loaded profile
+        result = run_property(prop, evaluator, oracle, chosen=chosen, seed=seed, timeout=timeout)
         outcome.properties_run += 1
         if result.status in ("passed", "skipped"):
             continue
@@ -186,7 +189,7 @@ def run_spec(
             outcome.status = result.status
             outcome.property = prop.id
             outcome.property_exercise = prop.exercise
-            outcome.message = result.message
+            outcome.message = result.summary
             failure = result.failure
             if failure is not None:
                 outcome.failure_exercise = failure.exercise
@@ -197,9 +200,10 @@ def run_spec(
                 outcome.size_unit = size_unit(failure)
                 outcome.failure_type = None if failure.failure is None else failure.failure.type
             outcome.seconds_to_verdict = time.perf_counter() - start
-            outcome.property_seconds = result.duration
+            outcome.property_seconds = result.seconds
         if first_failure:
             break
+    evaluator.close()  # the plain child of the deep chain, if one ran
     outcome.seconds = time.perf_counter() - start
     if outcome.passed:
         outcome.seconds_to_verdict = outcome.seconds

@@ -6,12 +6,11 @@ import contextlib
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence, Union
 
-from hypothesis import settings
-
 from micrograd.mutants._catalogue import CATALOGUE, mutant
 from micrograd.mutants._kill import Kill, KillReport, kill_mutants, run_spec
 from micrograd.oracles import Oracle
-from micrograd.testing import collect_properties, load_profile
+from micrograd.spec import load_spec
+from micrograd.testing import profile_loaded
 
 __all__ = ["default_oracle", "kill_catalogue", "profile"]
 
@@ -19,12 +18,8 @@ __all__ = ["default_oracle", "kill_catalogue", "profile"]
 @contextlib.contextmanager
 def profile(name: str) -> Iterator[str]:
     """Load Hypothesis profile ``name`` (registering the kit's profiles), restore the previous one after."""
-    previous = settings.get_current_profile_name()
-    load_profile(name)
-    try:
+    with profile_loaded(name):
         yield name
-    finally:
-        settings.load_profile(previous)
 
 
 def default_oracle() -> Oracle:
@@ -52,7 +47,7 @@ def kill_catalogue(
     mutants = [mutant(n) for n in names] if names is not None else list(CATALOGUE.values())
     oracle = oracle if oracle is not None else default_oracle()
     with profile(profile_name):
-        properties = collect_properties(spec_dir)
+        properties = list(load_spec(spec_dir))
         report = KillReport(profile=profile_name)
         if reference:
             from micrograd.impl import reference_dir

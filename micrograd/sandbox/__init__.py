@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # imported on first use: the child imports this package, and 
     from micrograd.sandbox._evaluator import LoadReport, SandboxEvaluator
     from micrograd.sandbox._layers import CHOICES, LAYERS, Isolation, IsolationError
     from micrograd.sandbox._limits import Limits
+    from micrograd.sandbox._local import PlainChild, local_evaluator
     from micrograd.sandbox._procs import become_subreaper
     from micrograd.sandbox._protocol import Encoded, Pickled, kind_table, kinds, register_kind
 
@@ -29,6 +30,7 @@ _WHERE = {
     "Limits": "_limits", "become_subreaper": "_procs",
     "Encoded": "_protocol", "Pickled": "_protocol", "kind_table": "_protocol", "kinds": "_protocol",
     "register_kind": "_protocol",
+    "PlainChild": "_local", "local_evaluator": "_local",
 }
 
 
@@ -58,6 +60,8 @@ __all__ = [
     "kinds",
     "register_kind",
     "student_evaluator",
+    "PlainChild",
+    "local_evaluator",
 ]
 
 #: the layers ``micrograd check`` chooses from by default (the ``uid`` layer is for graders running as root)

@@ -3,13 +3,14 @@ kink, a Value exponent."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from micrograd.program import Const, Op, Program, float_forward, node_name
 from micrograd.runner import Printer
+from micrograd.runner._untrusted import as_float, as_floats, as_int, as_list, as_str
 from micrograd.strategies._build import BOUND, Builder
 from micrograd.strategies._programs import _LEAVES, _NONZERO, _POSITIVE, _ROOT_SCALES, _check_int
 
@@ -46,6 +47,55 @@ class ChainProgram(Program):
     repeats: int
     scale: float
 
+    @classmethod
+    def repeating(cls, leaves: Sequence[float], steps: Sequence[Tuple[str, int, float]], repeats: int,
+                  scale: float) -> ChainProgram:
+        """The chain that repeats ``steps`` ``repeats`` times from leaf ``a``, then multiplies by ``scale``;
+        ValueError for steps that are not (add|sub, a leaf, _) or (mul, _, a factor), or values out of bounds."""
+        leaves = tuple(float(x) for x in leaves)
+        steps = tuple((str(kind), int(k), float(factor)) for kind, k, factor in steps)
+        if not leaves or not steps or any(kind not in ("add", "mul", "sub") for kind, _, _ in steps):
+            raise ValueError("a chain needs leaves and steps of add, mul or sub")
+        if not 1 <= repeats <= 100_000:
+            raise ValueError(f"a chain repeats its steps 1 to 100000 times, got {repeats!r}")
+        ops: List[Op] = []
+        v = 0
+        for _ in range(repeats):
+            for kind, k, factor in steps:
+                if kind == "mul":
+                    ops.append(Op("mul", (v, Const(factor))))
+                else:
+                    ops.append(Op(kind, (v, k % len(leaves))))
+                v = len(leaves) + len(ops) - 1
+        builder = Builder(leaves)
+        builder.ops = ops
+        builder.values = float_forward(Program(leaves, tuple(ops)))
+        if max(abs(x) for x in builder.values) > BOUND:
+            raise ValueError("a chain left the bounds")
+        root = builder.try_op(Op("mul", (v, Const(scale))), limit=4 * BOUND)
+        if root is None:
+            raise ValueError("the chain's root is out of bounds")
+        program = cls(builder.leaves, tuple(builder.ops), (root,))
+        object.__setattr__(program, "steps", steps)
+        object.__setattr__(program, "repeats", repeats)
+        object.__setattr__(program, "scale", float(scale))
+        return program
+
+    def recipe(self) -> Dict[str, Any]:
+        """The chain's recipe as plain data (not its thousands of operations); :meth:`from_recipe` builds it
+        again."""
+        return {"leaves": list(self.leaves), "steps": [list(step) for step in self.steps], "repeats": self.repeats,
+                "scale": self.scale}
+
+    @classmethod
+    def from_recipe(cls, data: Any) -> ChainProgram:
+        """Rebuild from :meth:`recipe`'s data, checking every field; ValueError if bad."""
+        try:
+            steps = [(as_str(kind), as_int(k), as_float(factor)) for kind, k, factor in as_list(data["steps"])]
+            return cls.repeating(as_floats(data["leaves"]), steps, as_int(data["repeats"]), as_float(data["scale"]))
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"not a chain program: {error}") from None
+
     def runnable_code(self, show: Optional[Sequence[int]] = None) -> str:
         """The loop that builds this program and prints the leaves (other nodes have no name in it)."""
         lines = ["from micrograd.engine import Value", ""]
@@ -77,32 +127,8 @@ def _deep(
 ) -> Program:
     leaves = tuple(draw(leaves_strategy))
     steps = (*draw(steps_strategy), _CONTRACTION)
-    repeats = -(-depth // len(steps))
-    # add, sub and * 0.5 / -0.9 / 1.1 are safe here (see _CONTRACTION: |v| < 25), so the
-    # ops are built directly; float_forward checks them below
-    ops: List[Op] = []
-    v = 0
-    for _ in range(repeats):
-        for kind, k, factor in steps:
-            if kind == "mul":
-                ops.append(Op("mul", (v, Const(factor))))
-            else:
-                ops.append(Op(kind, (v, k % len(leaves))))
-            v = len(leaves) + len(ops) - 1
-    builder = Builder(leaves)
-    builder.ops = ops
-    builder.values = float_forward(Program(leaves, tuple(ops)))
-    if max(abs(x) for x in builder.values) > BOUND:  # pragma: no cover
-        raise AssertionError("a chain left the bounds")
-    scale = draw(_ROOT_SCALES)
-    root = builder.try_op(Op("mul", (v, Const(scale))), limit=4 * BOUND)
-    if root is None:  # pragma: no cover (|v| <= 1e4 and |scale| <= 4)
-        raise AssertionError("the chain's root is out of bounds")
-    program = ChainProgram(builder.leaves, tuple(builder.ops), (root,))
-    object.__setattr__(program, "steps", steps)
-    object.__setattr__(program, "repeats", repeats)
-    object.__setattr__(program, "scale", scale)
-    return program
+    # add, sub and * 0.5 / -0.9 / 1.1 are safe here (see _CONTRACTION: |v| < 25), so the chain always builds
+    return ChainProgram.repeating(leaves, steps, -(-depth // len(steps)), draw(_ROOT_SCALES))
 
 
 def relu_at_zero_programs(*, max_ops: int = 3) -> st.SearchStrategy[Program]:

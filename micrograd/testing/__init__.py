@@ -1,46 +1,42 @@
 """The pytest plugin behind the spec: Hypothesis profiles, ``--impl``, the ``impl`` fixture.
 
-Loaded by ``tests/conftest.py`` and by ``micrograd check``. Profiles (choose with
-``HYPOTHESIS_PROFILE``; with ``CI`` set the default is ``ci``, as in Hypothesis):
+Loaded by ``tests/conftest.py``; ``tests/spec`` turns the spec's properties (:mod:`micrograd.spec`) into
+test items with it (:func:`run_under_pytest`). Profiles (choose with ``HYPOTHESIS_PROFILE``; with ``CI`` set
+the default is ``ci``, as in Hypothesis):
 
-- ``dev``: fast, random, with the example database;
-- ``ci``: derandomized, no deadline, no database, print blob (Hypothesis's own ``ci``
-  settings, which this replaces, plus our example count);
-- ``student``: ``ci`` with 30 examples per property: what ``micrograd check`` runs by
-  default, so that a first check is a few seconds (every property's first examples are small
-  programs that catch the catalogued bugs: ``micrograd mutants --profile student``);
+- ``dev``: fast, random;
+- ``ci``: derandomized (each property from its own fixed seed), no deadline, no database, print blob
+  (Hypothesis's own ``ci`` settings, which this replaces, plus our example count);
+- ``student``: ``ci`` with 30 examples per property (``micrograd check --explore``);
 - ``grading``: derandomized, more examples, a fixed budget, no database.
+
+Grades and ``micrograd check`` do not depend on the profile: they judge an exam's examples
+(:mod:`micrograd.judge`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from micrograd.impl import Evaluator, LocalEvaluator, reference_dir
-from micrograd.testing._collect import Property, PropertyResult, SpecCollectionError, collect_properties, run_property
-from micrograd.testing._replay import ReplayCache, cache_dir
-from micrograd.verdict import exercise
+from micrograd.impl import Evaluator, reference_dir
+from micrograd.spec import Property, PropertySkipped
 
 __all__ = [
     "PROFILES",
     "evaluator_for",
     "load_profile",
+    "profile_loaded",
+    "profile_settings",
     "register_profiles",
+    "run_under_pytest",
     "set_evaluator",
-    "Property",
-    "PropertyResult",
-    "ReplayCache",
-    "cache_dir",
-    "SpecCollectionError",
-    "collect_properties",
-    "run_property",
 ]
-
 #: what the deterministic profiles share: the same examples every run, no deadline, nothing kept
 _DETERMINISTIC: Dict[str, Any] = dict(
     derandomize=True,
@@ -78,6 +74,22 @@ def load_profile(name: Optional[str] = None) -> str:
     return chosen
 
 
+@contextlib.contextmanager
+def profile_loaded(name: str) -> Iterator[str]:
+    """Profile ``name`` loaded inside the block, then the settings loaded before it again (Hypothesis's public
+    API of every version pyproject allows: no ``get_current_profile_name``)."""
+    before = settings()
+    load_profile(name)
+    try:
+        yield name
+    finally:
+        settings.register_profile(_RESTORED, before)
+        settings.load_profile(_RESTORED)
+
+
+#: the name under which profile_loaded puts back the settings it found
+_RESTORED = "_micrograd_restored"
+
 _EVALUATOR = pytest.StashKey[Evaluator]()
 
 
@@ -92,25 +104,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    profile = load_profile()
-    config.stash[_PROFILE] = profile
-    config.addinivalue_line(
-        "markers", "exercise(name): the exercise a spec property checks (a key of micrograd.verdict.EXERCISES)"
-    )
-    config.addinivalue_line(
-        "markers", "needs(*names): the exercises a spec property uses (default: those its exercise needs)"
-    )
+    from micrograd.judge import keep_hypothesis_out_of_the_folder
 
-
-def pytest_collection_modifyitems(items: list) -> None:
-    """Reject a misspelled exercise marker at collection, naming the test."""
-    for item in items:
-        for marker in [*item.iter_markers("exercise"), *item.iter_markers("needs")]:
-            try:
-                for name in marker.args if marker.name == "needs" else marker.args[:1] or [None]:
-                    exercise(name)
-            except (ValueError, TypeError) as error:
-                raise pytest.UsageError(f"{item.nodeid}: {error}") from None
+    keep_hypothesis_out_of_the_folder()
+    config.stash[_PROFILE] = load_profile()
 
 
 _PROFILE = pytest.StashKey[str]()
@@ -132,7 +129,9 @@ def evaluator_for(config: pytest.Config) -> Evaluator:
         path = config.getoption("--impl") or reference_dir()
         if not Path(path).is_dir():
             raise pytest.UsageError(f"--impl {path}: not a directory; give one holding engine.py and nn.py")
-        config.stash[_EVALUATOR] = LocalEvaluator(path)
+        from micrograd.sandbox import local_evaluator
+
+        config.stash[_EVALUATOR] = local_evaluator(path)  # a deep chain runs in the sandbox's plain child
     return config.stash[_EVALUATOR]
 
 
@@ -140,3 +139,31 @@ def evaluator_for(config: pytest.Config) -> Evaluator:
 def impl(request: pytest.FixtureRequest) -> Any:
     """The implementation under test, as an Evaluator: ``impl.evaluate(program)``."""
     return evaluator_for(request.config)
+
+
+def profile_settings(prop: Property, current: Optional[settings] = None) -> Tuple[settings, Optional[int]]:
+    """The settings and seed to run ``prop`` with under the loaded profile (``current``): its example count, and
+    for a derandomized profile a fixed seed of its own (Hypothesis's ``derandomize`` would give every
+    property the seed of the one wrapper that runs them all)."""
+    from micrograd.judge import property_seed, settings_for
+
+    current = current or settings()
+    phases = [p for p in current.phases if p is not Phase.explain]
+    chosen = settings_for(prop, current.max_examples, parent=current, shrink=Phase.shrink in phases)
+    return chosen, property_seed(prop) if current.derandomize else None
+
+
+def run_under_pytest(prop: Property, impl: Any, oracle: Any = None) -> None:
+    """Run ``prop`` as a pytest test: Hypothesis draws under the loaded profile; a failure propagates
+    (a SpecFailure says what is wrong); a property that cannot judge here is skipped."""
+    from micrograd.judge import hypothesis_test, missing_oracles
+
+    if prop.skip is not None:
+        pytest.skip(prop.skip)
+    if prop.needs_oracle and prop.oracles is not None and getattr(oracle, "name", None) not in prop.oracles:
+        pytest.skip(missing_oracles(prop.oracles))
+    chosen, seed = profile_settings(prop)
+    try:
+        hypothesis_test(prop, prop.arguments(impl, oracle), chosen, seed=seed)()
+    except PropertySkipped as skipped:
+        pytest.skip(str(skipped))

@@ -91,7 +91,7 @@ def check_deep_chain(probe: DeepChain, got: Outcome) -> None:
         if error.type == "RecursionError":
             what = "raised RecursionError"
             hint = HINTS["deep_recursion"].format(depth=probe.depth, limit=probe.recursion_limit)
-        elif error.phase == "crash":
+        elif error.type == "Crash" or error.phase == "crash":  # a crash: past the C stack
             what = f"crashed: {error.message}"
             hint = HINTS["recursion"]
         else:

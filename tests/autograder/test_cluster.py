@@ -26,6 +26,7 @@ from hostile_corpus import CASES, materialize
 
 from autograder.cluster import ClusterError, ClusterExecutor, ClusterLostError, WireError, read_result
 from autograder.cluster._policy import WorkerRefusedError, cluster_isolation
+from autograder.cluster._wire import MAX_RESULT_BYTES, rubric_data, rubric_from_data
 from autograder.grade import grade, grade_batch
 from autograder.report import ExerciseResult, PropertyResult, SubmissionResult, to_json
 from autograder.rubric import load_rubric
@@ -54,14 +55,17 @@ def test_a_result_crosses_as_json_and_comes_back_the_same() -> None:
 
 
 @pytest.mark.parametrize(("data", "words"), [
-    ({"score": "1.5"}, "result.score: expected a finite number"),
+    ({"score": "1.5"}, "score must be a finite number"),
+    ({"score": 1e400}, "score must be a finite number"),  # Infinity
     ({"properties": [{"id": "p", "exercise": "add", "status": "failed", "rows": [["a", "b"]]}]},
-     "result.properties[0].rows[0]: expected 3 items"),
-    ({"exercises": [{"exercise": "add"}]}, "result.exercises[0]: missing field 'title'"),
+     "rows must be a list of [what, expected, got] strings"),
+    ({"exercises": [{"title": "addition"}]}, "exercise result: field 'exercise' is missing"),
     ({"pickle": "cos\nsystem\n"}, "unknown field 'pickle'"),
-    ({"student": ["alice"]}, "result.student: expected str"),
+    ({"student": ["alice"]}, "student must be a string"),
+    ({"status": "graded!"}, "submission status"),
 ])
 def test_a_result_that_is_not_the_model_is_refused_naming_the_field(data: Dict[str, Any], words: str) -> None:
+    """The cluster reads a worker's result with the judge's one reader (SubmissionResult.from_json), bounded."""
     fields = json.loads(to_json(_result()))
     fields.update(data)
     with pytest.raises(WireError, match=words.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
@@ -70,6 +74,43 @@ def test_a_result_that_is_not_the_model_is_refused_naming_the_field(data: Dict[s
         read_result("{'student': 'alice'}")
     with pytest.raises(WireError, match="finite"):
         read_result(to_json(_result()).replace('"score": 1.5', '"score": NaN'))
+    with pytest.raises(WireError, match="at most"):
+        read_result(" " * (MAX_RESULT_BYTES + 1))
+
+
+class _Planted:
+    """Unpickled, it leaves a mark: what a pickle written by someone else could run."""
+
+    def __init__(self, mark: Path) -> None:
+        self.mark = mark
+
+    def __reduce__(self) -> Any:
+        return (Path.write_text, (self.mark, "a pickle ran"))
+
+
+def test_nothing_a_worker_or_its_grading_process_reads_is_a_pickle(tmp_path: Path) -> None:
+    """Issue 21 item 4: the grading process reads JSON only (the exam, the plan, the rubric, the limits as data):
+    a pickle on its pipe is refused as not JSON, and runs nothing."""
+    import io
+    import pickle
+
+    from autograder.cluster._grading import serve
+    from autograder.cluster._wire import read_frame, write_frame
+
+    mark = tmp_path / "mark"
+    requests, answers = io.BytesIO(), io.BytesIO()
+    write_frame(requests, pickle.dumps(_Planted(mark)))
+    write_frame(requests, json.dumps({"kind": "grade", "path": 3, "status": "graded", "reason": ""}).encode())
+    requests.seek(0)
+    serve(requests, answers)
+    answers.seek(0)
+    first, second = json.loads(read_frame(answers) or b""), json.loads(read_frame(answers) or b"")
+    assert "error" in first and not mark.exists()
+    assert "path (a string or null)" in second["error"]
+    rubric = load_rubric(RUBRIC)
+    assert rubric_from_data(json.loads(json.dumps(rubric_data(rubric)))) == rubric
+    with pytest.raises(WireError, match="not a rubric"):
+        rubric_from_data({"rules": "cos\nsystem"})
 
 
 def _worker(address: str = "tls://127.0.0.1:1", scheduler: str = "tls://127.0.0.1:2", key: str = "") -> Any:
@@ -140,7 +181,7 @@ def test_a_lost_cluster_stops_the_command_and_what_was_graded_is_written(
         def describe(self) -> str:
             return "isolation: bwrap on 1 worker (Dask cluster at tcp://gone:1)"
 
-        def grade(self, paths: Any, rubric: Any, limits: Any, on_done: Any) -> Any:
+        def grade(self, paths: Any, rubric: Any, limits: Any, on_done: Any, exam: Any = None) -> Any:
             first = dataclasses.replace(_unrun(rubric, "crashed", "graded before the end"), isolation="bwrap")
             on_done(first)
             raise ClusterLostError("the Dask scheduler at tcp://gone:1 went away: 1 of 2 submissions were graded",
@@ -161,7 +202,7 @@ def test_a_lost_cluster_stops_the_command_and_what_was_graded_is_written(
     assert ("--update" in error) == hasattr(args, "update")
     rows = (tmp_path / "out" / "grades.csv").read_text().splitlines()
     assert len(rows) == 2 and rows[1].startswith("correct,correct,0,6,")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["class.json", "correct", "grades.csv"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["class.json", "correct", "exam.json", "grades.csv"]
 
 
 # -- on a real cluster ------------------------------------------------------------------------------------
@@ -191,21 +232,23 @@ def _cli(paths: List[Path], out: Path, *options: str) -> subprocess.CompletedPro
                                                                                  f"{UIDS[0]}-{UIDS[-1]}"))
 
 
+def _untimed(data: Any) -> Any:
+    """``data`` without the times it measured (``seconds``, ``execution_time``): they differ from run to run."""
+    if isinstance(data, dict):
+        return {k: _untimed(v) for k, v in data.items() if k not in ("seconds", "execution_time")}
+    if isinstance(data, list):
+        return [_untimed(x) for x in data]
+    return data
+
+
 def _outputs(out: Path) -> Dict[str, str]:
-    """Every file the grader wrote, by path (results.json and class.json without their times)."""
+    """Every file the grader wrote, by path (results.json and class.json without the times they measured)."""
     found = {}
     for path in sorted(out.rglob("*")):
         if path.is_file():
             text = path.read_text(encoding="utf-8")
-            if path.name == "results.json":
-                data = json.loads(text)
-                data.pop("execution_time", None)
-                text = json.dumps(data, indent=1)
-            if path.name == "class.json":  # the class's record, without how long each grading took
-                data = json.loads(text)
-                for student in data["students"]:
-                    student["result"].pop("seconds", None)
-                text = json.dumps(data, indent=1)
+            if path.name in ("results.json", "class.json"):
+                text = json.dumps(_untimed(json.loads(text)), indent=1)
             found[str(path.relative_to(out))] = text
     return found
 
@@ -223,7 +266,7 @@ def test_the_corpus_and_the_sample_class_get_the_same_outputs_as_with_the_local_
         assert done.returncode == 0, done.stderr[-3000:]
         assert "isolation: bwrap on 2 workers (Dask cluster at tcp://127.0.0.1:" in done.stderr
         expected, found = _outputs(local), _outputs(remote)
-        assert len(found) == 2 * len(paths) + 3 and "Isolation: bwrap" in found["report.html"]
+        assert len(found) == 2 * len(paths) + 4 and "Isolation: bwrap" in found["report.html"]  # + class, exam
         rows = set(expected["grades.csv"].splitlines()) ^ set(found["grades.csv"].splitlines())
         assert [f for f in expected if expected[f] != found.get(f)] == [], sorted(rows)
     assert not (tmp_path / "pwned").exists()
@@ -421,7 +464,7 @@ def test_a_scheduler_that_goes_away_stops_the_run_and_what_was_graded_is_written
     assert sorted(lost.value.graded) == sorted(names.index(s) for s in seen) and len(seen) < 5
     rows = (out / "grades.csv").read_text().splitlines()
     assert sorted(row.split(",")[0] for row in rows[1:]) == sorted(seen)
-    assert {p.name for p in out.iterdir()} == {*seen, "class.json", "grades.csv", "report.html"}
+    assert {p.name for p in out.iterdir()} == {*seen, "grades.csv", "report.html", "class.json", "exam.json"}
     deadline = time.monotonic() + 30
     while processes("autograder.cluster._grading") and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import pytest
 from rich.console import Console
 
-from autograder.report import PropertyResult, SubmissionResult, feedback_markdown, gradescope_results
+from autograder.report import SubmissionResult, feedback_markdown, gradescope_results
 from micrograd.check import render_json, render_report, run_check
 from micrograd.impl import IN_NOTEBOOK, load_implementation, student_snippet
 from micrograd.mutants import CATALOGUE, write_mutant
@@ -106,8 +106,8 @@ def checked(student: Path) -> Any:
 
 
 def _failures(report: Any) -> List[Any]:
-    found = [r for e in report.exercises for r in e.results if r.failure is not None and r.failure.code]
-    assert {r.prop.exercise for r in found} == set(BUGS), "both bugs must be caught"
+    found = [r for r in report.properties if r.failure is not None and r.code]
+    assert {r.exercise for r in found} == set(BUGS), "both bugs must be caught"
     return found
 
 
@@ -133,19 +133,15 @@ def test_check_text_and_json_snippets_print_what_they_claim(checked: Any, studen
     shown = 0
     for exercise in json.loads(render_json(checked, cwd=student.parent))["exercises"]:
         for prop in exercise["properties"]:
-            if prop["failure"] and prop["failure"]["code"]:
-                snippet = prop["failure"]["code"]
-                _agree(snippet, prop["failure"]["rows"], _run_in_folder, student.parent)
+            if prop["status"] == "failed" and prop["code"]:
+                _agree(prop["code"], prop["rows"], _run_in_folder, student.parent)
                 shown += 1
     assert shown == len(_failures(checked))
 
 
 def _result(checked: Any, layout: str) -> SubmissionResult:
-    """A graded submission carrying the same verdicts as the check (the grader builds its results
-    from the same SpecFailure fields)."""
-    properties = tuple(PropertyResult(r.prop.id, r.prop.exercise, "failed", r.failure.summary, r.failure.code,
-                                      tuple(tuple(map(str, row)) for row in r.failure.rows), r.failure.hint)
-                       for r in _failures(checked))
+    """A graded submission carrying the check's own verdicts (grading and the check share one result model)."""
+    properties = tuple(_failures(checked))
     return SubmissionResult("student", "graded", "", 0.0, 2.0, (), properties, layout=layout)
 
 

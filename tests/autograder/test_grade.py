@@ -86,10 +86,12 @@ def test_every_kind_of_submission_is_graded(batch: Dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_grading_twice_gives_identical_results(batch: Dict[str, Any]) -> None:
-    def strip(r: Any) -> Any:
-        return (r.student, r.status, r.reason, r.score, r.exercises, r.properties)
+    def strip(r: Any) -> Any:  # everything but how long each check took
+        return (r.student, r.status, r.reason, r.score, r.exercises,
+                tuple(dataclasses.replace(p, seconds=0.0) for p in r.properties))
 
     assert [strip(r) for r in batch["order"]] == [strip(r) for r in batch["second"]]
+    assert any(p.seconds > 0 for r in batch["order"] for p in r.properties)  # the time is measured, not compared
 
 
 @pytest.mark.slow
@@ -191,9 +193,11 @@ def test_the_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_an_untouched_stub_passes_no_check() -> None:
     """Item 10: the stubs of exercises/ scored 0.5/19 (a property passed while the code raised)."""
-    stubs, oracle = LocalEvaluator(exercises_dir()), make_oracle()
+    from autograder.grade import grading_exam
+
+    stubs, oracle, exam = LocalEvaluator(exercises_dir()), make_oracle(), grading_exam(load_rubric())
     properties = spec_properties()
-    passing = [p.id for p in properties if run_property(p, stubs, oracle, max_examples=5).passed]
+    passing = [p.id for p in properties if run_property(p, stubs, oracle, exam).passed]
     assert properties and passing == []
 
 
@@ -242,10 +246,11 @@ def test_notes_and_the_table_name_each_student_as_grades_csv_does(
 
 
 def _fake_batch(paths: Any, *args: Any, **kwargs: Any) -> List[SubmissionResult]:
-    """Grades without grading: a score from the submission's name (each "fixed" one scores 1)."""
+    """Grades without grading: a score from the submission's name (each "fixed" one scores 1), on the exam given."""
+    exam = kwargs.get("exam")
     return [SubmissionResult(Path(p).name, "graded", "", 1.0 if "fixed" in str(p) else 0.5, 1.0,
                              (ExerciseResult("add", "addition", 1, 0.5, 1, 2),), isolation="bwrap",
-                             kit_version=__version__) for p in paths]
+                             kit_version=__version__, exam=exam.digest if exam is not None else "") for p in paths]
 
 
 def _rows(out: Path) -> List[Dict[str, str]]:
@@ -312,13 +317,30 @@ def test_update_refuses_a_class_graded_by_another_kit_or_rubric_or_an_older_kit(
     assert "graded with another rubric" in capsys.readouterr().err
     # another kit, or another exam
     record = json.loads((out / "class.json").read_text())
+    from autograder.grade import grading_exam
+
+    kit_exam = grading_exam(load_rubric()).digest
     for key, value, words in [("kit_version", "0.0.1", "another kit (0.0.1; this run: "),
-                              ("exam", "f00d", "another exam (f00d; this run: none)")]:
+                              ("exam", "f00d", f"another exam (f00d; this run: {kit_exam})")]:
         changed = json.loads(json.dumps(record))
         changed["students"][1]["result"][key] = value
         (out / "class.json").write_text(json.dumps(changed))
         assert main(["grade", str(subs[0]), "--out", str(out), "--update"]) == 2
         assert words in " ".join(capsys.readouterr().err.split())
+    (out / "class.json").write_text(json.dumps(record))
+    # a class graded on a private exam (--exam): --update without it, or with another, is refused; with it, done
+    private = tmp_path / "private.json"
+    assert main(["exam", "--out", str(private), "--seed", "7"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(_command, "grade_batch", _fake_batch)
+    assert main(["grade", *map(str, subs), "--out", str(out), "--fresh", "--exam", str(private)]) == 0
+    assert json.loads((out / "exam.json").read_text())["digest"] == json.loads(private.read_text())["digest"]
+    capsys.readouterr()
+    assert main(["grade", str(subs[0]), "--out", str(out), "--update"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"another exam ({json.loads(private.read_text())['digest']}; this run: {kit_exam})" in err
+    assert f"{out / 'exam.json'}: give it with --exam" in err
+    assert main(["grade", str(subs[0]), "--out", str(out), "--update", "--exam", str(out / "exam.json")]) == 0
     # a class folder written by a kit that kept no class.json, or a broken one
     (out / "class.json").write_text("{not json")
     assert main(["grade", str(subs[0]), "--out", str(out), "--update"]) == 2

@@ -4,7 +4,9 @@ while this process runs the kit from wherever the tests run it), and, for its no
 nbgrader course: the same points for every exercise of every student.
 
 The course's rubric (autograder/course/rubric.toml), with fewer examples per property to keep the
-test short, is the rubric of all three (nbgrader's through $MICROGRAD_COURSE_RUBRIC).
+test short, is the rubric of all three (nbgrader's through $MICROGRAD_COURSE_RUBRIC), and one exam, drawn
+once (``micrograd exam``), judges all three: the bundle ships it, nbgrader's hidden tests read it through
+$MICROGRAD_COURSE_EXAM, and ``micrograd grade`` is given it (``--exam``).
 """
 
 from __future__ import annotations
@@ -62,6 +64,10 @@ def test_micrograd_grade_gradescope_and_nbgrader_give_the_same_points(
     rubric_file = tmp_path / "rubric.toml"  # the course's points, fewer examples
     rubric_file.write_text("[settings]\nmax_examples = 8\n\n" + RUBRIC.read_text(), encoding="utf-8")
     rubric = course_rubric(rubric_file)
+    from autograder.exam import make
+
+    exam = make(rubric)  # the examples all three judge, drawn once
+    exam_file = exam.write(tmp_path / "exam.json")
 
     # the course, released as students get it
     course = tmp_path / "course"
@@ -89,13 +95,15 @@ def test_micrograd_grade_gradescope_and_nbgrader_give_the_same_points(
 
     # 1. micrograd grade, the whole class at once
     started = time.perf_counter()
-    results = grade(list(submissions.values()), tmp_path / "grades", rubric=rubric, jobs=2, html=False)
+    results = grade(list(submissions.values()), tmp_path / "grades", rubric=rubric, jobs=2, html=False, exam=exam)
     seconds = {"micrograd grade": time.perf_counter() - started}
     here: Scores = {r.student: {ex.exercise: ex.score for ex in r.exercises} for r in results}
     assert set(here) == set(submissions)  # nbgrader's layout names the notebooks after their student
+    assert {r.exam for r in results} == {exam.digest}
+    assert (tmp_path / "grades" / "exam.json").read_text() == exam_file.read_text()  # the run can be repeated
 
     # 2. the Gradescope bundle built with the course's rubric, one submission at a time
-    gradescope_root.use_bundle(build_bundle(tmp_path / "course.zip", rubric=rubric_file))
+    gradescope_root.use_bundle(build_bundle(tmp_path / "course.zip", rubric=rubric_file, exam=exam_file))
     gradescope: Scores = {}
     started = time.perf_counter()
     try:
@@ -109,7 +117,8 @@ def test_micrograd_grade_gradescope_and_nbgrader_give_the_same_points(
 
     # 3. nbgrader, for the notebooks
     started = time.perf_counter()
-    _nbgrader(course, "autograde", "micrograd", env={"MICROGRAD_COURSE_RUBRIC": str(rubric_file)})
+    _nbgrader(course, "autograde", "micrograd", env={"MICROGRAD_COURSE_RUBRIC": str(rubric_file),
+                                                     "MICROGRAD_COURSE_EXAM": str(exam_file)})
     seconds["nbgrader"] = time.perf_counter() - started
     print("wall seconds:", {k: round(v) for k, v in seconds.items()})
     notebooks = [s for s, p in submissions.items() if p.suffix == ".ipynb"]
@@ -125,7 +134,6 @@ def test_micrograd_grade_gradescope_and_nbgrader_give_the_same_points(
 def test_the_oracle_installed_does_not_change_the_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("torch", reason="compares an environment with torch and one without")
     from autograder.grade import grade_directory, make_oracle
-    from autograder.grade._profile import grading_hypothesis
     from autograder.rubric import load_rubric
     from autograder.sandbox import Limits
     from micrograd.mutants import CATALOGUE, write_mutant
@@ -138,8 +146,7 @@ def test_the_oracle_installed_does_not_change_the_points(tmp_path: Path, monkeyp
 
     def points() -> Scores:
         oracle = make_oracle()  # what this environment has
-        with grading_hypothesis():
-            graded = [grade_directory(s, s.name, rubric, Limits(), oracle) for s in students]
+        graded = [grade_directory(s, s.name, rubric, Limits(), oracle) for s in students]
         return {r.student: {ex.exercise: ex.score for ex in r.exercises} for r in graded}
 
     with_torch = points()

@@ -1,10 +1,11 @@
-"""The batch's plan (autograder.grade.plan_batch): examples generated once, on the reference, and every
-submission's requests sent in one message; the same results as grading each submission on its own."""
+"""The batch's plan (autograder.grade.plan_batch): the exam's requests recorded once, on the reference, and every
+submission's requests sent in one message; the same results as grading each submission on its own. The plan
+travels to the workers as JSON (never a pickle), validated when read."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
-import pickle
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -17,16 +18,17 @@ from autograder.grade import (
     _batch,
     _runner,
     grade_directory,
+    grading_exam,
     make_oracle,
     plan_batch,
     run_property,
     spec_properties,
     spread_order,
 )
-from autograder.grade._profile import grading_hypothesis
-from autograder.grade._runner import MAX_RESENDS, _Guard
+from autograder.grade._guard import MAX_RESENDS, Guard
 from autograder.rubric import Rubric
 from autograder.sandbox import SandboxEvaluator
+from micrograd.judge import Exam, ResultError
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "submissions"
 RUBRIC = Path(__file__).parent / "mini_rubric.toml"
@@ -39,8 +41,13 @@ def rubric() -> Rubric:
 
 
 @pytest.fixture(scope="module")
-def plan(rubric: Rubric) -> BatchPlan:
-    return plan_batch(rubric)
+def exam(rubric: Rubric) -> Exam:
+    return grading_exam(rubric)
+
+
+@pytest.fixture(scope="module")
+def plan(rubric: Rubric, exam: Exam) -> BatchPlan:
+    return plan_batch(rubric, exam)
 
 
 @pytest.fixture(scope="module")
@@ -74,18 +81,19 @@ def submissions(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
 
 
 def _graded(path: Path, rubric: Rubric, plan: Any) -> Any:
-    with grading_hypothesis():  # as in a grading worker
-        return grade_directory(path, path.name, rubric, LIMITS, make_oracle(), plan=plan)
+    return grade_directory(path, path.name, rubric, LIMITS, make_oracle(), plan=plan)
 
 
 def _details(result: Any) -> List[Any]:
     return [(p.id, p.status, p.summary, p.code, p.rows, p.hint) for p in result.properties]
 
 
-def test_every_passing_property_is_planned_with_its_examples_in_order(rubric: Rubric, plan: BatchPlan) -> None:
-    assert set(plan.requests) == set(rubric.property_ids) == set(plan.examples)
-    assert all(len(plan.examples[pid]) >= 10 for pid in plan.requests)  # the rubric's 15, less rejections
-    assert all(len(plan.requests[pid]) == len(plan.examples[pid]) for pid in plan.requests)  # one per example
+def test_every_passing_property_is_planned_with_the_requests_of_its_exam_examples(rubric: Rubric, exam: Exam,
+                                                                                 plan: BatchPlan) -> None:
+    by_id = {p.id: p for p in spec_properties(rubric.spec)}
+    assert set(plan.requests) == set(rubric.property_ids) and plan.fits(exam.digest)
+    assert all(len(exam.entry(by_id[pid]).examples) == 15 for pid in plan.requests)  # the rubric's 15
+    assert all(len(plan.requests[pid]) == len(exam.entry(by_id[pid]).examples) for pid in plan.requests)
 
 
 @pytest.mark.parametrize("name", ["correct", "buggy", "stubs", "hangs_on_tanh", "dies_in_mul"])
@@ -101,20 +109,25 @@ _TANH_OFF_ABOVE = """
     _tanh = Value.tanh
     def tanh(self):
         out = _tanh(self)
-        if self.data > 0.2:
-            out.data += 0.5 if self.data > 1 else {small}
+        if self.data > {low}:
+            out.data += 0.5 if self.data > 1.0 else {small}
         return out
     Value.tanh = tanh
 """
 
 
 def test_a_failing_run_is_judged_once_for_every_submission_that_answers_it_alike(
-        tmp_path: Path, rubric: Rubric, plan: BatchPlan) -> None:
-    # the first recorded example that fails is x = 1.1 (tanh off by 0.5 in both); Hypothesis then shrinks to
-    # x = 1.0, where "other" is off by another amount: the same search, until one answer differs
-    first = patched_reference(tmp_path / "first", _TANH_OFF_ABOVE.format(small="0.25"))
-    copy = patched_reference(tmp_path / "copy", _TANH_OFF_ABOVE.format(small="0.25"))
-    other = patched_reference(tmp_path / "other", _TANH_OFF_ABOVE.format(small="0.125"))
+        tmp_path: Path, rubric: Rubric, exam: Exam, plan: BatchPlan) -> None:
+    # tanh is off by 0.5 above 1, and by a small amount in (low, 1], where no exam example lies: the first example
+    # that fails is above 1 (the same answer in all three); Hypothesis then shrinks it to 1.0, where "other" is off
+    # by another amount: the same search, until one answer differs
+    tanh = next(p for p in spec_properties(rubric.spec) if p.exercise == "tanh")
+    xs = [e["x"] for e in exam.entry(tanh).examples]
+    low = max(x for x in xs if x <= 1.0)
+    assert low < 1.0 and any(x > 1.0 for x in xs), xs
+    first = patched_reference(tmp_path / "first", _TANH_OFF_ABOVE.format(low=low, small="0.25"))
+    copy = patched_reference(tmp_path / "copy", _TANH_OFF_ABOVE.format(low=low, small="0.25"))
+    other = patched_reference(tmp_path / "other", _TANH_OFF_ABOVE.format(low=low, small="0.125"))
     _runner._MEMOS.clear()
     results = {}
     for folder in (first, copy, other):
@@ -125,9 +138,9 @@ def test_a_failing_run_is_judged_once_for_every_submission_that_answers_it_alike
         assert _details(with_memo) == _details(alone)
     memo = next(iter(_runner._MEMOS.values()))
     assert (memo.checks, memo.hits) == (2, 1)  # the copy's answers were the first's; the other's were not
-    tanh = {name: next(p for p in r.properties if p.exercise == "tanh") for name, r in results.items()}
-    assert tanh["copy"] == tanh["first"] and tanh["other"].rows != tanh["first"].rows
-    assert "0.8865941559557649" in str(tanh["other"].rows)  # tanh(1.0) + 0.125: its own answer, not the first's
+    found = {name: next(p for p in r.properties if p.exercise == "tanh") for name, r in results.items()}
+    assert found["copy"] == found["first"] and found["other"].rows != found["first"].rows
+    assert "0.8865941559557649" in str(found["other"].rows)  # tanh(1.0) + 0.125: its own answer, not the first's
 
 
 def test_the_plan_is_served_from_one_message(rubric: Rubric, plan: BatchPlan) -> None:
@@ -138,12 +151,12 @@ def test_the_plan_is_served_from_one_message(rubric: Rubric, plan: BatchPlan) ->
         submit, evaluate = sandbox.submit_pickled, sandbox.evaluate
         sandbox.submit_pickled = lambda groups: sent.append(len(groups)) or submit(groups)  # type: ignore
         sandbox.evaluate = lambda request: pytest.fail(f"asked on its own: {request}")  # type: ignore
-        guard = _Guard(sandbox, plan)
+        guard = Guard(sandbox, plan)
         guard.send(properties)
-        cache = plan.replay_cache(rubric)
+        exam = grading_exam(rubric)
         for i, prop in enumerate(properties):
             guard.begin(prop, properties[i + 1:])
-            assert run_property(prop, guard, make_oracle(), rubric.max_examples, replay=cache).status == "passed"
+            assert run_property(prop, guard, make_oracle(), exam).status == "passed"
             guard.end()
         sandbox.evaluate = evaluate  # type: ignore
     assert sent == [len(properties)]
@@ -175,7 +188,7 @@ def test_the_plan_is_sent_again_after_the_child_goes_a_few_times_only(rubric: Ru
     by_id = {p.id: p for p in spec_properties(rubric.spec)}
     properties = [by_id[pid] for pid in rubric.property_ids] * 3
     gone = _Gone()
-    guard = _Guard(gone, plan)
+    guard = Guard(gone, plan)
     guard.send(properties)
     for i, prop in enumerate(properties):
         guard.begin(prop, properties[i + 1:])
@@ -183,24 +196,17 @@ def test_the_plan_is_sent_again_after_the_child_goes_a_few_times_only(rubric: Ru
     assert gone.sent == 1 + MAX_RESENDS and guard.plan is None
 
 
-def test_a_worker_without_its_plan_grades_all_the_same(rubric: Rubric, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hypothesis import settings
-    from hypothesis.internal.conjecture import providers
-
+def test_a_worker_without_its_plan_grades_all_the_same(rubric: Rubric, exam: Exam,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # this test process is not a worker: put everything back after
-    for name in ("_ORACLE", "_PLAN", "_REPLAY", "_IN_WORKER"):
+    for name in ("_ORACLE", "_PLAN", "_EXAM", "_IN_WORKER"):
         monkeypatch.setattr(_batch, name, getattr(_batch, name))
-    monkeypatch.setattr(providers, "_get_local_constants", providers._get_local_constants)
-    profile = settings.get_current_profile_name()
     monkeypatch.setattr(_batch, "PLAN_WAIT", 0.05)
     nothing = multiprocessing.get_context("spawn").Queue()
-    try:
-        _batch._init_worker(rubric, subreaper=False, plan=nothing)
-        assert _batch._PLAN is None
-        result = _batch.grade_one(EXAMPLES / "correct", rubric, LIMITS)
-    finally:
-        settings.load_profile(profile)
-    assert result.status == "graded" and result.score == rubric.max_score
+    _batch._init_worker(rubric, subreaper=False, plan=nothing, exam=exam.to_text())
+    assert _batch._PLAN is None and _batch._EXAM is not None and _batch._EXAM.digest == exam.digest
+    result = _batch.grade_one(EXAMPLES / "correct", rubric, LIMITS)
+    assert result.status == "graded" and result.score == rubric.max_score and result.exam == exam.digest
 
 
 def test_the_grading_order_is_shuffled_the_same_way_wherever_the_class_is(tmp_path: Path) -> None:
@@ -210,18 +216,8 @@ def test_the_grading_order_is_shuffled_the_same_way_wherever_the_class_is(tmp_pa
     assert here == there and sorted(here) == list(range(30)) and here != list(range(30))
 
 
-def test_a_plan_kept_on_disk_is_the_plan_made_afresh(tmp_path: Path, rubric: Rubric, plan: BatchPlan) -> None:
-    first = plan_batch(rubric, cache=tmp_path)
-    assert len(list(tmp_path.glob("replay-grading-*.pickle"))) == 1
-    again = plan_batch(rubric, cache=tmp_path)
-    for made in (first, again):
-        assert made.examples == plan.examples and made.requests == plan.requests
-
-
-def test_only_a_grader_whose_submissions_are_isolated_keeps_its_plan_on_disk(
-        tmp_path: Path, rubric: Rubric, monkeypatch: pytest.MonkeyPatch) -> None:
-    from autograder.sandbox import choose_isolation
-
+def test_the_plan_reaches_the_workers_as_json_read_back_with_validation(rubric: Rubric, exam: Exam,
+                                                                        plan: BatchPlan) -> None:
     class Plans(list):  # the queue the workers take the plan from
         put_nowait = list.append
 
@@ -229,11 +225,20 @@ def test_only_a_grader_whose_submissions_are_isolated_keeps_its_plan_on_disk(
 
         def cancel_join_thread(self) -> None: ...
 
-    monkeypatch.setenv("MICROGRAD_CACHE", str(tmp_path))
-    for layer in ("none", "auto"):
-        isolation = choose_isolation(layer)
-        kept = 1 if isolation.layer in ("bwrap", "uid") else 0  # auto: bwrap in CI
-        plans = Plans()
-        _batch._send_plan(plans, rubric, 2, isolation)
-        assert len(plans) == 2 and all(isinstance(pickle.loads(p), BatchPlan) for p in plans), layer
-        assert len(list(tmp_path.glob("*.pickle"))) == kept, layer
+    plans = Plans()
+    _batch._send_plan(plans, rubric, 2, exam)
+    assert len(plans) == 2 and all(isinstance(p, str) for p in plans)  # text, never a pickle
+    back = BatchPlan.from_json(plans[0])
+    assert back.exam == exam.digest and back.requests == plan.requests
+    data = json.loads(plans[0])
+    first = next(iter(data["requests"]))
+    data["requests"][first][0] = {"$kind": "program", "value": {"leaves": "not numbers"}}
+    for bad in (json.dumps(data), "not json", pickle_like()):
+        with pytest.raises(ResultError, match="cannot be read"):
+            BatchPlan.from_json(bad)
+
+
+def pickle_like() -> str:
+    import pickle
+
+    return pickle.dumps({"requests": {}}).decode("latin-1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import shutil
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from micrograd import check
 from micrograd.impl import reference_dir
@@ -15,11 +15,11 @@ FAKE_SPEC = Path(__file__).parent / "fake_spec"
 FAKE_EXERCISES = ["add", "mul", "relu", "backward", "accumulation"]
 
 
-def run_check(capsys, *args: str, spec: Path = FAKE_SPEC) -> Tuple[int, str, str]:
-    """Run the check command's own parser and run(); (exit status, stdout, stderr)."""
+def run_check(capsys, *args: str, spec: Optional[Path] = FAKE_SPEC) -> Tuple[int, str, str]:
+    """Run the check command's own parser and run() on ``spec`` (None: the kit's); (exit status, stdout, stderr)."""
     parser = argparse.ArgumentParser(prog="micrograd check")
     check.configure(parser)
-    status = check.run(parser.parse_args(["--spec", str(spec), *args]))
+    status = check.run(parser.parse_args([*(["--spec", str(spec)] if spec is not None else []), *args]))
     out, err = capsys.readouterr()
     return status, out, err
 
@@ -76,7 +76,6 @@ def sections(out: str) -> Dict[str, str]:
     return found
 
 
-def check_spec_dir() -> Path:
-    from micrograd._paths import spec_dir
-
-    return spec_dir()
+def check_spec_dir() -> Optional[Path]:
+    """The kit's own spec, for ``run_check(spec=...)`` (it is part of the package: no directory names it)."""
+    return None

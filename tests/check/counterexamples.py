@@ -76,6 +76,10 @@ def _ends_code(line: str) -> bool:
             or bool(_RULE.search(line)) or bool(re.match(r"exercise\s+status\s+passed", line)))
 
 
+#: what a failure's summary says the code raised ("Layer(1, 2) raised TypeError: ... during forward (action 0)")
+_SUMMARY_RAISED = re.compile(r" raised (\w+: .*?)(?: during .*| while .*| in the _backward .*| in \S+\(\))?$")
+
+
 def from_terminal(text: str, source: str = "terminal") -> List[Counterexample]:
     """Every counterexample of ``micrograd check``'s text output (colours removed), with its rows
     (as a table, or stacked on a narrow terminal) and the exception it says the code raised."""
@@ -87,6 +91,13 @@ def from_terminal(text: str, source: str = "terminal") -> List[Counterexample]:
         line = lines[i]
         if _RULE.search(line):  # a new failure
             raised = ""
+        if line.startswith("property ") and i + 1 < len(lines):  # the summary's paragraph follows
+            words, j = [], i + 1
+            while j < len(lines) and lines[j].strip() and lines[j] != "Counterexample (runnable):":
+                words.append(lines[j].strip())
+                j += 1
+            said = _SUMMARY_RAISED.search(" ".join(words))  # the summary names what the code raised, if it did
+            raised = said.group(1) if said else raised
         if line.startswith("Your code raised "):  # a paragraph: rich wraps it on a narrow terminal
             words = []
             while i < len(lines) and lines[i].strip() and lines[i] != "Counterexample (runnable):":
@@ -136,8 +147,8 @@ def _terminal_rows(lines: Sequence[str], i: int) -> Tuple[List[Tuple[str, str]],
 
 def from_json(report: Dict[str, Any]) -> List[Counterexample]:
     """Every counterexample of ``micrograd check --json``."""
-    failures = [report.get("load_failure"), report.get("nn_failure")]
-    failures += [p.get("failure") for e in report["exercises"] for p in e["properties"]]
+    failures = [report.get("load_failure"), report.get("nn_failure")]  # SpecFailure.to_dict: raised as failure
+    failures += [{**p, "failure": p.get("raised")} for e in report["exercises"] for p in e["properties"]]
     found = []
     for failure in failures:
         if failure and failure.get("code"):
@@ -159,7 +170,7 @@ def from_feedback(markdown: str) -> List[Counterexample]:
         if not code:
             continue
         summary = section.split("\n\n")[1] if "\n\n" in section else ""
-        raised = re.search(r" raised (\w+: .*?)(?: during .*| while .*| in the _backward .*| in \S+\(\))?$", summary)
+        raised = _SUMMARY_RAISED.search(summary)
         rows = [(a.strip(), c.strip()) for a, _, c in re.findall(r"^\| (.*?) \| (.*?) \| (.*?) \|$",
                                                                  section[code.end():], re.M)
                 if a.strip() and set(a.strip()) != {"-"}]

@@ -6,33 +6,36 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import List, Tuple
 
 import pytest
 from check_terminal import run_in_terminal
 from counterexamples import check_reproduces, from_json, from_terminal, plain, run_snippet
 from rich.console import Console
 
-from micrograd.check import CheckReport, ExerciseResult, render_json, render_report, runnable_code
+from micrograd.check import CheckReport, ExerciseResult, PropertyResult, render_json, render_report, runnable_code
 from micrograd.impl import snippet_folder
 from micrograd.mutants import CATALOGUE, write_mutant
 from micrograd.program import Failure
-from micrograd.testing import Property, PropertyResult
 from micrograd.verdict import EXERCISES, SpecFailure
 
 CODE = "from micrograd.engine import Value\n\na = Value(0.0)\nb = a + a\nb.backward()\n"
 
 
-def prop(exercise: str, name: str = "test_it") -> Property:
-    return Property(name, exercise, f"test_{exercise}", function=print, needs_oracle=True)
+def prop(exercise: str, name: str = "test_it") -> str:
+    return f"test_{exercise}::{name}"
 
 
 def failed(exercise: str) -> PropertyResult:
     failure = SpecFailure(exercise, "a.grad is 1, expected 2", CODE, [("a.grad", "2", "1")], "use += in _backward")
-    return PropertyResult(prop(exercise), "failed", 0.1, failure=failure, message=failure.summary, examples=3)
+    return PropertyResult.of_failure(prop(exercise), exercise, failure, seconds=0.1, examples=3)
 
 
-def verdict(exercise: str, status: str, *results: PropertyResult, **extra) -> ExerciseResult:
-    return ExerciseResult(EXERCISES[exercise], status, list(results), **extra)
+def verdict(exercise: str, status: str, *results: PropertyResult,
+            **extra) -> Tuple[ExerciseResult, List[PropertyResult]]:
+    passed = sum(r.status == "passed" for r in results)
+    return ExerciseResult(exercise, EXERCISES[exercise].title, passed=passed, total=len(results), status=status,
+                          **extra), list(results)
 
 
 def render(report: CheckReport) -> str:
@@ -41,8 +44,9 @@ def render(report: CheckReport) -> str:
     return out.getvalue()
 
 
-def make_report(*verdicts: ExerciseResult) -> CheckReport:
-    return CheckReport(Path("/tmp/sub"), Path("/spec"), "torch", "ci", 30.0, list(verdicts), 1.25)
+def make_report(*verdicts: Tuple[ExerciseResult, List[PropertyResult]]) -> CheckReport:
+    return CheckReport(Path("/tmp/sub"), "/spec", "torch", "ci", 30.0, [v for v, _ in verdicts], 1.25,
+                       properties=[r for _, results in verdicts for r in results])
 
 
 def test_a_bug_repeated_across_exercises_is_shown_once():
@@ -55,10 +59,10 @@ def test_a_bug_repeated_across_exercises_is_shown_once():
 
 
 def test_a_spec_error_is_not_blamed_on_the_student():
-    broken = PropertyResult(prop("tanh"), "error", 0.1, message="NameError: name 'BOUND' is not defined")
+    broken = PropertyResult(prop("tanh"), "tanh", "error", "NameError: name 'BOUND' is not defined")
     text = render(
         make_report(
-            verdict("add", "passing", PropertyResult(prop("add"), "passed", 0.1)), verdict("tanh", "error", broken)
+            verdict("add", "passing", PropertyResult(prop("add"), "add", "passed")), verdict("tanh", "error", broken)
         )
     )
     assert "spec error" in text and "The check itself broke, not your code: NameError" in text
@@ -68,20 +72,18 @@ def test_a_spec_error_is_not_blamed_on_the_student():
 def test_not_started_exercises_point_to_the_next_stub():
     raised = Failure("NotImplementedError", "Value.__add__: self + other", "build", 2)
     stub = SpecFailure("add", "your engine raised", CODE, failure=raised)
-    result = PropertyResult(prop("add"), "failed", 0.1, failure=stub, message=stub.summary)
-    stopped = verdict("mul", "not run", stopped_by="add")
-    stopped.not_run.append(prop("mul"))
-    report = make_report(verdict("add", "not started", result), stopped)
+    result = PropertyResult.of_failure(prop("add"), "add", stub, seconds=0.1)
+    not_run = PropertyResult(prop("mul"), "mul", "not_run", "the check stopped after the timeout in add")
+    stopped = verdict("mul", "not_run", not_run, stopped_by="add", reason=not_run.summary)
+    report = make_report(verdict("add", "not_started", result, stub="Value.__add__"), stopped)
     text = render(report)
     assert "implement Value.__add__" in text and "Next: implement Value.__add__ in engine.py" in text
     assert "the check stopped after the timeout in add" in text
     assert "Counterexample" not in text
     data = json.loads(render_json(report))
     assert data["exercises"][0]["stub"] == "Value.__add__"
-    assert data["exercises"][1]["properties"] == [
-        {"property": "test_mul::test_it", "name": "test_it", "exercise": "mul", "status": "not run", "duration": 0.0,
-         "examples": None, "message": "", "failure": None}
-    ]
+    assert data["exercises"][1]["properties"] == [not_run.to_dict()]
+    assert data["exercises"][1]["properties"][0]["status"] == "not_run"
     assert (data["ok"], data["passing"], data["total"]) == (False, 0, 2)
 
 
@@ -118,9 +120,10 @@ def test_a_counterexample_is_printed_as_it_is_at_any_width(tmp_path):
             "the edge of a forty-column terminal\nb.backward()\n")
     row = ("after step 1: params[1].data", "-1.9085714285714286", "-2.010877417758977")  # 77 columns as a table
     failure = SpecFailure("add", "a.grad is 1, expected 2", code, [("a.grad", "2", "1   <- wrong"), row], "use +=")
-    result = PropertyResult(prop("add"), "failed", 0.1, failure=failure, message=failure.summary, examples=3)
-    report = CheckReport(tmp_path / COURSE / "exercises", Path("/spec"), "exact", "ci", 30.0,
-                         [verdict("add", "failing", result)], 1.0)
+    result = PropertyResult.of_failure(prop("add"), "add", failure, seconds=0.1, examples=3)
+    add, results = verdict("add", "failing", result)
+    report = CheckReport(tmp_path / COURSE / "exercises", "/spec", "exact", "ci", 30.0, [add], 1.0,
+                         properties=results)
     snippets = {width: from_terminal(rendered_at(report, width, tmp_path)) for width in (200, 80, 40)}
     expected = runnable_code(code, report.path, tmp_path)
     for width, (shown,) in snippets.items():

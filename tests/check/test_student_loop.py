@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Dict
 
 import pytest
-from check_helpers import FAKE_SPEC, check_spec_dir, copy_of_reference, rows, run_check, sections
+from check_helpers import FAKE_SPEC, copy_of_reference, rows, run_check, sections
 from rich.console import Console
 
 from micrograd import check
@@ -43,7 +43,7 @@ def rendered(report: CheckReport) -> str:
 
 
 def statuses(report: CheckReport) -> Dict[str, str]:
-    return {e.exercise.name: e.status for e in report.exercises}
+    return {e.exercise: e.status for e in report.exercises}
 
 
 def write_spec(directory: Path, source: str) -> Path:
@@ -56,27 +56,26 @@ def write_spec(directory: Path, source: str) -> Path:
 
 
 TINY = """
-    import pytest
+    from micrograd.spec import spec_property
     from micrograd.verdict import SpecFailure
 
-    @pytest.mark.exercise("add")
+    @spec_property("add")
     def test_add_alone(impl):
         pass
 
-    @pytest.mark.exercise("backward")
+    @spec_property("backward")
     def test_backward_fails(impl):
         raise SpecFailure("backward", "the root's grad is 0", "code", hint="seed the root")
 
-    @pytest.mark.exercise("accumulation")
-    @pytest.mark.needs()
+    @spec_property("accumulation", needs=())
     def test_accumulation_alone(impl):
         pass
 
-    @pytest.mark.exercise("accumulation")
+    @spec_property("accumulation")
     def test_accumulation_with_backward(impl):
         raise AssertionError("must not run: it needs backward, which fails")
 
-    @pytest.mark.exercise("deep")
+    @spec_property("deep")
     def test_deep(impl):
         raise AssertionError("must not run: deep needs backward")
 """
@@ -88,7 +87,8 @@ def test_a_property_needing_a_failing_exercise_is_blocked_and_the_report_leads_w
     assert statuses(report) == {"add": "passing", "backward": "failing", "accumulation": "blocked", "deep": "blocked"}
     accumulation = report.exercises[2]
     assert (accumulation.passed, accumulation.total, accumulation.blocked_by) == (1, 2, "backward")
-    assert [p.name for p in accumulation.not_run] == ["test_accumulation_with_backward"]
+    assert [p.name for p in report.results_of("accumulation") if p.status == "blocked"] == \
+        ["test_accumulation_with_backward"]
     text = rendered(report)
     assert list(sections(text)) == ["backward"] and text.count("Hint:") == 1  # no hint of their own
     assert text.index("backward: backward and topological order") < text.index("exercise ")
@@ -100,14 +100,17 @@ def test_a_property_needing_a_failing_exercise_is_blocked_and_the_report_leads_w
 def test_checking_one_exercise_still_checks_what_it_needs(tmp_path):
     spec = write_spec(tmp_path / "spec", TINY)
     report = check.run_check(reference_dir(), spec_dir=spec, oracle="exact", exercises=["deep"])
-    assert statuses(report) == {"deep": "blocked"} and report.exercises[0].blocked_by == "backward"
+    # deep is shown, and so is the root cause it waits for (with its counterexample), first
+    assert statuses(report) == {"backward": "failing", "deep": "blocked"}
+    assert report.exercises[1].blocked_by == "backward"
+    assert list(sections(rendered(report))) == ["backward"]
 
 
 def test_a_stub_of_another_exercise_blocks_instead_of_asking_to_implement_it():
     # neg_sub's programs call __neg__ and __sub__, which call __mul__ and __add__: all stubs here
     report = check.run_check(exercises_dir(), exercises=["neg_sub", "reflected"])
-    assert statuses(report) == {"neg_sub": "blocked", "reflected": "blocked"}
-    assert {e.blocked_by for e in report.exercises} == {"add"}
+    assert statuses(report) == {"add": "not_started", "neg_sub": "blocked", "reflected": "blocked"}
+    assert {e.blocked_by for e in report.exercises} == {None, "add"}
     text = rendered(report)
     assert "implement Value.__neg__" not in text and "implement Value.__rsub__" not in text
     assert "blocked by add: implement it first" in rows(text)["neg_sub"]
@@ -117,8 +120,8 @@ def test_an_exercise_is_not_started_only_when_its_own_method_is_a_stub(tmp_path)
     # everything written except __neg__: neg_sub is not started (its own stub), reflected waits for it
     stubbed = copy_of_reference(tmp_path, "        return self * -1\n", "        raise NotImplementedError('no')\n")
     report = check.run_check(stubbed, exercises=["neg_sub", "reflected"])
-    by_name = {e.exercise.name: e for e in report.exercises}
-    assert by_name["neg_sub"].status == "not started" and by_name["neg_sub"].stub == "Value.__neg__"
+    by_name = {e.exercise: e for e in report.exercises}
+    assert by_name["neg_sub"].status == "not_started" and by_name["neg_sub"].stub == "Value.__neg__"
     assert by_name["reflected"].status == "blocked" and by_name["reflected"].blocked_by == "neg_sub"
     assert "implement Value.__neg__" in rows(rendered(report))["neg_sub"]
 
@@ -142,14 +145,14 @@ def test_a_backward_bug_is_the_one_root_cause_and_no_other_exercise_gets_a_hint(
     cause, phrase = BACKWARD_BUGS[name]
     report = check.run_check(write_mutant(CATALOGUE[name], tmp_path / name))
     text = rendered(report)
-    assert [e.exercise.name for e in report.root_causes] == [cause], text
+    assert [e.exercise for e in report.root_causes] == [cause], text
     assert list(sections(text)) == [cause] and text.count("Hint:") == 1, text
     assert phrase in sections(text)[cause] and "backward()" in sections(text)[cause]
     # every operation is judged on its own (the kit's traversal): correct code passes despite backward()
     for passing in ("add", "mul", "pow", "neg_sub", "div", "reflected", "relu", "tanh", "exp", "log", "parameters"):
         assert statuses(report)[passing] == "passing", (passing, text)
-    assert all(e.status in ("passing", "blocked") or e.exercise.name == cause for e in report.exercises), text
-    blocked = {e.exercise.name for e in report.exercises if e.status == "blocked"}
+    assert all(e.status in ("passing", "blocked") or e.exercise == cause for e in report.exercises), text
+    blocked = {e.exercise for e in report.exercises if e.status == "blocked"}
     assert blocked == ({"accumulation", "deep", "neuron", "layer", "mlp", "zero_grad", "training", "cross_entropy"}
                        if cause == "backward" else set()), text
     assert statuses(report)["adamw"] == "passing", text  # AdamW.step reads and writes numbers: no backward()
@@ -168,7 +171,7 @@ def test_assignment_in_add_gets_the_accumulation_hint_while_mul_is_a_stub(tmp_pa
     end = source.index("        ### END SOLUTION", start)
     engine.write_text(source[:start] + "        raise NotImplementedError('Value.__mul__: to do')\n" + source[end:])
     report = check.run_check(buggy, exercises=["add", "mul", "accumulation"])
-    assert statuses(report) == {"add": "passing", "mul": "not started", "accumulation": "failing"}
+    assert statuses(report) == {"add": "passing", "mul": "not_started", "accumulation": "failing"}
     text = rendered(report)
     assert "implement Value.__mul__" in rows(text)["mul"] and "implement Value.__add__" not in text
     section = sections(text)["accumulation"]
@@ -205,7 +208,7 @@ def test_the_lectures_own_code_passes_wherever_it_is_right():
     # right: + * ** - / exp and backward() on small graphs; relu, log, 2 - a, 2 / a are not written
     for name in ("add", "mul", "pow", "neg_sub", "div", "exp", "backward"):
         assert got[name] == "passing", (name, rendered(report))
-    assert {got[name] for name in ("relu", "log", "reflected")} == {"not started"}
+    assert {got[name] for name in ("relu", "log", "reflected")} == {"not_started"}
     # wrong: tanh from exp(2x) overflows for large inputs, and build_topo recurses
     text = rendered(report)
     assert got["tanh"] == "failing" and "math.tanh" in sections(text)["tanh"]
@@ -226,8 +229,8 @@ def test_without_torch_or_jax_relu_prime_at_zero_is_judged(tmp_path):
         from micrograd.check import run_check
         report = run_check({str(mutant)!r}, exercises=["relu"])
         relu = report.exercises[0]
-        print(json.dumps([report.oracle, relu.status, relu.first_problem.failure.hint,
-                          [r.status for r in relu.results]]))
+        print(json.dumps([report.oracle, relu.status, report.first_problem("relu").hint,
+                          [r.status for r in report.results_of("relu")]]))
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
@@ -240,15 +243,14 @@ def test_a_property_only_a_missing_oracle_can_judge_shows_in_the_table_with_a_wo
     import micrograd.oracles
 
     spec = write_spec(tmp_path / "spec", """
-        import pytest
+        from micrograd.spec import spec_property
         from micrograd.verdict import SpecFailure
 
-        @pytest.mark.exercise("relu")
-        @pytest.mark.parametrize("oracle", ["torch"], indirect=True)
+        @spec_property("relu", oracles=("torch",))
         def test_needs_torch(impl, oracle):
             raise SpecFailure("relu", "must not run without torch")
 
-        @pytest.mark.exercise("relu")
+        @spec_property("relu")
         def test_alone(impl):
             pass
     """)
@@ -285,11 +287,14 @@ def test_the_path_may_come_after_exercise_options(capsys):
     assert report["path"] == str(reference_dir()) and [e["name"] for e in report["exercises"]] == ["add", "mul"]
 
 
-def test_hypothesis_profile_is_honoured_as_in_pytest(monkeypatch, capsys):
+def test_hypothesis_profile_is_honoured_as_in_pytest_when_exploring(monkeypatch, capsys):
     monkeypatch.setenv("HYPOTHESIS_PROFILE", "grading")
-    report = check.run_check(reference_dir(), spec_dir=FAKE_SPEC, oracle="exact", exercises=["add"])
-    assert report.profile == "grading"
-    assert all(r.examples is not None and r.examples > 100 for r in report.exercises[0].results)  # grading: 300
+    report = check.run_check(reference_dir(), spec_dir=FAKE_SPEC, oracle="exact", exercises=["add"], explore=True)
+    assert report.profile == "grading" and report.explored
+    # the exam's examples, then those the profile draws (grading: 300)
+    assert all(r.examples is not None and r.examples > 300 for r in report.results_of("add"))
+    plain = check.run_check(reference_dir(), spec_dir=FAKE_SPEC, oracle="exact", exercises=["add"])
+    assert all(r.examples is not None and r.examples <= 25 for r in plain.results_of("add"))  # the exam alone
     assert check.run_check(reference_dir(), spec_dir=FAKE_SPEC, oracle="exact", exercises=["add"],
                            profile="ci").profile == "ci"
 
@@ -317,11 +322,10 @@ def test_assign_writes_to_the_current_directorys_exercises(tmp_path, monkeypatch
 
 def test_square_brackets_in_a_row_are_not_read_as_markup(tmp_path):
     spec = write_spec(tmp_path / "spec", """
-        import pytest
+        from micrograd.spec import spec_property
         from micrograd.verdict import SpecFailure
 
-        @pytest.mark.exercise("layer")
-        @pytest.mark.needs()
+        @spec_property("layer", needs=())
         def test_order(impl):
             raise SpecFailure("layer", "layer(x) should be [n(x) for n in self.neurons], in order", "code",
                               hint="keep [bold]the order[/bold]")
@@ -343,7 +347,7 @@ def test_an_nn_failure_names_the_numpy_model_that_judged_it(tmp_path):
 def test_json_spells_not_run_one_way():
     report = check.run_check(exercises_dir(), spec_dir=FAKE_SPEC, oracle="exact")
     text = json.dumps(report.to_dict())
-    assert '"not run"' in text and "not_run" not in text
+    assert '"not_run"' in text and '"not run"' not in text  # the status's own value, everywhere
 
 
 # --------------------------------------------------------------------- 8. fair to correct supersets
@@ -367,13 +371,14 @@ DIFFERENTIATES = """        if isinstance(other, Value):  # a superset: a Value 
 ])
 def test_a_value_exponent_may_raise_anything_or_be_differentiated_right(tmp_path, name, edit, verdict):
     from micrograd.impl import LocalEvaluator
-    from micrograd.testing import collect_properties, run_property
+    from micrograd.judge import kit_exam, run_property
+    from micrograd.spec import kit_spec
 
     student = copy_of_reference(tmp_path, "        if not isinstance(other, (int, float)):\n",
                                 edit + "        if not isinstance(other, (int, float)):\n")
-    (prop,) = [p for p in collect_properties(exercises=["pow"]) if "value_exponent" in p.name]
-    result = run_property(prop, LocalEvaluator(student))
-    assert result.status == verdict, result.message
+    (prop,) = [p for p in kit_spec().select(["pow"]) if "value_exponent" in p.name]
+    result = run_property(prop, LocalEvaluator(student), examples=kit_exam(kit_spec()).entry(prop).examples)
+    assert result.status == verdict, result.summary
     if verdict == "failed":
         assert result.failure is not None and "raise TypeError" in result.failure.hint
 
@@ -385,7 +390,7 @@ def test_an_engine_without_tanh_exp_log_passes_backward_and_accumulation(tmp_pat
     engine.write_text(engine.read_text().replace("    def exp(self):", "    def _no_exp(self):")
                       .replace("    def log(self):", "    def _no_log(self):"))
     report = check.run_check(student, exercises=["backward", "accumulation", "tanh"])
-    assert statuses(report) == {"backward": "passing", "accumulation": "passing", "tanh": "not started"}
+    assert statuses(report) == {"backward": "passing", "accumulation": "passing", "tanh": "not_started"}
     assert "implement Value.tanh" in rows(rendered(report))["tanh"]
 
 
@@ -405,7 +410,6 @@ def test_checking_imports_neither_torch_nor_jax():
 
 
 def test_a_crash_in_the_deep_chain_is_survived_and_reported(tmp_path):
-    from micrograd.impl import LocalEvaluator
     from micrograd.program import DeepChain
     from micrograd.verdict import SpecFailure, check_deep_chain
 
@@ -421,9 +425,11 @@ def test_a_crash_in_the_deep_chain_is_survived_and_reported(tmp_path):
                 os.kill(os.getpid(), signal.SIGSEGV)
     """))
     (tmp_path / "nn.py").write_text("")
+    from micrograd.sandbox import local_evaluator
+
     probe = DeepChain(10)
-    got = LocalEvaluator(tmp_path).evaluate(probe)
-    assert got.error is not None and (got.error.type, got.error.phase) == ("Crash", "crash")
+    got = local_evaluator(tmp_path).evaluate(probe)
+    assert got.error is not None and got.error.type == "Crash"  # the sandbox's plain child died, not this process
     assert "SIGSEGV" in got.error.message
     with pytest.raises(SpecFailure) as caught:
         check_deep_chain(probe, got)
@@ -440,10 +446,10 @@ def test_a_raised_recursion_limit_does_not_leak_into_the_checking_process(tmp_pa
     assert sys.getrecursionlimit() == before
 
 
-def test_the_real_spec_collects_with_dependencies_in_order():
-    from micrograd.testing import collect_properties
+def test_the_real_spec_declares_its_dependencies_in_order():
+    from micrograd.spec import kit_spec
 
     order = list(EXERCISES)
-    for prop in collect_properties(check_spec_dir()):
+    for prop in kit_spec():
         assert all(order.index(need) < order.index(prop.exercise) for need in prop.needs), prop.id
-    assert os.environ.get("MICROGRAD_CACHE")  # the check tests keep their recorded examples to themselves
+    assert os.environ.get("MICROGRAD_CACHE")  # the check tests keep the exams they make to themselves

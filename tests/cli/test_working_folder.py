@@ -78,11 +78,17 @@ def test_the_kits_own_folder_stays_when_started_there() -> None:
 
 def test_the_kits_own_child_processes_ignore_the_working_folder(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from micrograd.impl._isolated import run_isolated
+    """The plain child that runs a student's deep chains (the sandbox's ``none`` layer, the one child mechanism:
+    micrograd.sandbox.local_evaluator) never imports what the folder it is started from holds."""
     from micrograd.program import DeepChain
+    from micrograd.sandbox import PlainChild
 
     marks = _plant(tmp_path)
-    monkeypatch.chdir(tmp_path)  # python -m in the kit's child: the folder it is started in comes first on sys.path
-    outcome = run_isolated(reference_dir(), DeepChain(10))
+    monkeypatch.chdir(tmp_path)  # a child started with python -m here would put this folder first on sys.path
+    child = PlainChild(reference_dir())
+    try:
+        outcome = child.evaluate(DeepChain(10))
+    finally:
+        child.close()
     assert outcome.ok and outcome.grad[0] == 11
     assert [m.name for m in marks if m.exists()] == []

@@ -61,7 +61,7 @@ def main() -> int:
 
     from micrograd.impl import reference_dir
     from micrograd.mutants import default_oracle, profile, run_spec
-    from micrograd.testing import collect_properties
+    from micrograd.spec import kit_spec
 
     reference = reference_dir()
     oracle = default_oracle()
@@ -77,7 +77,7 @@ def main() -> int:
         from micrograd.verdict import EXERCISES
 
         engine = [name for name, e in EXERCISES.items() if e.file == "engine.py"]
-        properties = collect_properties(exercises=None if args.all_exercises else engine)
+        properties = kit_spec().select(None if args.all_exercises else engine)
         for i, where, old, new, source in _mutants(reference / "engine.py"):
             if args.limit is not None and i >= args.limit:
                 break

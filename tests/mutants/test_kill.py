@@ -29,7 +29,7 @@ from micrograd.mutants import (
     write_mutant,
 )
 from micrograd.oracles import oracle_skip_reason
-from micrograd.testing import Property, collect_properties
+from micrograd.spec import Property, kit_spec
 
 #: mutants the spec does not catch yet -> the property requested
 NOT_KILLED_YET: Dict[str, str] = {}
@@ -63,7 +63,7 @@ def _marked(gaps: Dict[str, str], why: str) -> List[Any]:
 def spec() -> Iterator[Tuple[List[Property], Any]]:
     """The spec collected under the ``ci`` profile (kept loaded while the module runs), and an oracle."""
     with profile("ci"):
-        yield collect_properties(), default_oracle()
+        yield list(kit_spec()), default_oracle()
 
 
 def _outcome(m: Mutant, spec: Tuple[List[Property], Any]) -> SpecOutcome:

@@ -1,14 +1,13 @@
-"""A small spec for the autograder's own tests: few properties, few examples, same contract as tests/spec."""
+"""A small spec for the autograder's own tests: few properties, few examples, same contract as the kit's."""
 
 from __future__ import annotations
 
 import math
 
-import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from micrograd.program import Op, Program, to_python
+from micrograd.spec import spec_property
 from micrograd.verdict import SpecFailure
 
 numbers = st.floats(-3, 3, allow_nan=False).map(lambda x: round(x, 3))
@@ -32,25 +31,21 @@ def _check(exercise: str, program: Program, impl, oracle) -> None:  # type: igno
                           hint=f"check Value for {exercise}")
 
 
-@pytest.mark.exercise("add")
-@given(x=numbers, y=numbers)
+@spec_property("add", x=numbers, y=numbers)
 def test_add(impl, oracle, x, y):  # type: ignore[no-untyped-def]
     _check("add", Program((x, y), (Op("add", (0, 1)),), (2,)), impl, oracle)
 
 
-@pytest.mark.exercise("mul")
-@given(x=numbers, y=numbers)
+@spec_property("mul", x=numbers, y=numbers)
 def test_mul(impl, oracle, x, y):  # type: ignore[no-untyped-def]
     _check("mul", Program((x, y), (Op("mul", (0, 1)),), (2,)), impl, oracle)
 
 
-@pytest.mark.exercise("tanh")
-@given(x=numbers)
+@spec_property("tanh", x=numbers)
 def test_tanh(impl, oracle, x):  # type: ignore[no-untyped-def]
     _check("tanh", Program((x,), (Op("tanh", (0,)),), (1,)), impl, oracle)
 
 
-@pytest.mark.exercise("accumulation")
-@given(x=numbers)
+@spec_property("accumulation", x=numbers)
 def test_reuse(impl, oracle, x):  # type: ignore[no-untyped-def]
     _check("accumulation", Program((x,), (Op("mul", (0, 0)), Op("add", (1, 0))), (2,)), impl, oracle)

@@ -1,3 +1,3 @@
-"""A conftest like the real spec's: collect_properties must not need it (importing it fails on purpose)."""
+"""A conftest like a pytest test directory's: load_spec must not import it (importing it fails on purpose)."""
 
-raise RuntimeError("collect_properties imported the spec's conftest.py; it must not depend on it")
+raise RuntimeError("load_spec imported the spec's conftest.py; it must not depend on it")

@@ -1,15 +1,13 @@
 """A fake property needing no oracle, in a file sorting before test_ops.py, for an exercise after theirs."""
 
-import pytest
 from _helpers import numbers
-from hypothesis import given
 
 from micrograd.program import Op, Program
+from micrograd.spec import spec_property
 from micrograd.verdict import SpecFailure
 
 
-@pytest.mark.exercise("backward")
-@given(x=numbers)
+@spec_property("backward", x=numbers)
 def test_backward_seeds_the_root_with_one(impl, x):
     program = Program((x,), (Op("mul", (0, 0)),), (1,))
     got = impl.evaluate(program)
@@ -25,8 +23,6 @@ def test_backward_seeds_the_root_with_one(impl, x):
         )
 
 
-@pytest.mark.exercise("accumulation")
-@pytest.mark.skipif(True, reason="skipped on purpose")
-@given(x=numbers)
+@spec_property("accumulation", skip="skipped on purpose", x=numbers)
 def test_always_skipped(impl, x):
-    raise AssertionError("a skipif(True) property must not run")
+    raise AssertionError("a skipped property must not run")

@@ -1,15 +1,13 @@
 """Fake properties for add, mul and relu, in the real spec's style."""
 
-import pytest
 from _helpers import binary, compare, numbers
-from hypothesis import given
 from hypothesis import strategies as st
 
 from micrograd.program import Op, Program
+from micrograd.spec import spec_property
 
 
-@pytest.mark.exercise("add")
-@given(x=numbers, y=numbers, const=st.booleans())
+@spec_property("add", x=numbers, y=numbers, const=st.booleans())
 def test_add_matches_oracle(impl, oracle, x, y, const):
     compare(
         "add",
@@ -20,8 +18,7 @@ def test_add_matches_oracle(impl, oracle, x, y, const):
     )
 
 
-@pytest.mark.exercise("add")
-@given(x=numbers)
+@spec_property("add", x=numbers)
 def test_add_to_itself(impl, oracle, x):
     compare(
         "add",
@@ -32,14 +29,12 @@ def test_add_to_itself(impl, oracle, x):
     )
 
 
-@pytest.mark.exercise("mul")
-@given(x=numbers, y=numbers)
+@spec_property("mul", x=numbers, y=numbers)
 def test_mul_matches_oracle(impl, oracle, x, y):
     compare("mul", binary("mul", x, y), impl, oracle, "each input of * receives out.grad times the other input's data")
 
 
-@pytest.mark.exercise("relu")
-@given(x=numbers)
+@spec_property("relu", x=numbers)
 def test_relu_matches_oracle(impl, oracle, x):
     compare(
         "relu",
@@ -51,4 +46,4 @@ def test_relu_matches_oracle(impl, oracle, x):
 
 
 def test_helper_without_mark_is_not_a_property():
-    raise AssertionError("collect_properties must skip functions without an exercise mark")
+    raise AssertionError("load_spec must skip functions that are not declared properties")
