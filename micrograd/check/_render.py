@@ -32,6 +32,10 @@ from micrograd.verdict import ORACLE_TITLES, SpecFailure
 
 __all__ = ["Renderer", "render_json", "render_report", "runnable_code"]
 
+#: the most lines, and characters per line, of the student's printed output shown with a failure
+OUTPUT_LINES = 12
+OUTPUT_WIDTH = 200
+
 _STYLE = {
     "passing": ("passing", "green"),
     "failing": ("failing", "bold red"),
@@ -155,7 +159,7 @@ class Renderer:
         self.console.print(Text(f"property {problem.id}", style="dim"))
         failure = problem.failure
         if problem.status == "error" or failure is None:
-            _print_not_a_verdict(problem, self.console)
+            _print_not_a_verdict(problem, self.console, self._folder())
             return
         key = (failure.code, repr(failure.rows), failure.hint)
         if key in self.shown:  # one bug often fails several exercises the same way: say it once
@@ -217,12 +221,17 @@ def _one_line(result: PropertyResult) -> str:
     return result.summary.splitlines()[0] if result.summary else str(result.status)
 
 
-def _print_not_a_verdict(problem: PropertyResult, console: Console) -> None:
-    """A timeout, or a property that broke (a spec bug)."""
+def _print_not_a_verdict(problem: PropertyResult, console: Console, folder: str = ".") -> None:
+    """A timeout (with the input that was running, and what the code printed), or a property that broke
+    (a spec bug)."""
     if problem.status == "timeout":
         console.print(Text(f"timeout: {problem.summary}"))
+        if problem.code:
+            console.print("\nIt was running this input (runnable; it does not finish either):\n")
+            _print_code(student_snippet(problem.code, folder), console)
+        _print_output(problem.output, console)
         console.print(
-            "The check stopped here: fix the loop, then run it again. "
+            "\nThe check stopped here: fix the loop, then run it again. "
             "If your code is only slow, not stuck, give it more time with --timeout SECONDS.\n"
         )
     elif problem.status == "interrupted":
@@ -247,7 +256,21 @@ def _print_spec_failure(failure: SpecFailure, folder: str, console: Console) -> 
         _print_rows(failure.rows, console)
     if failure.hint:
         console.print(Text("\nHint: ", style="bold") + Text(failure.hint))
+    _print_output(failure.failure.output if failure.failure is not None else "", console)
     console.print()
+
+
+def _print_output(output: str, console: Console) -> None:
+    """What the student's code printed while it ran (the sandbox keeps the last part), as plain text."""
+    output = output.strip("\n")
+    if not output:
+        return
+    lines = output.splitlines()
+    shown = lines[-OUTPUT_LINES:]
+    more = f" (the last {len(shown)} lines)" if len(lines) > len(shown) else ""
+    console.print(f"\nYour code printed{more}:\n")
+    for line in shown:
+        console.print(Text(line[:OUTPUT_WIDTH]), soft_wrap=True)
 
 
 def _print_code(code: str, console: Console) -> None:

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 
 from micrograd.spec import Property
 
-__all__ = ["cache_dir", "hypothesis_test", "keep_hypothesis_out_of_the_folder", "property_seed", "settings_for"]
+__all__ = ["cache_dir", "hypothesis_test", "keep_hypothesis_out_of_the_folder", "note_running_example", "property_seed",
+           "settings_for"]
 
 
 def property_seed(prop: Property, salt: int = 0) -> int:
@@ -52,7 +53,11 @@ def hypothesis_test(prop: Property, fixed: Mapping[str, Any], chosen: settings, 
     body = prop.body
 
     def run(**drawn: Any) -> None:
-        body(**fixed, **drawn)
+        try:
+            body(**fixed, **drawn)
+        except BaseException as stopped:
+            note_running_example(stopped, drawn)
+            raise
         if record is not None:
             record.append(dict(drawn))
 
@@ -65,6 +70,13 @@ def hypothesis_test(prop: Property, fixed: Mapping[str, Any], chosen: settings, 
     if seed is not None:
         test = hypothesis.seed(seed)(test)
     return test
+
+
+def note_running_example(stopped: BaseException, drawn: Mapping[str, Any]) -> None:
+    """Keep on a time limit's exception (not an Exception: a BaseException like PropertyTimeout) the example
+    that was running when it hit, for the report (``running_example``)."""
+    if not isinstance(stopped, Exception) and not hasattr(stopped, "running_example"):
+        stopped.running_example = dict(drawn)  # type: ignore[attr-defined]
 
 
 def cache_dir() -> Optional[Path]:

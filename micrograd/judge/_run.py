@@ -28,7 +28,7 @@ from hypothesis.errors import Flaky, UnsatisfiedAssumption
 from hypothesis.reporting import with_reporter
 
 from micrograd.impl import Evaluator
-from micrograd.judge._hypothesis import hypothesis_test
+from micrograd.judge._hypothesis import hypothesis_test, note_running_example
 from micrograd.judge._results import PropertyResult
 from micrograd.judge._status import PropertyStatus
 from micrograd.oracles import Oracle
@@ -127,6 +127,9 @@ def _replay(prop: Property, fixed: Dict[str, Any], examples: Sequence[Mapping[st
             pass
         except _FAILURES as error:
             return ran, error
+        except BaseException as stopped:  # a time limit (or Ctrl-C): the report shows what was running
+            note_running_example(stopped, drawn)
+            raise
         ran += 1
     return ran, None
 
@@ -138,9 +141,12 @@ def _result(prop: Property, error: Optional[BaseException], timeout: Optional[fl
         return PropertyResult(prop.id, prop.exercise, PropertyStatus.PASSED, report="\n".join(report)[:_KEEP_CHARS],
                               **kept)
     if isinstance(error, PropertyTimeout):
+        printed = getattr(error, "output", "")  # what the student's child printed (the sandbox keeps it)
+        if isinstance(printed, str) and printed:
+            kept["output"] = (output + printed)[-_KEEP_CHARS:]
         return PropertyResult(prop.id, prop.exercise, PropertyStatus.TIMEOUT,
                               f"took longer than {timeout:g} s (an infinite loop?){_where(error)}",
-                              **kept)
+                              code=_running_code(error), **kept)
     if isinstance(error, PropertySkipped):
         return PropertyResult(prop.id, prop.exercise, PropertyStatus.SKIPPED, str(error),
                               **kept)
@@ -195,6 +201,21 @@ def _time_limit(seconds: Optional[float]) -> Iterator[None]:
         if previous_delay > 0:  # someone else's timer was running: give it back what is left
             left = max(previous_delay - (time.monotonic() - started), 1e-3)
             signal.setitimer(signal.ITIMER_REAL, left, previous_interval)
+
+
+def _running_code(stopped: BaseException) -> str:
+    """The program that was running when the time limit hit, as code ("" when not known)."""
+    drawn = getattr(stopped, "running_example", None)
+    if not isinstance(drawn, dict):
+        return ""
+    for value in drawn.values():
+        to_python = getattr(value, "to_python", None)
+        if callable(to_python):
+            try:
+                return str(to_python())
+            except Exception:  # noqa: BLE001 (only the report's snippet is lost)
+                return ""
+    return ""
 
 
 def _where(stopped: BaseException) -> str:

@@ -390,7 +390,9 @@ class SandboxEvaluator(Sharing, Channel):
         return None
 
     def _interrupted(self, error: BaseException) -> None:
-        where = None if isinstance(error, (KeyboardInterrupt, SystemExit)) else self._locate()[0]
+        where, output = (None, "") if isinstance(error, (KeyboardInterrupt, SystemExit)) else self._locate()
         self._stop()
+        if output:
+            error.output = output  # type: ignore[attr-defined]  # what the student's code printed (bounded)
         if where is not None:
             raise_at(error, where, self._display)
