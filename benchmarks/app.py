@@ -42,6 +42,7 @@ from typing import Any, Dict, List, Optional
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "app"))
 
+from _machine import cpu_model, unit_seconds  # noqa: E402 (benchmarks/_machine.py: this script's folder)
 from app_helpers import CHROMIUM, app_server, board_step, browser_missing, browser_page  # noqa: E402 (after the path)
 
 _FIND = """
@@ -91,22 +92,6 @@ _PLAY = """async (seconds) => {""" + _FIND + """
     board.querySelector('[data-action="play"]').click();
     return [(end - begin) / (elapsed / 1000), batch];
 }"""
-
-_UNIT = ("import time\nt = time.process_time()\ns = 0\nfor i in range(10**7):\n    s += i*i\n"
-         "print(time.process_time() - t)")
-
-
-def unit_seconds() -> float:
-    """U: the CPU seconds of the loop in a fresh Python."""
-    return float(subprocess.run([sys.executable, "-c", _UNIT], capture_output=True, text=True, check=True).stdout)
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
 
 def versions() -> str:
     import numpy

@@ -2,6 +2,8 @@
 
     python benchmarks/check.py                 # 3 repeats of each measurement
     python benchmarks/check.py --repeats 5 --python /path/to/core-only/venv/bin/python
+    python benchmarks/check.py --baseline DIR  # and an earlier commit's own benchmark, before and after
+                                               # (git archive COMMIT | tar -x -C DIR)
 
 Every run is a fresh process (``python -m micrograd check PATH``), so imports count. By default
 torch and jax are blocked in those processes (``sys.modules[name] = None``), as on the default
@@ -17,7 +19,8 @@ Measured:
   to the end of its first printed failure (the line ``Hint: ...``), with the cache warm.
 
 Wall seconds, and CPU seconds (user + system of the check and its children: CPU time is what a
-busy, shared machine does not inflate); the load average when each measurement started.
+busy, shared machine does not inflate); the load average when each measurement started; the CPU
+model, U (see benchmarks/_machine.py) and the Hypothesis version, so that figures can be compared.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
+
+from _machine import machine_line  # benchmarks/_machine.py (this script's folder is first on sys.path)
 
 from micrograd.impl import exercises_dir, reference_dir
 from micrograd.mutants import CATALOGUE, write_mutant
@@ -91,8 +96,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--python", default=sys.executable, help="the interpreter to run the check with")
     parser.add_argument("--with-optional", action="store_true", help="do not block torch and jax")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="DIR",
+                        help="an earlier commit's tree: its own benchmark runs before and after this one")
     args = parser.parse_args()
     block = not args.with_optional
+    print(f"machine: {machine_line(args.python)}; {_hypothesis(args.python)}\n")
+    if args.baseline is not None:
+        _baseline(args.baseline, args.python, args.repeats, "before")
     rows: Dict[str, List[Tuple[float, float, int, str]]] = {}
     loads: Dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
@@ -123,6 +133,26 @@ def main() -> None:
     print(f"\nfirst failure (no seed in backward()): printed after {statistics.median(seen):.2f} s "
           f"({min(seen):.2f}-{max(seen):.2f}), whole check {statistics.median(totals):.2f} s; "
           f"load {loads['first failure']:.1f}")
+    if args.baseline is not None:
+        _baseline(args.baseline, args.python, args.repeats, "after")
+    print(f"\nmachine at the end: {machine_line(args.python)}")
+
+
+def _hypothesis(python: str) -> str:
+    done = subprocess.run([python, "-c", "import hypothesis; print(hypothesis.__version__)"], capture_output=True,
+                          text=True, check=False)
+    return f"Hypothesis {done.stdout.strip() or '?'}"
+
+
+def _baseline(tree: Path, python: str, repeats: int, when: str) -> None:
+    """Run the earlier commit's own benchmarks/check.py on its own code (``tree`` first on the path)."""
+    tree = tree.resolve()
+    print(f"\n### baseline {tree} ({when})\n", flush=True)
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    done = subprocess.run([python, str(tree / "benchmarks" / "check.py"), "--repeats", str(repeats)], cwd=tree,
+                          env=env, capture_output=True, text=True, check=False)
+    print(done.stdout.strip() or done.stderr.strip()[-2000:], flush=True)
+    print("\n### this tree\n" if when == "before" else "", flush=True)
 
 
 if __name__ == "__main__":
