@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
+from _machine import machine_line  # benchmarks/_machine.py (this script's folder is first on sys.path)
+
 from autograder import Limits, grade, load_rubric
 from autograder.rubric import DEFAULT_MAX_EXAMPLES, Rubric
 from micrograd.impl import reference_dir
@@ -254,6 +256,9 @@ def main() -> None:
     parser.add_argument("--same-grades-as", type=Path, default=None, metavar="FILE",
                         help="compare the grades with those --save-grades wrote to FILE (another version of the kit)")
     args = parser.parse_args()
+    import hypothesis
+
+    print(f"machine: {machine_line()}; Hypothesis {hypothesis.__version__}", flush=True)
     base = load_rubric()
     rubric = Rubric(base.rules, base.spec, args.max_examples, base.forbid_imports, "benchmark")
     with tempfile.TemporaryDirectory() as tmp:
