@@ -91,7 +91,7 @@ def test_check_writes_nothing_into_the_folder_it_runs_in(tmp_path: Path) -> None
     before = _files(folder)
     env = {k: v for k, v in os.environ.items() if k not in ("HYPOTHESIS_STORAGE_DIRECTORY", "MICROGRAD_CACHE")}
     env.update(HOME=str(tmp_path / "home"), XDG_CACHE_HOME=str(tmp_path / "cache"), MICROGRAD_ISOLATION="none",
-               PYTHONPATH=str(folder))
+               PYTHONPATH=str(folder), PYTHONDONTWRITEBYTECODE="1")  # this test's own import of local_module
     done = subprocess.run(
         [sys.executable, "-c", "import local_module, sys; from micrograd.cli import main; "
                                "sys.exit(main(['check', '--spec', sys.argv[1], '--explore', '--profile', 'dev']))",

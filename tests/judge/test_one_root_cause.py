@@ -1,6 +1,7 @@
 """One root cause everywhere: for every mutant of the catalogue and every sample submission, the check's terminal
-and --json, and grading's results (results.json, feedback.md, the nbgrader feedback) name the same root causes
-and the same blocked exercises, and no output carries a hint for an exercise downstream of a root cause.
+and --json, and grading's results (results.json, feedback.md, the nbgrader feedback, report.html) name the same
+root causes and the same blocked exercises, and no output carries a hint for an exercise downstream of a root
+cause.
 
 The check runs as ``micrograd check`` does (the CHECK policy: blocked properties do not run), grading as
 ``micrograd grade`` does (every property runs, failures that follow are marked); both in this process on the
@@ -9,6 +10,7 @@ kit's exam (a submission that hangs, the hostile sample, runs in the sandbox's p
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -22,7 +24,15 @@ from autograder.grade import make_oracle
 from autograder.grade._guard import Guard
 from autograder.grade._runner import _result, _status, _value_class
 from autograder.grade._runner import run_property as grade_property
-from autograder.report import SubmissionResult, exercise_feedback, feedback_markdown, gradescope_results
+from autograder.report import (
+    SubmissionResult,
+    exercise_feedback,
+    exercise_status,
+    feedback_markdown,
+    first_misconception,
+    gradescope_results,
+)
+from autograder.report._html import write_report
 from autograder.rubric import load_rubric
 from micrograd.check import render_json, render_report, run_check
 from micrograd.judge import GRADE, judge, kit_exam
@@ -113,6 +123,17 @@ def test_every_output_names_the_same_root_cause_and_no_downstream_hint(student: 
             assert nbgrader == ("" if all_passed else test.output)
             if nbgrader:
                 assert f"exercise {grade_blocked[exercise]} fails (the root cause)" in nbgrader
+
+    # report.html: the grid shows the blocked exercises as blocked, the first misconception is a root cause's
+    write_report([graded], tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text()
+    for e in graded.exercises:
+        if e.exercise in grade_blocked:
+            assert exercise_status(graded, e) == "blocked", (student, e.exercise)
+    first = first_misconception(graded)
+    assert first is None or (first[0] in grade_roots and first[1] in root_hints), (student, first)
+    downstream = {p.hint for p in graded.properties if p.exercise in grade_blocked and p.hint} - root_hints
+    assert not any(html.escape(h) in page for h in downstream), student
 
 
 def test_a_blocked_exercise_shows_the_root_causes_counterexample_and_hint_in_results_json(tmp_path: Path) -> None:
