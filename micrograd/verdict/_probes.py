@@ -153,7 +153,8 @@ def check_accumulation(impl: Evaluator, operations: Optional[Sequence[str]] = No
     """Every implemented operation's ``_backward`` must add to the grads its inputs already have.
 
     ``operations``: the operations probed (default: those of the default course, :data:`ACCUMULATION_PROBES`;
-    an optional exercise's property names its own, and its ``exercise`` is blamed).
+    an optional exercise's property names its own, and its ``exercise`` is blamed: then a stub or a missing
+    method fails at once).
 
     Each operation runs twice with the kit's traversal (out.grad -1.5): from grads 0, then with
     the leaves' grads preset. The second must be the first plus the preset grads: judged against
@@ -174,7 +175,11 @@ def check_accumulation(impl: Evaluator, operations: Optional[Sequence[str]] = No
         preset = Program(leaves, (op,), (n,), backward="kit", seeds=(_SEED,), preset=_PRESET[:n])
         before = impl.evaluate(plain)
         if before.error is not None:
-            if first_error is None and before.error.type == "NotImplementedError":  # a stub, not a missing method
+            if operations is not None:  # asked for by name: a stub or a missing method fails at once
+                failure = compare_outcomes(plain, before, exact_outcome(plain), exercise=exercise)
+                if failure is not None:
+                    raise failure
+            elif first_error is None and before.error.type == "NotImplementedError":  # a stub, not a missing method
                 first_error = compare_outcomes(plain, before, exact_outcome(plain), exercise=exercise)
             continue
         after = impl.evaluate(preset)

@@ -220,3 +220,19 @@ def test_accumulation_probes_only_the_operations_asked_for_and_blames_the_exerci
     assert caught.value.exercise == "log" and "Value.log sets a grad with =" in caught.value.hint
     with pytest.raises(ValueError, match="unknown operation 'logg'"):
         check_accumulation(impl, ("logg",))
+
+
+def test_accumulation_of_operations_asked_for_fails_on_their_stub_or_missing_method(tmp_path):
+    from micrograd.verdict import check_accumulation
+
+    for name in ("none", "stub", "missing"):
+        (tmp_path / name).mkdir()
+    check_accumulation(_engine_with(tmp_path / "none"), ("mul",))  # the reference's mul accumulates
+    with pytest.raises(SpecFailure) as caught:
+        check_accumulation(_engine_with(tmp_path / "stub", _MUL_STUB), ("mul",), exercise="mul")
+    assert caught.value.exercise == "mul" and caught.value.failure is not None
+    assert caught.value.failure.type == "NotImplementedError"
+    renamed = ("    def log(self):", "    def log_renamed(self):")
+    with pytest.raises(SpecFailure) as caught:
+        check_accumulation(_engine_with(tmp_path / "missing", renamed), ("log",), exercise="log")
+    assert caught.value.exercise == "log" and caught.value.failure is not None
