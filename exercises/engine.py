@@ -75,6 +75,11 @@ class Value:
         # YOUR CODE HERE
         raise NotImplementedError('Value.log: Natural log of self (self > 0): the input receives (1 / self) * out.grad.')
 
+    def sigmoid(self):
+        """1 / (1 + e ** -self): the input receives sigmoid(self) * (1 - sigmoid(self)) * out.grad."""
+        # YOUR CODE HERE
+        raise NotImplementedError('Value.sigmoid: 1 / (1 + e ** -self): the input receives sigmoid(self) * (1 - sigmoid(self)) * out.grad.')
+
     def backward(self):
         """Fill in .grad of every node that self depends on: order the nodes
         topologically without recursion, seed self.grad = 1, then call each

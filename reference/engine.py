@@ -117,6 +117,17 @@ class Value:
         return out
         ### END SOLUTION
 
+    def sigmoid(self):
+        """1 / (1 + e ** -self): the input receives sigmoid(self) * (1 - sigmoid(self)) * out.grad."""
+        ### BEGIN SOLUTION
+        out = Value(1 / (1 + math.exp(-self.data)), (self,), 'sigmoid')
+
+        def _backward(self=self, out=out):
+            self.grad += out.data * (1 - out.data) * out.grad
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
     def backward(self):
         """Fill in .grad of every node that self depends on: order the nodes
         topologically without recursion, seed self.grad = 1, then call each

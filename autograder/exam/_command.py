@@ -29,16 +29,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="only check that FILE is a valid exam for the rubric (exit 1 if not)")
     parser.add_argument("--rubric", type=Path, default=None, metavar="FILE",
                         help="the rubric it is for: its spec, properties and max_examples (default: every property "
-                             "of the kit's spec, 25 examples each)")
+                             "of the kit's spec, the optional exercises' too, 25 examples each)")
     parser.add_argument("--max-examples", type=int, default=None, metavar="N",
                         help="examples per property (default: the rubric's)")
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="draw other examples than the kit's (a private exam); default 0, the kit's")
 
 
-def make(rubric: Rubric, seed: int = 0) -> Exam:
-    """The exam of ``rubric``'s properties, drawn with ``seed``."""
-    return make_exam(rubric_spec(rubric.spec), rubric.property_ids, max_examples=exam_examples(rubric), seed=seed)
+def make(rubric: Rubric, seed: int = 0, *, every: bool = False) -> Exam:
+    """The exam of ``rubric``'s properties (``every``: all of its spec's, the optional exercises' too, as the kit's
+    exam holds them so that a rubric switching one on needs no exam of its own), drawn with ``seed``."""
+    return make_exam(rubric_spec(rubric.spec), None if every else rubric.property_ids,
+                     max_examples=exam_examples(rubric), seed=seed)
 
 
 def _error(message: str) -> int:
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
               f"each, drawn by Hypothesis {checked.hypothesis}, digest {checked.digest})")
         return 0
     try:
-        exam = make(rubric, args.seed)
+        exam = make(rubric, args.seed, every=args.rubric is None)
         exam.write(args.out)
     except ExamError as error:
         return _error(str(error))

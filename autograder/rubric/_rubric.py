@@ -102,10 +102,14 @@ def _spec_properties(spec: Optional[str]) -> List[Any]:
 
 
 def default_rubric(spec: Optional[str] = None, points: float = 1.0) -> Rubric:
-    """Every exercise with a property in the spec, ``points`` each, graded by all its properties."""
+    """Every exercise of the default course with a property in the spec, ``points`` each, graded by all its
+    properties. Optional exercises (``micrograd.verdict.OPTIONAL_EXERCISES``, such as sigmoid) are left out: a
+    rubric grades one by naming it under ``[exercises]``."""
     properties = _spec_properties(spec)
     rules = []
-    for name in EXERCISES:
+    for name, exercise in EXERCISES.items():
+        if exercise.optional:
+            continue
         ids = tuple(p.id for p in properties if p.exercise == name)
         if ids:
             rules.append(ExerciseRule(name, points, ids))
@@ -147,7 +151,9 @@ def load_rubric(path: Optional[str | Path] = None, *, spec: Optional[str] = None
 
     ``[exercises.NAME]`` tables give ``points`` and optionally ``properties`` (function names or
     ``file::function`` ids; default: all the exercise's properties) and ``visibility`` (of the
-    Gradescope test). Exercises left out are not graded. ``[settings]``: ``max_examples``,
+    Gradescope test). Exercises left out are not graded; an optional exercise (sigmoid) is graded only when
+    named there (``sigmoid = 1``). Without ``[exercises]``, the default course's exercises are graded (the
+    optional ones left out). ``[settings]``: ``max_examples``,
     ``forbid_imports``, ``spec`` (relative to the rubric), ``default_points``, ``visibility`` (the
     default of every exercise). Any typo is a RubricError naming it.
     """

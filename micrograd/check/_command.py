@@ -20,7 +20,7 @@ from micrograd.judge import ExerciseResult, PropertyResult
 from micrograd.oracles import ORACLE_NAMES
 from micrograd.spec import Property
 from micrograd.testing import PROFILES
-from micrograd.verdict import EXERCISES
+from micrograd.verdict import EXERCISES, OPTIONAL_EXERCISES
 
 __all__ = ["HELP", "configure", "run"]
 
@@ -59,6 +59,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         default=None,
         help=f"check only these exercises, and what they need ({', '.join(EXERCISES)})",
+    )
+    optional = ", ".join(OPTIONAL_EXERCISES) or "none in this kit"
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        dest="optional",
+        help=f"also check the optional exercises ({optional}), which the default course leaves out "
+        "(--exercise NAME checks one of them alone)",
     )
     parser.add_argument(
         "--oracle",
@@ -146,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
                 before=before,
                 after=after,
                 explore=args.explore,
+                optional=args.optional,
             )
     except CheckError as error:
         if progress is not None:

@@ -47,7 +47,7 @@ from micrograd.oracles import Oracle
 from micrograd.sandbox import IsolationError, student_evaluator
 from micrograd.spec import Property, Spec, SpecError, load_spec
 from micrograd.testing import PROFILES, register_profiles
-from micrograd.verdict import DEEP_PROBE, EXERCISES, SpecFailure, check_value_class, prerequisites
+from micrograd.verdict import COURSE, DEEP_PROBE, EXERCISES, SpecFailure, check_value_class, prerequisites
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -210,11 +210,13 @@ def run_check(
     after: _After = None,
     evaluator: Optional[Evaluator] = None,
     explore: bool = False,
+    optional: bool = False,
 ) -> CheckReport:
     """Check the implementation in ``path`` (default: see :func:`resolve_path`) against the spec's exam.
 
     ``exercises`` limits the report to those, and to the root causes of their failures (the exercises
-    they need are checked too). ``oracle`` is an oracle object, a name from ORACLE_NAMES, or None for the
+    they need are checked too); None: the default course's, plus the optional exercises (sigmoid) with
+    ``optional``. ``oracle`` is an oracle object, a name from ORACLE_NAMES, or None for the
     best installed. ``profile``: the Hypothesis profile of ``explore`` (None: $HYPOTHESIS_PROFILE, else
     DEFAULT_PROFILE). ``before(prop)`` is called before each property runs and ``after(verdict, results)``
     after each exercise (progress display). ``evaluator`` replaces :func:`make_evaluator`'s; ``path`` then
@@ -233,8 +235,10 @@ def run_check(
         unknown = sorted(set(exercises) - set(EXERCISES))
         if unknown:
             raise CheckError(f"unknown exercise {unknown[0]!r}; expected one of {', '.join(EXERCISES)}")
-    needed = None if chosen is None else sorted({n for c in chosen for n in (c, *prerequisites(c))},
-                                                 key=list(EXERCISES).index)
+    if chosen is None:  # the optional exercises only when asked for (by name, or all of them)
+        needed: Optional[List[str]] = None if optional else list(COURSE)
+    else:
+        needed = sorted({n for c in chosen for n in (c, *prerequisites(c))}, key=list(EXERCISES).index)
     try:
         spec = load_spec(spec_dir)
     except SpecError as error:

@@ -22,6 +22,7 @@ __all__ = [
     "KINK_HINTS",
     "MISTAKES",
     "OPERATIONS",
+    "OPTIONAL",
     "OVERFLOWS",
     "REFLECTED",
     "RULES",
@@ -32,6 +33,10 @@ __all__ = [
     "operation",
     "operations_in",
 ]
+
+
+#: the optional operations (``Operation.optional``), in table order: their exercises are off in the default course
+OPTIONAL: Tuple[str, ...] = tuple(name for name, op in OPERATIONS.items() if op.optional)
 
 
 def operation(name: str) -> Operation:
@@ -76,6 +81,17 @@ def _check_words() -> None:
     for name in KINK_HINTS:
         if not OPERATIONS[name].kinks:
             raise ValueError(f"operation {name!r} has a kink hint but no kinks in the table")
+    for exercise, (_, kinds) in EXERCISES.items():
+        if len({OPERATIONS[name].optional for name in kinds}) > 1:
+            raise ValueError(f"exercise {exercise!r} mixes optional and other operations: give each its own exercise")
+    for name, op in OPERATIONS.items():
+        if not op.optional and op.built_from is not None and _uses(op.built_from, OPTIONAL):
+            raise ValueError(f"operation {name!r} is built from an optional operation: every course needs it")
+
+
+def _uses(form: Form, names: Tuple[str, ...]) -> bool:
+    """Does ``form`` (``("add", "a", ("neg", "b"))``) apply one of the operations ``names``?"""
+    return isinstance(form, tuple) and (form[0] in names or any(_uses(part, names) for part in form[1:]))
 
 
 _check_words()

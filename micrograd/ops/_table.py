@@ -44,7 +44,9 @@ class Operation:
     strategies draw for them. ``pole`` is an operand that must stay away from 0 whatever the others
     (a divisor), ``kinks`` the inputs of a unary operation where it has no derivative (micrograd's
     convention decides there, and finite differences stay away); ``samples`` are operands at which
-    the verdicts probe the operation on its own, inside its domain.
+    the verdicts probe the operation on its own, inside its domain. ``optional``: its exercise is off in the
+    default course (the default rubric, ``micrograd check`` without ``--all``, the strategies' default pool
+    and the accumulation probes leave it out) until an instructor's rubric grades it.
     """
 
     name: str
@@ -64,6 +66,7 @@ class Operation:
     pole: Optional[int] = None
     kinks: Tuple[float, ...] = ()
     domain: Domain = _anywhere
+    optional: bool = False
 
     def __post_init__(self) -> None:
         if self.arity not in (1, 2):
@@ -74,6 +77,9 @@ class Operation:
             raise ValueError(f"operation {self.name!r}: kinks are for unary operations")
         if self.reflected and self.arity != 2:
             raise ValueError(f"operation {self.name!r}: only a binary operation has a reflected method")
+        if self.optional and self.reflected:
+            raise ValueError(f"operation {self.name!r}: an optional operation has no reflected method (the "
+                             "reflected exercise is part of every course)")
         if bool(self.numbers) != bool(self.drawn):
             raise ValueError(f"operation {self.name!r}: number-only operands need the numbers to draw, and back")
         for sample in self.samples:
@@ -189,5 +195,15 @@ OPERATIONS: Dict[str, Operation] = {op.name: op for op in (
         torch=lambda torch, a: torch.log(a),
         jax=lambda jax, a: jax.numpy.log(a),
         samples=((1.5,),),
+    ),
+    Operation(
+        "sigmoid", 1, "sigmoid",
+        forward=lambda a: 1 / (1 + math.exp(-a)),
+        derivatives=(lambda a, out: out * (1 - out),),
+        domain=lambda args, gap, bound: -args[0] <= math.log(bound),  # beyond, e ** -a overflows the bound
+        torch=lambda torch, a: torch.sigmoid(a),
+        jax=lambda jax, a: jax.nn.sigmoid(a),
+        samples=((0.7,), (-1.5,)),
+        optional=True,  # off in the default course: a rubric switches it on (sigmoid = 1)
     ),
 )}

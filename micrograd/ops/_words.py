@@ -28,6 +28,7 @@ EXERCISES: Dict[str, Tuple[str, Tuple[str, ...]]] = {
     "tanh": ("tanh", ("tanh",)),
     "exp": ("exp", ("exp",)),
     "log": ("log", ("log",)),
+    "sigmoid": ("sigmoid", ("sigmoid",)),
 }
 
 #: the local rule each operation's _backward applies, in the words a student needs
@@ -42,6 +43,7 @@ RULES: Dict[str, str] = {
     "tanh": "x.tanh() sends (1 - out.data**2) * out.grad to x",
     "exp": "x.exp() sends out.data * out.grad to x (exp is its own derivative)",
     "log": "x.log() sends out.grad / x.data to x",
+    "sigmoid": "x.sigmoid() sends out.data * (1 - out.data) * out.grad to x",
 }
 
 #: the hint for a wrong gradient at a kink of the operation's input (see Operation.kinks)
@@ -205,5 +207,21 @@ MISTAKES: Dict[str, Tuple[Tuple[str, str, str, str, str, str, str], ...]] = {
          "Value(math.log(self.data), (self,), 'log')", "Value(math.log10(self.data), (self,), 'log')", "Value.log"),
         ("log_assigns_grad", "accumulation", *_ASSIGNS[:2],
          "self.grad += (1 / self.data) * out.grad", "self.grad = (1 / self.data) * out.grad", _ASSIGNS[2]),
+    ),
+    "sigmoid": (
+        ("sigmoid_forward_sign", "sigmoid", "sigmoid(x) = 1 / (1 + e**x)",
+         "sigmoid(x) = 1 / (1 + e**-x): the exponent is minus the input",
+         "Value(1 / (1 + math.exp(-self.data)), (self,), 'sigmoid')",
+         "Value(1 / (1 + math.exp(self.data)), (self,), 'sigmoid')", "Value.sigmoid"),
+        ("sigmoid_derivative_uses_input", "sigmoid", "sigmoid'(x) = x * (1 - x) (the input instead of sigmoid(x))",
+         "sigmoid'(x) = sigmoid(x) * (1 - sigmoid(x)): use out.data, the output",
+         "self.grad += out.data * (1 - out.data) * out.grad", "self.grad += self.data * (1 - self.data) * out.grad",
+         "Value.sigmoid"),
+        ("sigmoid_derivative_is_sigmoid", "sigmoid", "sigmoid'(x) = sigmoid(x)",
+         "sigmoid'(x) = sigmoid(x) * (1 - sigmoid(x)): multiply out.data by (1 - out.data)",
+         "self.grad += out.data * (1 - out.data) * out.grad", "self.grad += out.data * out.grad", "Value.sigmoid"),
+        ("sigmoid_assigns_grad", "sigmoid", *_ASSIGNS[:2],
+         "self.grad += out.data * (1 - out.data) * out.grad", "self.grad = out.data * (1 - out.data) * out.grad",
+         _ASSIGNS[2]),
     ),
 }

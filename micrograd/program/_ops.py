@@ -12,7 +12,7 @@ from micrograd.ops import OPERATIONS
 from micrograd.runner import Const, node_name
 
 __all__ = [
-    "BINARY", "BUILDS", "BACKWARDS", "UNARY", "METHODS", "OPS", "Const", "Op", "Operand", "node_name",
+    "BINARY", "BUILDS", "BACKWARDS", "COURSE_OPS", "UNARY", "METHODS", "OPS", "Const", "Op", "Operand", "node_name",
     "op_expression", "operand_text",
 ]
 
@@ -24,6 +24,8 @@ METHODS: Tuple[str, ...] = tuple(name for name, op in OPERATIONS.items() if op.a
 UNARY: Tuple[str, ...] = tuple(name for name, op in OPERATIONS.items() if op.arity == 1)
 #: every operation kind
 OPS: Tuple[str, ...] = tuple(OPERATIONS)
+#: the operations of the default course: every kind but the optional ones (``Operation.optional``)
+COURSE_OPS: Tuple[str, ...] = tuple(name for name, op in OPERATIONS.items() if not op.optional)
 #: who makes the operation nodes of a program: the implementation's operators, or the kit
 BUILDS = ("student", "kit")
 #: who runs the backward pass: the implementation's ``backward()``, or the kit's traversal

@@ -32,6 +32,7 @@ from micrograd.program._ops import (
     BACKWARDS,
     BINARY,
     BUILDS,
+    COURSE_OPS,
     METHODS,
     OPS,
     UNARY,
@@ -47,7 +48,10 @@ from micrograd.runner import JsonForm, Printer
 if TYPE_CHECKING:
     from micrograd.runner import Script
 
-__all__ = ["BINARY", "BUILDS", "BACKWARDS", "UNARY", "METHODS", "OPS", "Const", "Op", "Program", "Operand", "one_node"]
+__all__ = [
+    "BINARY", "BUILDS", "BACKWARDS", "COURSE_OPS", "UNARY", "METHODS", "OPS", "Const", "Op", "Program", "Operand",
+    "one_node",
+]
 
 #: the most lines a program shows in Hypothesis's reports before it is abbreviated
 PRETTY_LINES = 60

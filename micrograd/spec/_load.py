@@ -17,17 +17,23 @@ import itertools
 import sys
 import types
 from pathlib import Path
-from typing import Iterator, List, Optional, Set, Union
+from typing import Iterator, List, Optional, Set, Tuple, Union
 
 from micrograd.spec._registry import PropertySkipped, Spec, SpecError
+from micrograd.verdict import EXERCISES
 
 __all__ = ["KIT_MODULES", "KIT_SPEC", "kit_spec", "load_spec", "source_digest"]
 
-#: the modules of the kit's spec, one per exercise, in course order
-KIT_MODULES = (
-    "add", "mul", "pow", "neg_sub", "div", "reflected", "relu", "tanh", "exp", "log", "backward", "accumulation",
-    "deep", "neuron", "layer", "mlp", "parameters", "zero_grad", "training", "cross_entropy", "adamw",
-)
+
+def _kit_modules() -> Tuple[str, ...]:
+    """The exercises with a module of properties here (``_<exercise>.py``), in course order: a new exercise's
+    properties are found without a list to edit."""
+    here = Path(__file__).resolve().parent
+    return tuple(name for name in EXERCISES if (here / f"_{name}.py").is_file())
+
+
+#: the modules of the kit's spec, one per exercise (``micrograd/spec/_<exercise>.py``), in course order
+KIT_MODULES = _kit_modules()
 #: how the kit's spec names itself (``Spec.source``)
 KIT_SPEC = "the kit's spec"
 #: the kit's packages whose code decides a spec's examples (besides the spec's own files)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from micrograd.ops import OPERATIONS
-from micrograd.program import BUILDS, OPS, Const, Op, Program, float_forward
+from micrograd.program import BUILDS, COURSE_OPS, OPS, Const, Op, Program, float_forward
 from micrograd.strategies._build import BOUND, Builder, Recipe
 
 __all__ = [
@@ -67,7 +67,7 @@ def programs(
     min_leaves: int = 1,
     max_leaves: int = 4,
     max_ops: int = 8,
-    ops: Collection[str] = OPS,
+    ops: Collection[str] = COURSE_OPS,
     roots: int = 1,
     constants: str = "right",
     seed_roots: bool = True,
@@ -75,7 +75,8 @@ def programs(
     build: str = "student",
 ) -> st.SearchStrategy[Program]:
     """Programs with ``min_leaves``..``max_leaves`` leaves and up to ``max_ops`` operations of
-    the kinds in ``ops`` (the first kind is the one shrinking prefers), plus one ``* c`` per root.
+    the kinds in ``ops`` (the first kind is the one shrinking prefers; default: the default course's, without
+    the optional operations), plus one ``* c`` per root.
 
     ``roots`` roots share only leaves (each root's operations read leaves and its own nodes),
     so the engine's grads are the sum over roots. ``constants`` says where plain numbers may

@@ -13,7 +13,9 @@ from micrograd.verdict._check import check_program
 from micrograd.verdict._compare import compare_outcomes, refine_finite_differences
 from micrograd.verdict._describe import method_name
 from micrograd.verdict._exercises import (
+    COURSE,
     EXERCISES,
+    OPTIONAL_EXERCISES,
     Exercise,
     exercise,
     exercise_of_method,
@@ -49,7 +51,9 @@ from micrograd.verdict._tolerance import (
 )
 
 __all__ = [
+    "COURSE",
     "EXERCISES",
+    "OPTIONAL_EXERCISES",
     "Exercise",
     "Row",
     "SpecFailure",

@@ -22,7 +22,10 @@ from micrograd.ops import EXERCISES as OPERATION_EXERCISES
 from micrograd.ops import OPERATIONS, REFLECTED, exercise_of, operations_in
 from micrograd.verdict._blame import built_from
 
-__all__ = ["EXERCISES", "Exercise", "exercise", "exercise_of_method", "prerequisites", "stub_method"]
+__all__ = [
+    "COURSE", "EXERCISES", "Exercise", "OPTIONAL_EXERCISES", "exercise", "exercise_of_method", "prerequisites",
+    "stub_method",
+]
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,9 @@ class Exercise:
     """One unit of student work: ``name`` is the key used by markers, rubrics and reports.
 
     ``needs`` names the exercises whose methods its checks use (checked first); ``methods``
-    the qualified names of the methods a student writes for it (``Value.__add__``).
+    the qualified names of the methods a student writes for it (``Value.__add__``). ``optional``: off in the
+    default course (an exercise about optional operations, ``Operation.optional``): the default rubric and
+    ``micrograd check`` leave it out until a rubric, ``--exercise NAME`` or ``--all`` asks for it.
     """
 
     name: str
@@ -39,6 +44,7 @@ class Exercise:
     functions: str
     needs: Tuple[str, ...] = ()
     methods: Tuple[str, ...] = ()
+    optional: bool = False
 
 
 def _methods(exercise: str) -> Tuple[Tuple[str, bool], ...]:
@@ -62,8 +68,9 @@ def _operation_exercises() -> Iterator[Exercise]:
         qualified = tuple(f"Value.{OPERATIONS[kind].reflected if reflected else OPERATIONS[kind].method}"
                           for kind, reflected in methods)
         needs = {exercise_of(kind, reflected=r) for method in methods for kind, r in built_from(method)} - {name}
+        optional = bool(methods) and all(OPERATIONS[kind].optional for kind, _ in methods)
         yield Exercise(name, title, "engine.py", _functions(qualified), tuple(sorted(needs, key=order.index)),
-                       qualified)
+                       qualified, optional)
 
 
 #: the engine's operations that every upstream engine has too: accumulation needs them (tanh, exp and log not)
@@ -103,10 +110,17 @@ def _check_order(exercises: Dict[str, Exercise]) -> None:
         for need in e.needs:
             if need not in seen:
                 raise ValueError(f"exercise {e.name!r} needs {need!r}, which must come before it in EXERCISES")
+            if exercises[need].optional and not e.optional:
+                raise ValueError(f"exercise {e.name!r} needs the optional exercise {need!r}: every course needs it")
         seen.append(e.name)
 
 
 _check_order(EXERCISES)
+
+#: the optional exercises (off in the default course), in course order
+OPTIONAL_EXERCISES: Tuple[str, ...] = tuple(name for name, e in EXERCISES.items() if e.optional)
+#: the default course: every exercise but the optional ones, in course order
+COURSE: Tuple[str, ...] = tuple(name for name, e in EXERCISES.items() if not e.optional)
 
 
 def exercise(name: str) -> Exercise:

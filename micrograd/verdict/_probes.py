@@ -128,25 +128,33 @@ def deep_chain_code(probe: DeepChain, *, import_line: str = "from micrograd.engi
     )
 
 
-def _accumulation_probes() -> Tuple[Tuple[Op, Tuple[float, ...]], ...]:
+def _accumulation_probes(operations: Optional[Sequence[str]] = None) -> Tuple[Tuple[Op, Tuple[float, ...]], ...]:
     """Every method's first sample (see micrograd.verdict._blame.samples): the operations micrograd makes as one
     node of their own first, then those built from others, then the reflected methods, so that a bug in mul
-    is named as mul's, not as the negation built on it."""
-    methods = [(name, False) for name, op in OPERATIONS.items() if op.built_from is None]
-    methods += [(name, False) for name, op in OPERATIONS.items() if op.built_from is not None]
-    methods += [(name, True) for name, op in OPERATIONS.items() if op.reflected]
+    is named as mul's, not as the negation built on it. ``operations``: only those (default: every operation
+    of the default course, the optional ones left out)."""
+    chosen = {name: op for name, op in OPERATIONS.items()
+              if (not op.optional if operations is None else name in operations)}
+    methods = [(name, False) for name, op in chosen.items() if op.built_from is None]
+    methods += [(name, False) for name, op in chosen.items() if op.built_from is not None]
+    methods += [(name, True) for name, op in chosen.items() if op.reflected]
     return tuple((op, leaves) for method in methods for leaves, op in samples(method)[:1])
 
 
-#: (operation, leaves) for every operation whose _backward must accumulate; primitive ones first,
-#: so that a bug in mul is named as mul's, not as the negation built on it
+#: (operation, leaves) for every operation of the default course whose _backward must accumulate; primitive
+#: ones first, so that a bug in mul is named as mul's, not as the negation built on it
 ACCUMULATION_PROBES: Tuple[Tuple[Op, Tuple[float, ...]], ...] = _accumulation_probes()
 _PRESET = (0.25, -0.75)
 _SEED = -1.5
 
 
-def check_accumulation(impl: Evaluator) -> None:
+def check_accumulation(impl: Evaluator, operations: Optional[Sequence[str]] = None, *,
+                       exercise: str = "accumulation") -> None:
     """Every implemented operation's ``_backward`` must add to the grads its inputs already have.
+
+    ``operations``: the operations probed (default: those of the default course, :data:`ACCUMULATION_PROBES`;
+    an optional exercise's property names its own, and its ``exercise`` is blamed: then a stub or a missing
+    method fails at once).
 
     Each operation runs twice with the kit's traversal (out.grad -1.5): from grads 0, then with
     the leaves' grads preset. The second must be the first plus the preset grads: judged against
@@ -156,19 +164,27 @@ def check_accumulation(impl: Evaluator) -> None:
     the end: accumulation is not done until every operation is written. A method the engine does
     not have at all (upstream micrograd has no tanh) is its own exercise's failure, not this one's.
     """
+    unknown = [name for name in operations or () if name not in OPERATIONS]
+    if unknown:
+        raise ValueError(f"unknown operation {unknown[0]!r}; expected some of {', '.join(OPERATIONS)}")
+    probes = ACCUMULATION_PROBES if operations is None else _accumulation_probes(operations)
     first_error: Optional[SpecFailure] = None
-    for op, leaves in ACCUMULATION_PROBES:
+    for op, leaves in probes:
         n = len(leaves)
         plain = Program(leaves, (op,), (n,), backward="kit", seeds=(_SEED,))
         preset = Program(leaves, (op,), (n,), backward="kit", seeds=(_SEED,), preset=_PRESET[:n])
         before = impl.evaluate(plain)
         if before.error is not None:
-            if first_error is None and before.error.type == "NotImplementedError":  # a stub, not a missing method
-                first_error = compare_outcomes(plain, before, exact_outcome(plain), exercise="accumulation")
+            if operations is not None:  # asked for by name: a stub or a missing method fails at once
+                failure = compare_outcomes(plain, before, exact_outcome(plain), exercise=exercise)
+                if failure is not None:
+                    raise failure
+            elif first_error is None and before.error.type == "NotImplementedError":  # a stub, not a missing method
+                first_error = compare_outcomes(plain, before, exact_outcome(plain), exercise=exercise)
             continue
         after = impl.evaluate(preset)
         if after.error is not None:
-            failure = compare_outcomes(preset, after, exact_outcome(preset), exercise="accumulation")
+            failure = compare_outcomes(preset, after, exact_outcome(preset), exercise=exercise)
             if failure is not None:
                 raise failure
             continue
@@ -188,7 +204,7 @@ def check_accumulation(impl: Evaluator) -> None:
                        f"there: from a.grad = {_PRESET[0]:g}, {op_expression(op)} with out.grad {_SEED:g} leaves "
                        f"a.grad = {got0:.10g}, not {_PRESET[0]:g} + {due0:.10g}")
             hint = HINTS["accumulation"] + (f" {method} sets a grad with = where it must add with +=." if lost else "")
-            raise SpecFailure("accumulation", summary, to_python(preset), rows, hint)
+            raise SpecFailure(exercise, summary, to_python(preset), rows, hint)
     if first_error is not None:
         raise first_error
 

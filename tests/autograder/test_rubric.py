@@ -9,16 +9,16 @@ from typing import List
 import pytest
 
 from autograder.rubric import RubricError, default_rubric, load_rubric, policy_violations
-from micrograd.verdict import EXERCISES
+from micrograd.verdict import COURSE, EXERCISES, OPTIONAL_EXERCISES
 
 MINI = Path(__file__).parent / "mini_rubric.toml"
 
 
-def test_the_default_rubric_grades_every_exercise_with_the_spec() -> None:
+def test_the_default_rubric_grades_every_exercise_of_the_default_course_with_the_spec() -> None:
     rubric = default_rubric()
-    assert [rule.exercise for rule in rubric.rules] == list(EXERCISES)
+    assert [rule.exercise for rule in rubric.rules] == list(COURSE)  # the optional exercises left out
     assert all(rule.properties for rule in rubric.rules)
-    assert rubric.max_score == len(EXERCISES)
+    assert rubric.max_score == len(COURSE) == len(EXERCISES) - len(OPTIONAL_EXERCISES)
 
 
 def test_a_rubric_file_sets_points_properties_and_settings() -> None:

@@ -28,7 +28,7 @@ from autograder.course import (  # noqa: E402 (after importorskip)
 from autograder.course import build as course_build  # noqa: E402
 from micrograd import _paths  # noqa: E402
 from micrograd.mutants import mutant, mutate  # noqa: E402
-from micrograd.verdict import EXERCISES  # noqa: E402
+from micrograd.verdict import COURSE, OPTIONAL_EXERCISES  # noqa: E402
 
 NBGRADER = shutil.which("nbgrader", path=str(Path(sys.executable).parent)) or shutil.which("nbgrader")
 needs_nbgrader = pytest.mark.skipif(NBGRADER is None, reason="nbgrader is not installed (pip install nbgrader)")
@@ -67,7 +67,8 @@ def test_solution_cells_are_the_reference_files_behind_writefile():
 
 def test_every_exercise_has_a_locked_graded_hidden_test_cell():
     cells = nbgrader_cells(course_build.build_notebook())
-    for name in EXERCISES:
+    assert not {f"test_{name}" for name in OPTIONAL_EXERCISES} & set(cells)  # off unless the rubric gives points
+    for name in COURSE:
         cell = cells[f"test_{name}"]
         meta = cell.metadata["nbgrader"]
         assert meta["grade"] and meta["locked"] and not meta["solution"]
@@ -152,10 +153,10 @@ def test_grade_exercise_reports_a_missing_file(tmp_path):
 
 def test_the_course_rubric_grades_every_exercise_with_the_notebook_points():
     rubric = course_rubric()
-    assert [rule.exercise for rule in rubric.rules] == list(EXERCISES)
+    assert [rule.exercise for rule in rubric.rules] == list(COURSE)
     assert {rule.exercise: rule.points for rule in rubric.rules} == course_build.POINTS
     cells = nbgrader_cells(course_build.build_notebook())
-    assert {name: cells[f"test_{name}"].metadata["nbgrader"]["points"] for name in EXERCISES} == course_build.POINTS
+    assert {name: cells[f"test_{name}"].metadata["nbgrader"]["points"] for name in COURSE} == course_build.POINTS
     assert sum(course_build.POINTS.values()) == 26
 
 
@@ -307,7 +308,7 @@ def test_autograde_export_and_feedback(course):
     feedback = course / "feedback" / "assigns" / "micrograd"
     html = unescape((feedback / "micrograd.html").read_text())
     assert ">Test cell<" not in html
-    for name in EXERCISES:
+    for name in COURSE:
         assert f"{course_build.cell_title(name)[2:].rstrip('.')}</a> (Score: " in html
     assert "new cell at the end of your notebook" in html and "micrograd.engine import" not in html
     assert [p for p in course.rglob(".hypothesis")] == []

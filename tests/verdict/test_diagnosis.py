@@ -207,3 +207,32 @@ def test_a_reflected_hint_quotes_the_counterexamples_own_expression(tmp_path):
     failure = _verdict("rsub_as_sub", program, "reflected", tmp_path)
     assert "b = 2.0 - a" in failure.code and "2.0 - a" in failure.hint and "2.5" not in failure.hint
     assert "Value.__rsub__" in failure.hint and failure.exercise == "reflected"
+
+
+def test_accumulation_probes_only_the_operations_asked_for_and_blames_the_exercise_given(tmp_path):
+    from micrograd.verdict import check_accumulation
+
+    log_assigns = ("self.grad += (1 / self.data) * out.grad", "self.grad = (1 / self.data) * out.grad")
+    impl = _engine_with(tmp_path, log_assigns)
+    check_accumulation(impl, ("add", "mul", "tanh"))  # log is not probed: nothing wrong there
+    with pytest.raises(SpecFailure) as caught:
+        check_accumulation(impl, ("log",), exercise="log")
+    assert caught.value.exercise == "log" and "Value.log sets a grad with =" in caught.value.hint
+    with pytest.raises(ValueError, match="unknown operation 'logg'"):
+        check_accumulation(impl, ("logg",))
+
+
+def test_accumulation_of_operations_asked_for_fails_on_their_stub_or_missing_method(tmp_path):
+    from micrograd.verdict import check_accumulation
+
+    for name in ("none", "stub", "missing"):
+        (tmp_path / name).mkdir()
+    check_accumulation(_engine_with(tmp_path / "none"), ("mul",))  # the reference's mul accumulates
+    with pytest.raises(SpecFailure) as caught:
+        check_accumulation(_engine_with(tmp_path / "stub", _MUL_STUB), ("mul",), exercise="mul")
+    assert caught.value.exercise == "mul" and caught.value.failure is not None
+    assert caught.value.failure.type == "NotImplementedError"
+    renamed = ("    def log(self):", "    def log_renamed(self):")
+    with pytest.raises(SpecFailure) as caught:
+        check_accumulation(_engine_with(tmp_path / "missing", renamed), ("log",), exercise="log")
+    assert caught.value.exercise == "log" and caught.value.failure is not None
