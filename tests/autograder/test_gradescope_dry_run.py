@@ -17,7 +17,7 @@ from gradescope_root import GradescopeRoot
 from autograder import grade
 from autograder.gradescope import build_bundle
 from autograder.report import VISIBILITIES
-from micrograd.verdict import EXERCISES
+from micrograd.verdict import COURSE
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent
@@ -77,8 +77,8 @@ def test_a_correct_submission_gets_every_point(gradescope_root: GradescopeRoot) 
     results = gradescope_root.run(EXAMPLES / "correct")
     _check_format(results)
     assert results["output"] == "Status: graded"
-    assert [t["name"].split(":")[0] for t in results["tests"]] == list(EXERCISES)
-    assert results["score"] == len(EXERCISES) and all(t["status"] == "passed" for t in results["tests"])
+    assert [t["name"].split(":")[0] for t in results["tests"]] == list(COURSE)
+    assert results["score"] == len(COURSE) and all(t["status"] == "passed" for t in results["tests"])
     assert all(t["output"] == "Its one check passed." or re.fullmatch(r"All \d+ checks passed\.", t["output"])
                for t in results["tests"])
     assert all(t["visibility"] == "visible" for t in results["tests"])
