@@ -5,31 +5,17 @@ a failure shows what the code printed while it ran."""
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from check_helpers import copy_of_reference
 from rich.console import Console
 
 from micrograd.check import render_json, render_report, run_check
-from micrograd.impl import reference_dir
 
 MUL = "out = Value(self.data * other.data"
-
-
-def _student(tmp_path: Path, old: str, new: str) -> Path:
-    folder = tmp_path / "student"
-    folder.mkdir()
-    for name in ("engine.py", "nn.py"):
-        shutil.copy(reference_dir() / name, folder / name)
-    engine = folder / "engine.py"
-    source = engine.read_text()
-    if old not in source:
-        raise AssertionError(f"the reference no longer contains {old!r}: update this test's bug")
-    engine.write_text(source.replace(old, new, 1))
-    return folder
 
 
 def _text(report, cwd: Path) -> str:
@@ -45,14 +31,14 @@ def _snippet(text: str, after: str) -> str:
 
 def test_a_time_limit_shows_the_input_that_was_running_and_what_the_code_printed(tmp_path: Path) -> None:
     loop = "while self.data == 0.0 or self.data > 1e300:\n            print('stuck at', self.data)\n        " + MUL
-    student = _student(tmp_path, MUL, loop)
+    student = copy_of_reference(tmp_path, MUL, loop)
     report = run_check(student, exercises=["mul"], timeout=2.0)
     text = _text(report, tmp_path)
     assert "timeout: took longer than 2 s (an infinite loop?); it was running engine.py:" in text
     assert "It was running this input (runnable; it does not finish either):" in text
     assert "Your code printed" in text and "stuck at 0.0" in text
     code = _snippet(text, "It was running this input (runnable; it does not finish either):")
-    assert "Value(0.0)" in code and "load_implementation('student')" in code
+    assert "Value(0.0)" in code and "load_implementation('submission')" in code
     with pytest.raises(subprocess.TimeoutExpired):  # pasted as printed, it hangs as the check said
         subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, timeout=5)
     timed_out = [p for p in report.results_of("mul") if p.status == "timeout"]
@@ -62,7 +48,7 @@ def test_a_time_limit_shows_the_input_that_was_running_and_what_the_code_printed
 
 def test_a_failure_shows_what_the_code_printed(tmp_path: Path) -> None:
     bug = "print('mul of', self.data, 'and', other.data)\n        out = Value(self.data * other.data.as_integer_ratio()"
-    student = _student(tmp_path, MUL, bug)
+    student = copy_of_reference(tmp_path, MUL, bug)
     text = _text(run_check(student, exercises=["mul"]), tmp_path)
     assert "Counterexample (runnable):" in text
     assert "Your code printed" in text and "mul of " in text.split("Your code printed", 1)[1]
