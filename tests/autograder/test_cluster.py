@@ -8,6 +8,7 @@ check the wire format, the isolation policy and the errors.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import os
 import random
@@ -267,8 +268,10 @@ def test_the_corpus_and_the_sample_class_get_the_same_outputs_as_with_the_local_
         assert "isolation: bwrap on 2 workers (Dask cluster at tcp://127.0.0.1:" in done.stderr
         expected, found = _outputs(local), _outputs(remote)
         assert len(found) == 2 * len(paths) + 4 and "Isolation: bwrap" in found["report.html"]  # + class, exam
-        rows = set(expected["grades.csv"].splitlines()) ^ set(found["grades.csv"].splitlines())
-        assert [f for f in expected if expected[f] != found.get(f)] == [], sorted(rows)
+        differ = [f for f in expected if expected[f] != found.get(f)]
+        assert differ == [], "".join(difflib.unified_diff(expected[differ[0]].splitlines(True),
+                                                          found.get(differ[0], "").splitlines(True),
+                                                          "local/" + differ[0], "cluster/" + differ[0]))[:6000]
     assert not (tmp_path / "pwned").exists()
 
 

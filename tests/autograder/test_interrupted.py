@@ -123,9 +123,18 @@ def test_grading_says_needs_regrade_and_blames_nothing_on_the_student(killer: Ki
     assert "needs_regrade" in (tmp_path / "out" / "grades.csv").read_text()
 
 
-def test_gradescope_says_needs_regrade(killer: Killer, slow_tanh: Path, tmp_path: Path) -> None:
+def test_gradescope_says_needs_regrade(killer: Killer, slow_tanh: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import autograder.sandbox
+    from autograder.grade import _batch
     from autograder.gradescope._run import main
 
+    # run_autograder's process only grades, so it becomes a subreaper (it kills every child it did not start)
+    # and a grading worker: here it runs in the test process, which must stay neither (the killer is a thread)
+    monkeypatch.setattr(autograder.sandbox, "become_subreaper", lambda: False)
+    for name in ("_ORACLE", "_IN_WORKER", "_PLAN", "_EXAM"):
+        monkeypatch.setattr(_batch, name, getattr(_batch, name))
+    monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY", ""))
     assert main(["--submission", str(slow_tanh), "--results", str(tmp_path / "results"), "--rubric", str(RUBRIC),
                  "--isolation", "auto"]) == 0
     assert _killed_twice(killer)

@@ -162,7 +162,7 @@ def test_grading_in_a_process_of_its_own_does_not_make_it_kill_its_other_childre
     from autograder.rubric import load_rubric
     from autograder.sandbox import Limits
 
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
     try:
         result = grade_one(CORRECT, load_rubric(MINI.parent / "mini_rubric.toml"), Limits(timeout=1.0, budget=20.0))
         assert (result.status, result.score) == ("graded", 6)
