@@ -66,6 +66,7 @@ def _scores(rubric: Rubric) -> Dict[str, Dict[str, float]]:
     return {name: {e.exercise: e.score for e in r.exercises} for name, r in zip(("without", "with"), results)}
 
 
+@pytest.mark.slow  # six gradings of a whole submission
 def test_switched_on_sigmoid_is_graded_and_off_it_costs_nothing(tmp_path: Path):
     course = load_rubric(COURSE_RUBRIC)
     switched = load_rubric(_switched_on(tmp_path))

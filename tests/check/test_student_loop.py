@@ -7,7 +7,7 @@
    install judges relu'(0); 5. a raised recursion limit does not pass; 6. paths and settings;
    7. output glitches; 8. fair to correct supersets (a Value exponent; no tanh); 9. lazy imports.
 
-Tests that run the real spec on many implementations are ``slow`` (py311 runs them); the dependency
+Tests that run the real spec on many implementations are ``slow`` (tox's slow environment runs them); the dependency
 logic itself is also checked on tiny specs, fast.
 """
 

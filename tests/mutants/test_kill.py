@@ -42,7 +42,7 @@ _OUTCOMES: Dict[str, SpecOutcome] = {}
 
 
 #: mutants only an exact oracle can see: finite differences cannot judge a gradient at relu's kink,
-#: so without torch and JAX the spec skips the relu-at-zero property (py311 in CI installs both)
+#: so without torch and JAX the spec skips the relu-at-zero property (tox's py311 and slow environments install both)
 NEED_EXACT_ORACLE = {"relu_grad_one_at_zero"}
 _NO_EXACT_ORACLE = all(oracle_skip_reason(name) is not None for name in ("torch", "jax"))
 
