@@ -18,7 +18,8 @@ Measured:
 - ``first failure``: a student's bug in backward() (no seed): seconds from the start of the process
   to the end of its first printed failure (the line ``Hint: ...``), with the cache warm.
 
-Wall seconds, and CPU seconds (user + system of the check and its children: CPU time is what a
+Every tree is compiled to bytecode first, as a student's installed kit is. Wall seconds, and CPU
+seconds (user + system of the check and its children: CPU time is what a
 busy, shared machine does not inflate); the load average when each measurement started; the CPU
 model, U (see benchmarks/_machine.py) and the Hypothesis version, so that figures can be compared.
 """
@@ -100,6 +101,7 @@ def main() -> None:
                         help="an earlier commit's tree: its own benchmark runs before and after this one")
     args = parser.parse_args()
     block = not args.with_optional
+    _as_a_student_has_it(args.python, args.baseline)
     print(f"machine: {machine_line(args.python)}; {_hypothesis(args.python)}\n")
     if args.baseline is not None:
         _baseline(args.baseline, args.python, args.repeats, "before")
@@ -136,6 +138,18 @@ def main() -> None:
     if args.baseline is not None:
         _baseline(args.baseline, args.python, args.repeats, "after")
     print(f"\nmachine at the end: {machine_line(args.python)}")
+
+
+def _as_a_student_has_it(python: str, baseline: Optional[Path]) -> None:
+    """A student's Python keeps the bytecode of the kit it imports: compile every tree measured once, untimed,
+    and let each check read it ($PYTHONDONTWRITEBYTECODE, set in some shells, would recompile every module at
+    every run, and the more modules a tree has, the more that would cost it)."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    trees = [Path(__file__).resolve().parent.parent] + ([baseline.resolve()] if baseline is not None else [])
+    for tree in trees:
+        folders = [str(tree / name) for name in ("micrograd", "autograder", "reference", "exercises")
+                   if (tree / name).is_dir()]
+        subprocess.run([python, "-m", "compileall", "-q", *folders], capture_output=True, check=False)
 
 
 def _hypothesis(python: str) -> str:

@@ -5,6 +5,8 @@
     python benchmarks/grading.py --save-grades FILE       # every grade (status, score, per exercise) to FILE
     python benchmarks/grading.py --same-grades-as FILE    # and compare them with a FILE saved earlier
     python benchmarks/grading.py --cluster [ADDRESS] [--rounds 2]   # a Dask cluster against the local pool
+    python benchmarks/grading.py --baseline DIR           # and an earlier commit's own benchmark, before and
+                                                          # after (git archive COMMIT | tar -x -C DIR)
 
 Prints the wall time and the statuses; with ``--compare``, grades the same batch in each layer,
 alternating (``--rounds`` times each, so that a change in the machine's load hits both), checks that
@@ -224,18 +226,24 @@ def grades_of(results: list) -> dict:
         details = [(p.id, p.status, p.summary, p.code, [list(row) for row in p.rows], p.hint) for p in r.properties]
         return hashlib.sha256(json.dumps(details).encode()).hexdigest()[:16]
 
-    return {r.student: {"status": r.status, "score": r.score, "feedback": feedback(r),
+    return {r.student: {"status": str(getattr(r.status, "value", r.status)), "score": r.score, "feedback": feedback(r),
                         "exercises": {e.exercise: e.score for e in r.exercises}} for r in results}
 
 
 def compare_grades(found: dict, saved_file: Path) -> bool:
-    """Print whether ``found`` equals the grades saved in ``saved_file``, and every difference."""
+    """Print whether ``found`` equals the grades saved in ``saved_file``, and every difference; and, apart, whether
+    the feedback is the same (another version of the kit may word it otherwise: that is no other grade)."""
     saved = json.loads(saved_file.read_text())
-    differ = sorted(s for s in set(saved) | set(found) if saved.get(s) != found.get(s))
-    print(f"same grades as {saved_file} (per submission and per exercise, {len(found)} submissions): "
-          f"{not differ}")
+
+    def grade(entry: Any) -> Any:
+        return None if entry is None else {k: v for k, v in entry.items() if k != "feedback"}
+
+    differ = sorted(s for s in set(saved) | set(found) if grade(saved.get(s)) != grade(found.get(s)))
+    worded = sum(1 for s in set(saved) & set(found) if saved[s].get("feedback") != found[s].get("feedback"))
+    print(f"same grades as {saved_file} (status, score and every exercise's score of {len(found)} submissions): "
+          f"{not differ}; the feedback differs for {worded}")
     for student in differ[:20]:
-        print(f"  {student}: saved {saved.get(student)}, now {found.get(student)}")
+        print(f"  {student}: saved {grade(saved.get(student))}, now {grade(found.get(student))}")
     return not differ
 
 
@@ -255,8 +263,14 @@ def main() -> None:
                         help="write every grade (status, score, each exercise's score) to FILE as JSON")
     parser.add_argument("--same-grades-as", type=Path, default=None, metavar="FILE",
                         help="compare the grades with those --save-grades wrote to FILE (another version of the kit)")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="DIR",
+                        help="an earlier commit's tree: its own benchmark (same --n, --jobs, --timeout) runs before "
+                             "and after this one, and its grades are compared with these")
     args = parser.parse_args()
     import hypothesis
+
+    if args.baseline is not None:
+        return _with_baseline(args)
 
     print(f"machine: {machine_line()}; Hypothesis {hypothesis.__version__}", flush=True)
     base = load_rubric()
@@ -273,7 +287,7 @@ def main() -> None:
         load = os.getloadavg()[0]
         results, elapsed, cpu = _run(paths, Path(tmp) / "out", rubric, args, args.isolation, group)
         _leave_cpu_group(group)
-    statuses = collections.Counter(r.status for r in results)
+    statuses = collections.Counter(str(getattr(r.status, "value", r.status)) for r in results)
     by_kind = collections.defaultdict(list)
     for r in results:
         by_kind[r.student.rsplit("_", 1)[0]].append(r.score)
@@ -290,6 +304,35 @@ def main() -> None:
         args.save_grades.write_text(json.dumps(found, indent=1, sort_keys=True))
     if args.same_grades_as is not None and not compare_grades(found, args.same_grades_as):
         raise SystemExit(1)
+
+
+def _with_baseline(args: argparse.Namespace) -> None:
+    """Run the earlier commit's own benchmarks/grading.py (its tree first on the path) before and after this
+    tree's, on the same batch size, and compare every grade of this tree's run with its first run's."""
+    import subprocess
+    import sys
+
+    tree = args.baseline.resolve()
+    own, skip = [], False
+    for arg in sys.argv[1:]:  # this tree's run: the same options without --baseline
+        if not skip and not arg.startswith("--baseline"):
+            own.append(arg)
+        skip = arg == "--baseline"
+    common = ["--n", str(args.n), "--jobs", str(args.jobs), "--timeout", str(args.timeout)]
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        saved = Path(tmp) / "baseline-grades.json"
+        for when in ("before", "after"):
+            print(f"\n### baseline {tree} ({when})\n", flush=True)
+            extra = ["--save-grades", str(saved)] if when == "before" else []
+            done = subprocess.run([sys.executable, str(tree / "benchmarks" / "grading.py"), *common, *extra],
+                                  cwd=tree, env=dict(os.environ, PYTHONPATH=str(tree)), capture_output=True,
+                                  text=True, check=False)
+            print(done.stdout.strip() or done.stderr.strip()[-2000:], flush=True)
+            if when == "before":
+                print("\n### this tree\n", flush=True)
+                here = subprocess.run([sys.executable, __file__, *own, "--same-grades-as", str(saved)], check=False)
+                if here.returncode not in (0, 1):
+                    raise SystemExit(here.returncode)
 
 
 if __name__ == "__main__":

@@ -16,10 +16,9 @@ from rich.console import Console
 
 from micrograd.check._render import Renderer, render_json
 from micrograd.check._run import DEFAULT_PROFILE, DEFAULT_TIMEOUT, CheckError, resolve_path, run_check
-from micrograd.judge import ExerciseResult, PropertyResult
+from micrograd.judge import PROFILES, ExerciseResult, PropertyResult
 from micrograd.oracles import ORACLE_NAMES
 from micrograd.spec import Property
-from micrograd.testing import PROFILES
 from micrograd.verdict import EXERCISES, OPTIONAL_EXERCISES
 
 __all__ = ["HELP", "configure", "run"]

@@ -31,6 +31,7 @@ from hypothesis import settings
 from micrograd.impl import Evaluator, ImplementationError
 from micrograd.judge import (
     CHECK,
+    PROFILES,
     Exam,
     ExamError,
     ExerciseResult,
@@ -40,13 +41,13 @@ from micrograd.judge import (
     cached_exam,
     judge,
     keep_hypothesis_out_of_the_folder,
+    register_profiles,
     run_property,
     settings_for,
 )
 from micrograd.oracles import Oracle
 from micrograd.sandbox import IsolationError, student_evaluator
 from micrograd.spec import Property, Spec, SpecError, load_spec
-from micrograd.testing import PROFILES, register_profiles
 from micrograd.verdict import COURSE, DEEP_PROBE, EXERCISES, SpecFailure, check_value_class, prerequisites
 
 __all__ = [

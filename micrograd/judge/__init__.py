@@ -22,6 +22,14 @@ from micrograd.judge._hypothesis import (
 )
 from micrograd.judge._loop import CHECK, GRADE, Judgement, Policy, judge, stub_of
 from micrograd.judge._make import DEFAULT_MAX_EXAMPLES, make_exam
+from micrograd.judge._profiles import (
+    PROFILES,
+    ProfileError,
+    load_profile,
+    profile_loaded,
+    profile_settings,
+    register_profiles,
+)
 from micrograd.judge._results import ExerciseResult, PropertyResult, ResultError, Row
 from micrograd.judge._run import PropertyTimeout, missing_oracles, run_property
 from micrograd.judge._status import ExerciseStatus, PropertyStatus, SubmissionStatus, status_of
@@ -42,6 +50,13 @@ __all__ = [
     "hypothesis_test",
     "property_seed",
     "settings_for",
+    # Hypothesis's profiles
+    "PROFILES",
+    "ProfileError",
+    "load_profile",
+    "profile_loaded",
+    "profile_settings",
+    "register_profiles",
     # results
     "ExerciseResult",
     "PropertyResult",

@@ -32,6 +32,8 @@ from micrograd.judge._hypothesis import hypothesis_test, note_running_example
 from micrograd.judge._results import PropertyResult
 from micrograd.judge._status import PropertyStatus
 from micrograd.oracles import Oracle
+from micrograd.program import Program
+from micrograd.runner import ModuleRequest
 from micrograd.spec import Property, PropertySkipped
 from micrograd.verdict import SpecFailure
 
@@ -120,18 +122,45 @@ def _replay(prop: Property, fixed: Dict[str, Any], examples: Sequence[Mapping[st
     An example rejected by ``assume`` counts as passed; any other BaseException propagates."""
     body = prop.body
     ran = 0
-    for drawn in examples:
-        try:
-            body(**fixed, **drawn)
-        except UnsatisfiedAssumption:
-            pass
-        except _FAILURES as error:
-            return ran, error
-        except BaseException as stopped:  # a time limit (or Ctrl-C): the report shows what was running
-            note_running_example(stopped, drawn)
-            raise
-        ran += 1
+    impl = fixed.get("impl")
+    try:
+        for drawn in examples:
+            try:
+                body(**fixed, **drawn)
+            except UnsatisfiedAssumption:
+                pass
+            except _FAILURES as error:
+                return ran, error
+            except BaseException as stopped:  # a time limit (or Ctrl-C): the report shows what was running
+                note_running_example(stopped, drawn)
+                raise
+            ran += 1
+            if ran == 1:
+                _send_ahead(impl, examples)
+    finally:
+        drop = getattr(impl, "drop_ahead", None)
+        if callable(drop):
+            drop()
     return ran, None
+
+
+def _request_of(drawn: Mapping[str, Any]) -> Any:
+    """The one request (a program) an example holds, else None."""
+    requests = [value for value in drawn.values() if isinstance(value, (Program, ModuleRequest))]
+    return requests[0] if len(requests) == 1 else None
+
+
+def _send_ahead(impl: Any, examples: Sequence[Mapping[str, Any]]) -> None:
+    """A property that evaluated its first example's request as it is (``impl.last_request``) will evaluate the
+    others' so: an evaluator that can (``impl.ahead``) gets them all now, in one message, not one round trip
+    each. What the property does not ask for is dropped when it ends (see ``drop_ahead``)."""
+    ahead = getattr(impl, "ahead", None)
+    first = _request_of(examples[0])
+    if not callable(ahead) or first is None or getattr(impl, "last_request", None) is not first:
+        return
+    rest = [_request_of(drawn) for drawn in examples[1:]]
+    if rest and all(request is not None for request in rest):
+        ahead(rest)
 
 
 def _result(prop: Property, error: Optional[BaseException], timeout: Optional[float], seconds: float,

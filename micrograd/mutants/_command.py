@@ -17,7 +17,7 @@ HELP = "run the spec on the catalogue of student-bug mutants: which property kil
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from micrograd.testing import PROFILES
+    from micrograd.judge import PROFILES
 
     parser.add_argument("names", nargs="*", metavar="MUTANT", help="mutants to run (default: the whole catalogue)")
     parser.add_argument("--profile", default="ci", choices=list(PROFILES), help="Hypothesis profile (default: ci)")

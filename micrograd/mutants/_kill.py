@@ -10,12 +10,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
-from micrograd.judge import run_property
+from micrograd.judge import profile_settings, run_property
 from micrograd.mutants._mutant import Mutant, write_mutant
 from micrograd.oracles import Oracle
 from micrograd.sandbox import local_evaluator
 from micrograd.spec import Property
-from micrograd.testing import profile_settings
 from micrograd.verdict import SpecFailure
 
 __all__ = ["Kill", "KillReport", "SpecOutcome", "counterexample_size", "kill_mutants", "own_exercise_first", "run_spec",

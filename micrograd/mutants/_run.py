@@ -6,11 +6,11 @@ import contextlib
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence, Union
 
+from micrograd.judge import profile_loaded
 from micrograd.mutants._catalogue import CATALOGUE, mutant
 from micrograd.mutants._kill import Kill, KillReport, kill_mutants, run_spec
 from micrograd.oracles import Oracle
 from micrograd.spec import load_spec
-from micrograd.testing import profile_loaded
 
 __all__ = ["default_oracle", "kill_catalogue", "profile"]
 

@@ -44,7 +44,9 @@ class Operation:
     strategies draw for them. ``pole`` is an operand that must stay away from 0 whatever the others
     (a divisor), ``kinks`` the inputs of a unary operation where it has no derivative (micrograd's
     convention decides there, and finite differences stay away); ``samples`` are operands at which
-    the verdicts probe the operation on its own, inside its domain. ``optional``: its exercise is off in the
+    the verdicts probe the operation on its own, inside its domain. ``total``: its forward and derivatives
+    return a float for every float operand (never raise), and so do the operations it is built from: a
+    program of total operations cannot fail in a correct engine. ``optional``: its exercise is off in the
     default course (the default rubric, ``micrograd check`` without ``--all``, the strategies' default pool
     and the accumulation probes leave it out) until an instructor's rubric grades it.
     """
@@ -66,6 +68,7 @@ class Operation:
     pole: Optional[int] = None
     kinks: Tuple[float, ...] = ()
     domain: Domain = _anywhere
+    total: bool = False
     optional: bool = False
 
     def __post_init__(self) -> None:
@@ -80,6 +83,8 @@ class Operation:
         if self.optional and self.reflected:
             raise ValueError(f"operation {self.name!r}: an optional operation has no reflected method (the "
                              "reflected exercise is part of every course)")
+        if self.total and (self.numbers or self.pole is not None):
+            raise ValueError(f"operation {self.name!r}: an operation with number-only operands or a pole is not total")
         if bool(self.numbers) != bool(self.drawn):
             raise ValueError(f"operation {self.name!r}: number-only operands need the numbers to draw, and back")
         for sample in self.samples:
@@ -108,6 +113,7 @@ OPERATIONS: Dict[str, Operation] = {op.name: op for op in (
         reflected_from=("add", "b", "a"),  # 2 + a is a + 2
         torch=lambda torch, a, b: a + b,
         jax=lambda jax, a, b: a + b,
+        total=True,
         samples=((1.5, -2.5),),
     ),
     Operation(
@@ -118,6 +124,7 @@ OPERATIONS: Dict[str, Operation] = {op.name: op for op in (
         reflected_from=("add", "a", ("neg", "b")),
         torch=lambda torch, a, b: a - b,
         jax=lambda jax, a, b: a - b,
+        total=True,
         samples=((1.5, -2.5),),
     ),
     Operation(
@@ -127,6 +134,7 @@ OPERATIONS: Dict[str, Operation] = {op.name: op for op in (
         reflected_from=("mul", "b", "a"),  # 2 * a is a * 2
         torch=lambda torch, a, b: a * b,
         jax=lambda jax, a, b: a * b,
+        total=True,
         samples=((1.5, -2.5),),
     ),
     Operation(
@@ -159,6 +167,7 @@ OPERATIONS: Dict[str, Operation] = {op.name: op for op in (
         built_from=("mul", "a", -1),  # -a is a * -1
         torch=lambda torch, a: -a,
         jax=lambda jax, a: -a,
+        total=True,
         samples=((1.5,),),
     ),
     Operation(
@@ -168,6 +177,7 @@ OPERATIONS: Dict[str, Operation] = {op.name: op for op in (
         kinks=(0.0,),
         torch=lambda torch, a: torch.relu(a),  # relu'(0) = 0 (torch.maximum would give 0.5)
         jax=lambda jax, a: jax.nn.relu(a),
+        total=True,
         samples=((1.5,), (-1.5,)),
     ),
     Operation(
@@ -176,6 +186,7 @@ OPERATIONS: Dict[str, Operation] = {op.name: op for op in (
         derivatives=(lambda a, out: 1 - out**2,),
         torch=lambda torch, a: torch.tanh(a),
         jax=lambda jax, a: jax.numpy.tanh(a),
+        total=True,
         samples=((0.7,),),
     ),
     Operation(

@@ -145,6 +145,18 @@ def _engine(kind: str, args: Tuple[object, ...], form: Optional[Form], nodes: Li
     return evaluate(form)
 
 
+def _cannot_fail(program: Program) -> bool:
+    """Whether every operation of ``program`` is total (``Operation.total``) on float operands: then a correct
+    engine computes it without an error (a long chain of + and * is judged without simulating each node)."""
+    for op in program.ops:
+        if not OPERATIONS[op.kind].total:
+            return False
+        for arg in op.args:
+            if isinstance(arg, Const) and not isinstance(arg.value, float):
+                return False
+    return all(isinstance(x, float) for x in program.leaves)
+
+
 def engine_failure(program: Program) -> Optional[Failure]:
     """The Failure a correct engine (the reference semantics) runs into on ``program``, or None.
 
@@ -155,6 +167,8 @@ def engine_failure(program: Program) -> Optional[Failure]:
     ``a * b ** -1``). Read phase: a complex number (a negative number to a fractional power) that
     no later method rejected. Every operation is computed as micrograd computes it, from the table.
     """
+    if _cannot_fail(program):
+        return None
     values: List[Any] = list(program.leaves)
     made: List[List[_Made]] = []
     building: Optional[int] = None

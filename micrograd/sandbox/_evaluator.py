@@ -185,10 +185,12 @@ class SandboxEvaluator(Sharing, Channel):
 
         ``request`` may also be an :class:`~micrograd.sandbox._protocol.Encoded` request. Requests
         :meth:`submit` sent earlier are answered first."""
-        if self._prefetched:
+        self.last_request = request  # see Sharing.ahead
+        outcome = self._take_ahead(request)
+        if outcome is None and self._prefetched:
             outcome = self._take_prefetched(request)
-            if outcome is not None:
-                return outcome
+        if outcome is not None:
+            return outcome
         outcome = self.result(self.submit([request])[0])
         if outcome is None:  # an earlier request, still in flight, stopped the child: once more, on a fresh one
             outcome = self.result(self.submit([request])[0])

@@ -1,12 +1,14 @@
-"""Children of one submission side by side: a request computed ahead in a second child, and the priority of a
-child that seems hung (a mixin of :class:`~micrograd.sandbox._evaluator.SandboxEvaluator`)."""
+"""Children of one submission side by side: a request computed ahead in a second child, requests sent ahead to
+the same child in one message, and the priority of a child that seems hung (a mixin of
+:class:`~micrograd.sandbox._evaluator.SandboxEvaluator`)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import time
-from typing import Any, Callable, List, Optional
+from collections import deque
+from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
 
 __all__ = ["Sharing"]
 
@@ -30,6 +32,41 @@ class Sharing:
     isolation: Any
 
     _drain: Callable[[], None]  # the channel's
+    submit: Callable[[Sequence[Any]], List[int]]
+    result: Callable[[int], Optional[Any]]
+    forget: Callable[[Sequence[int]], None]
+    pending: Callable[[int], bool]
+    _answers: Any
+    _stop: Callable[[], None]
+    #: the request :meth:`evaluate` was last given (a judge sends the others ahead if it is an example's own)
+    last_request: Any = None
+
+    def ahead(self, requests: Sequence[Any]) -> None:
+        """Send ``requests`` to the child now, without waiting for answers (no round trip each): :meth:`evaluate`
+        of the same objects, in this order, takes their answers. Each is a message of its own, so the child
+        sends each answer as soon as it has it (an answer of a batch waits for the batch: behind a request
+        that hangs, it would never come). :meth:`drop_ahead` ends it."""
+        self.drop_ahead()
+        if requests:
+            self.__dict__["_ahead"] = deque((r, self.submit([r])[0]) for r in requests)
+
+    def drop_ahead(self) -> None:
+        """Forget what :meth:`ahead` sent and nobody asked for. A child still computing it is stopped (the next
+        request starts a fresh one): no answer nobody wants, and no time limit, is charged to what comes next."""
+        waiting: Deque[Tuple[Any, int]] = self.__dict__.pop("_ahead", deque())
+        tickets = [ticket for _, ticket in waiting]
+        running = any(ticket not in self._answers and self.pending(ticket) for ticket in tickets)
+        self.forget(tickets)
+        if running:
+            self._stop()
+
+    def _take_ahead(self, request: Any) -> Optional[Any]:
+        """The answer :meth:`ahead` asked for ``request`` if it is the next one sent ahead; None otherwise, or if
+        it was not run (a request before it stopped the child: the caller sends it again)."""
+        waiting: Optional[Deque[Tuple[Any, int]]] = self.__dict__.get("_ahead")
+        if not waiting or waiting[0][0] is not request:
+            return None
+        return self.result(waiting.popleft()[1])
 
     def prefetch(self, request: Any) -> None:
         """Start computing ``request`` now, in a second child of the same code beside this one (sharing its

@@ -497,3 +497,56 @@ def test_an_interrupted_request_kills_the_child_and_reraises_at_the_students_lin
         signal.signal(signal.SIGALRM, previous)
     frames = __import__("traceback").extract_tb(raised.value.__traceback__)
     assert (Path(frames[-1].filename).name, frames[-1].name) == ("engine.py", "spin")
+
+
+_HANGS_AT_SEVEN = """
+    _mul = Value.__mul__
+
+
+    def _hanging_mul(self, other):
+        if other == 7.0:
+            while True:
+                pass
+        return _mul(self, other)
+
+
+    Value.__mul__ = _hanging_mul
+"""
+
+
+def _times(factor: float) -> Program:
+    return Program((1.5,), (Op("mul", (0, Const(factor))),))
+
+
+def test_requests_sent_ahead_are_answered_in_order_without_a_round_trip_each(tmp_path: Path) -> None:
+    """A judge sends a property's remaining examples ahead (no round trip each): evaluate() of the same objects,
+    in order, takes their answers, each the one the request alone gets."""
+    programs = [_times(float(k)) for k in range(1, 6)]
+    alone = LocalEvaluator(reference_dir())
+    with SandboxEvaluator(reference_dir(), Limits(timeout=20.0), isolation=choose_isolation("none")) as sandbox:
+        sandbox.load_report()
+        sandbox.ahead(programs)
+        assert sandbox.in_flight == len(programs)  # all sent before any answer is asked for
+        got = [sandbox.evaluate(p) for p in programs]
+        assert sandbox.in_flight == 0
+    assert [g.data for g in got] == [alone.evaluate(p).data for p in programs]
+
+
+def test_what_nobody_asked_for_is_dropped_without_waiting_for_it(tmp_path: Path) -> None:
+    """A property that fails at its second example leaves its later examples unasked; one of them hangs: dropping
+    them stops the child at once, and the next request (another property's) runs on a fresh one, within its
+    own time limit, not behind the hang."""
+    import time
+
+    submission = patched_reference(tmp_path / "hangs", _HANGS_AT_SEVEN)
+    with SandboxEvaluator(submission, Limits(timeout=20.0), isolation=choose_isolation("none")) as sandbox:
+        sandbox.load_report()
+        first, second, hang = _times(2.0), _times(3.0), _times(7.0)
+        assert sandbox.evaluate(first).ok
+        start = time.monotonic()
+        sandbox.ahead([second, hang])
+        assert sandbox.evaluate(second).ok  # its answer does not wait behind the hang
+        sandbox.drop_ahead()
+        outcome = sandbox.evaluate(_times(4.0))
+        assert outcome.ok and outcome.data[-1] == 6.0
+        assert time.monotonic() - start < 10.0  # not the hang's 20 s limit

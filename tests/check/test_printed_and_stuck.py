@@ -52,3 +52,15 @@ def test_a_failure_shows_what_the_code_printed(tmp_path: Path) -> None:
     text = _text(run_check(student, exercises=["mul"]), tmp_path)
     assert "Counterexample (runnable):" in text
     assert "Your code printed" in text and "mul of " in text.split("Your code printed", 1)[1]
+
+
+def test_the_check_does_not_import_pytest() -> None:
+    """pytest is the spec's collection layer only: a student's check starts without it (tens of milliseconds
+    of imports at every run)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from micrograd.cli import main; from micrograd.check import run_check; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pytest', '_pytest')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -118,3 +118,46 @@ def test_a_wrong_forward_in_the_table_is_caught_by_torch_and_jax(monkeypatch: py
     wrong = _wrong(monkeypatch, "exp", forward=lambda a: math.exp(a) + 1e-6)
     assert disagreements(get_oracle("exact"), wrong, (0.7,), False, 1.0) == []  # it computes with the table
     assert any("the table says" in d for d in disagreements(oracle, wrong, (0.7,), False, 1.0))
+
+
+TOTAL = [name for name, op in OPERATIONS.items() if op.total]
+
+
+def _forms(form: object) -> List[str]:
+    """The operations a ``built_from`` form is made of."""
+    if not isinstance(form, tuple):
+        return []
+    return [str(form[0])] + [kind for part in form[1:] for kind in _forms(part)]
+
+
+def test_total_operations_are_built_from_total_operations() -> None:
+    assert TOTAL and set(TOTAL) != set(OPERATIONS)  # the table says both kinds
+    for name in TOTAL:
+        operation = OPERATIONS[name]
+        for kind in _forms(operation.built_from) + _forms(operation.reflected_from):
+            assert OPERATIONS[kind].total, (name, kind)
+
+
+@pytest.mark.parametrize("name", TOTAL)
+@given(data=st.data())
+def test_a_total_operation_never_raises_on_a_float(name: str, data: st.DataObject) -> None:
+    """What the exact oracle's shortcut relies on (a program of total operations cannot fail in a correct
+    engine): any float, huge, tiny, infinite or nan, gives a value and derivatives, never an error."""
+    operation = OPERATIONS[name]
+    args = data.draw(st.tuples(*[st.floats(allow_nan=True, allow_infinity=True)] * operation.arity))
+    out = operation.forward(*args)
+    assert isinstance(out, float)
+    for derivative in operation.derivatives:
+        assert isinstance(derivative(*args, out), float)
+
+
+def test_the_shortcut_gives_the_same_failure_as_simulating_the_engine() -> None:
+    """engine_failure skips programs of total operations; every other program is still simulated: a huge
+    integer factor (not a float) still fails as Python fails on it."""
+    from micrograd.oracles import engine_failure
+
+    chain = Program((1.5, -2.0), (Op("mul", (0, 1)), Op("add", (2, Const(1e308))), Op("tanh", (3,))))
+    assert engine_failure(chain) is None
+    huge = Program((1.5,), (Op("mul", (0, Const(10**400))),))
+    failure = engine_failure(huge)
+    assert failure is not None and failure.type == "OverflowError"
