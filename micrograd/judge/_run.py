@@ -152,8 +152,8 @@ def _request_of(drawn: Mapping[str, Any]) -> Any:
 
 def _send_ahead(impl: Any, examples: Sequence[Mapping[str, Any]]) -> None:
     """A property that evaluated its first example's request as it is (``impl.last_request``) will evaluate the
-    others' so: an evaluator that can (``impl.ahead``) gets them all now, in one message, not one round trip
-    each. What the property does not ask for is dropped when it ends (see ``drop_ahead``)."""
+    others' so: an evaluator that can (``impl.ahead``) gets them all now, without a round trip each. What the
+    property does not ask for is dropped when it ends (see ``drop_ahead``)."""
     ahead = getattr(impl, "ahead", None)
     first = _request_of(examples[0])
     if not callable(ahead) or first is None or getattr(impl, "last_request", None) is not first:

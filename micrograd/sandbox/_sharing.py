@@ -1,5 +1,5 @@
 """Children of one submission side by side: a request computed ahead in a second child, requests sent ahead to
-the same child in one message, and the priority of a child that seems hung (a mixin of
+the same child without waiting for answers, and the priority of a child that seems hung (a mixin of
 :class:`~micrograd.sandbox._evaluator.SandboxEvaluator`)."""
 
 from __future__ import annotations
