@@ -15,11 +15,10 @@ import re
 import pytest
 
 from micrograd.impl import LocalEvaluator, load_implementation
-from micrograd.judge import hypothesis_test
+from micrograd.judge import hypothesis_test, load_profile, profile_settings
 from micrograd.mutants import mutant, write_mutant
 from micrograd.oracles import get_oracle, oracle_skip_reason
 from micrograd.spec import Property, kit_spec
-from micrograd.testing import load_profile, profile_settings
 from micrograd.verdict import SpecFailure
 
 # name: (catalogue mutant, spec file, property, oracle, most nodes (leaves + operations) in the counterexample)

@@ -1,4 +1,5 @@
-"""The pytest plugin behind the spec: Hypothesis profiles, ``--impl``, the ``impl`` fixture.
+"""The pytest plugin behind the spec: a Hypothesis profile loaded (:mod:`micrograd.judge` defines them),
+``--impl``, the ``impl`` fixture.
 
 Loaded by ``tests/conftest.py``; ``tests/spec`` turns the spec's properties (:mod:`micrograd.spec`) into
 test items with it (:func:`run_under_pytest`). Profiles (choose with ``HYPOTHESIS_PROFILE``; with ``CI`` set
@@ -22,23 +23,11 @@ from typing import Any
 import pytest
 
 from micrograd.impl import Evaluator, reference_dir
-from micrograd.judge._profiles import (
-    PROFILES,
-    ProfileError,
-    load_profile,
-    profile_loaded,
-    profile_settings,
-    register_profiles,
-)
+from micrograd.judge import ProfileError, load_profile, profile_settings
 from micrograd.spec import Property, PropertySkipped
 
 __all__ = [
-    "PROFILES",
     "evaluator_for",
-    "load_profile",
-    "profile_loaded",
-    "profile_settings",
-    "register_profiles",
     "run_under_pytest",
     "set_evaluator",
 ]

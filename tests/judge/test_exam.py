@@ -18,6 +18,7 @@ from micrograd.judge import (
     Exam,
     ExamEntry,
     ExamError,
+    load_profile,
     make_exam,
     property_seed,
     read_exam,
@@ -28,7 +29,6 @@ from micrograd.judge._codec import decode_value, encode_value
 from micrograd.program import CrossEntropyProgram, Op, Program
 from micrograd.spec import Property, kit_spec, load_spec
 from micrograd.strategies import ChainProgram
-from micrograd.testing import load_profile
 
 SPEC = """
     from hypothesis import strategies as st

@@ -16,10 +16,9 @@ from typing import Dict
 import pytest
 
 from micrograd.impl import LocalEvaluator, reference_dir
-from micrograd.judge import PropertyResult, run_property
+from micrograd.judge import PropertyResult, profile_settings, run_property
 from micrograd.mutants import UpstreamUnavailableError, default_oracle, profile, upstream_dir
 from micrograd.spec import kit_spec
-from micrograd.testing import profile_settings
 from micrograd.verdict import OPTIONAL_EXERCISES
 
 #: the methods upstream does not have: tanh, exp, log, and the optional exercises' (sigmoid)
