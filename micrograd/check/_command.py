@@ -10,16 +10,20 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Sequence, Union, overload
 
-from rich.console import Console
-
-from micrograd.check._render import Renderer, render_json
-from micrograd.check._run import DEFAULT_PROFILE, DEFAULT_TIMEOUT, CheckError, resolve_path, run_check
-from micrograd.judge import PROFILES, ExerciseResult, PropertyResult
+# Only what the command line needs is imported here: the rest (Hypothesis, numpy, rich, the judge) is
+# imported in run(), while a thread starts the child that runs the student's code (see _early).
+from micrograd.check._basics import DEFAULT_PROFILE, DEFAULT_TIMEOUT, CheckError, resolve_path
+from micrograd.check._early import EarlyChild
 from micrograd.oracles import ORACLE_NAMES
-from micrograd.spec import Property
-from micrograd.verdict import EXERCISES, OPTIONAL_EXERCISES
+from micrograd.verdict import COURSE, DEEP_PROBE, EXERCISES, OPTIONAL_EXERCISES, prerequisites
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from micrograd.judge import ExerciseResult, PropertyResult
+    from micrograd.spec import Property
 
 __all__ = ["HELP", "configure", "run"]
 
@@ -75,7 +79,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--profile",
-        choices=list(PROFILES),
+        choices=_ProfileNames(),
         default=None,
         help=f"Hypothesis profile of --explore (default: $HYPOTHESIS_PROFILE, else {DEFAULT_PROFILE}: 30 examples per "
         "property; ci: 100; grading: 300)",
@@ -97,6 +101,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--spec", type=Path, default=None, metavar="DIR", help="a spec of your own: a directory of properties "
         "(default: the kit's spec)"
     )
+
+
+class _ProfileNames(Sequence[str]):
+    """The names of Hypothesis's profiles (micrograd.judge.PROFILES), read when the parser needs them (a
+    ``--profile`` given, or the help): a check without it does not wait for Hypothesis to be imported."""
+
+    @staticmethod
+    def _names() -> List[str]:
+        from micrograd.judge import PROFILES
+
+        return list(PROFILES)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[str, Sequence[str]]:
+        return self._names()[index]
+
+    def __len__(self) -> int:
+        return len(self._names())
 
 
 def _split_exercises(args: argparse.Namespace) -> Optional[str]:
@@ -121,6 +148,28 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:
         print(f"micrograd check: {problem}", file=sys.stderr)
         return 2
+    early = EarlyChild(args.path, args.timeout, prefetch=DEEP_PROBE if _needs_deep(args) else None)
+    try:
+        return _check(args, early)
+    finally:
+        early.release()
+
+
+def _needs_deep(args: argparse.Namespace) -> bool:
+    """Does this check run the kit's deep exercise (whose chain of 100,000 nodes a second child starts at once)?"""
+    if args.spec is not None:
+        return False
+    if args.exercise is None:
+        return "deep" in COURSE or args.optional
+    return any(name == "deep" or "deep" in prerequisites(name) for name in args.exercise)
+
+
+def _check(args: argparse.Namespace, early: EarlyChild) -> int:
+    from rich.console import Console
+
+    from micrograd.check._render import Renderer, render_json
+    from micrograd.check._run import run_check
+
     progress = _Progress(Console(stderr=True)) if not args.json else None
     renderer: Optional[Renderer] = None
     try:
@@ -154,6 +203,7 @@ def run(args: argparse.Namespace) -> int:
                 after=after,
                 explore=args.explore,
                 optional=args.optional,
+                early=early,
             )
     except CheckError as error:
         if progress is not None:
@@ -242,6 +292,8 @@ def _checkpoint() -> None:
 
 def _stdout_console() -> Console:
     """Rich on stdout; piped to a file or a log, wide enough that table rows do not wrap."""
+    from rich.console import Console
+
     console = Console(highlight=False)
     if not console.is_terminal:
         console = Console(highlight=False, width=max(console.width, 140))

@@ -28,6 +28,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from hypothesis import settings
 
+from micrograd.check._basics import DEFAULT_PROFILE, DEFAULT_TIMEOUT, CheckError, resolve_path
+from micrograd.check._early import EarlyChild, confirmed, import_meanwhile
 from micrograd.impl import Evaluator, ImplementationError
 from micrograd.judge import (
     CHECK,
@@ -46,7 +48,11 @@ from micrograd.judge import (
     settings_for,
 )
 from micrograd.oracles import Oracle
-from micrograd.sandbox import IsolationError, student_evaluator
+from micrograd.sandbox import (
+    IsolationError,
+    SandboxEvaluator,
+    student_evaluator,
+)
 from micrograd.spec import Property, Spec, SpecError, load_spec
 from micrograd.verdict import COURSE, DEEP_PROBE, EXERCISES, SpecFailure, check_value_class, prerequisites
 
@@ -62,19 +68,11 @@ __all__ = [
     "run_check",
 ]
 
-#: the Hypothesis profile of ``--explore`` (``--profile`` or $HYPOTHESIS_PROFILE choose another): 30 examples
-DEFAULT_PROFILE = "student"
-#: seconds one property may run; the reference's slowest takes well under one
-DEFAULT_TIMEOUT = 30.0
 #: an exercise's verdict (see the module docstring)
 EXERCISE_STATUSES = tuple(ExerciseStatus)
 
 _Before = Optional[Callable[[Property], None]]
 _After = Optional[Callable[[ExerciseResult, List[PropertyResult]], None]]
-
-
-class CheckError(Exception):
-    """The check cannot run: a bad path, an unknown or missing oracle, a broken spec or exam."""
 
 
 @dataclass
@@ -175,28 +173,15 @@ def choose_oracle(name: Optional[str] = None) -> Oracle:
     raise CheckError(f"no oracle is available (tried {', '.join(ORACLE_NAMES)})")  # pragma: no cover
 
 
-def resolve_path(path: Optional[Path | str], cwd: Optional[Path] = None) -> Tuple[Path, str]:
-    """The directory to check and why: ``path`` if given, else ``./exercises`` if there is one,
-    else the current directory if it holds engine.py. CheckError otherwise, saying what to do."""
-    if path is not None:
-        return Path(path), ""
-    here = Path.cwd() if cwd is None else cwd
-    if (here / "exercises").is_dir():
-        return here / "exercises", "no PATH given: the exercises/ folder in the current directory"
-    if (here / "engine.py").is_file():
-        return here, "no PATH given: the current directory holds engine.py"
-    raise CheckError(
-        f"no PATH given, and there is no exercises/ folder and no engine.py in {here}: give the folder "
-        "holding your engine.py and nn.py (micrograd check PATH), or write fresh exercises there with "
-        "`micrograd assign --out exercises`"
-    )
-
-
-def make_evaluator(directory: Path, *, timeout: Optional[float] = None) -> Evaluator:
+def make_evaluator(directory: Path, *, timeout: Optional[float] = None,
+                   started: Optional[SandboxEvaluator] = None) -> Evaluator:
     """The evaluator ``micrograd check`` runs the spec against: the implementation in ``directory``,
     in a sandboxed child process as when it is graded (so a segfault, ``os._exit`` or a recursion
-    crash is a failure with its reason, not the end of the check); ``timeout`` bounds one request."""
-    return student_evaluator(directory, timeout=timeout)
+    crash is a failure with its reason, not the end of the check); ``timeout`` bounds one request.
+    ``started``: its child, started early in a layer not yet probed (see :func:`confirmed`)."""
+    if started is None:
+        return student_evaluator(directory, timeout=timeout)
+    return confirmed(started, directory, timeout)
 
 
 def run_check(
@@ -212,6 +197,7 @@ def run_check(
     evaluator: Optional[Evaluator] = None,
     explore: bool = False,
     optional: bool = False,
+    early: Optional[EarlyChild] = None,
 ) -> CheckReport:
     """Check the implementation in ``path`` (default: see :func:`resolve_path`) against the spec's exam.
 
@@ -221,7 +207,8 @@ def run_check(
     best installed. ``profile``: the Hypothesis profile of ``explore`` (None: $HYPOTHESIS_PROFILE, else
     DEFAULT_PROFILE). ``before(prop)`` is called before each property runs and ``after(verdict, results)``
     after each exercise (progress display). ``evaluator`` replaces :func:`make_evaluator`'s; ``path`` then
-    only names the code in the report and snippets. Raises CheckError when the check cannot start.
+    only names the code in the report and snippets. ``early``: the child :func:`make_evaluator` takes if it
+    was started for this check (the caller releases it). Raises CheckError when the check cannot start.
     """
     start = time.perf_counter()
     keep_hypothesis_out_of_the_folder()
@@ -254,7 +241,8 @@ def run_check(
     except ExamError as error:
         raise CheckError(str(error)) from None
     try:  # the student's code runs in a sandboxed child, as when it is graded
-        impl = evaluator if evaluator is not None else make_evaluator(directory, timeout=timeout)
+        started = early.take(directory, timeout) if early is not None and evaluator is None else None
+        impl = evaluator if evaluator is not None else make_evaluator(directory, timeout=timeout, started=started)
     except (ImplementationError, IsolationError) as error:
         raise CheckError(str(error)) from None
     judge_oracle = oracle if oracle is None or not isinstance(oracle, str) else choose_oracle(oracle)
@@ -267,7 +255,8 @@ def run_check(
         if report.load_failure is None:
             report.nn_failure = _load_failure(impl, "nn")
         prefetch = getattr(impl, "prefetch", None)
-        deep = callable(prefetch) and report.load_failure is None and any(p.exercise == "deep" for p in properties)
+        deep = (callable(prefetch) and report.load_failure is None and any(p.exercise == "deep" for p in properties)
+                and not (started is impl and early is not None and early.prefetched))
 
         def starting(prop: Property) -> None:
             nonlocal deep
@@ -279,6 +268,8 @@ def run_check(
             if before is not None:
                 before(prop)
 
+        if any(EXERCISES[p.exercise].file == "nn.py" for p in properties):
+            import_meanwhile("numpy")  # the module oracle's, imported while the engine's exercises wait for answers
         _judge(report, spec, exam, properties, impl, _Oracles(judge_oracle), starting, after, chosen, explore)
     finally:
         for stop in ("cancel_prefetched", "close" if evaluator is None else ""):  # our own child: gone

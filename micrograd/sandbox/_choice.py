@@ -17,7 +17,7 @@ from micrograd.sandbox._layers import CHOICES, LAYERS, Isolation, IsolationError
 from micrograd.sandbox._limits import Limits
 from micrograd.sandbox._seccomp import filter_spec
 
-__all__ = ["available_layers", "choose_isolation", "default_isolation"]
+__all__ = ["available_layers", "choose_isolation", "default_isolation", "same_layer", "unprobed_isolation"]
 
 
 def _bwrap_version() -> Tuple[int, ...]:
@@ -57,16 +57,11 @@ def _candidate(layer: str, python: str) -> Tuple[Optional[Isolation], str]:
     if layer == "none":
         found = (Isolation("none", "a plain child process with resource limits", python=python), "")
     elif layer == "bwrap":
-        version = _bwrap_version() if shutil.which("bwrap") else ()
-        if not version:
-            found = (None, "bubblewrap is not installed (apt-get install bubblewrap)")
-        elif version < (0, 8):
-            found = (None, f"bubblewrap {'.'.join(map(str, version))} is too old (0.8 or newer is needed)")
+        unprobed, missing = _bwrap_unprobed(python)
+        if unprobed is None:
+            found = (None, missing)
         else:
-            how = ("own PID, network, IPC and mount namespaces; a sandbox uid per submission" if root
-                   else "own user, PID, network, IPC and mount namespaces")
-            isolation = Isolation("bwrap", f"bubblewrap {'.'.join(map(str, version))}: {how}", drop_uid=root,
-                                  python=python)
+            isolation = unprobed
             why = _probe(isolation)
             if why is not None and not root:  # an older kernel: without --disable-userns
                 fallback = dataclasses.replace(isolation, nested_userns=True)
@@ -82,6 +77,43 @@ def _candidate(layer: str, python: str) -> Tuple[Optional[Isolation], str]:
         found = (dataclasses.replace(isolation, detail=f"{isolation.detail}; {tracking(isolation)}"), "")
     _available[key] = found
     return found
+
+
+def _bwrap_unprobed(python: str) -> Tuple[Optional[Isolation], str]:
+    """(the bwrap layer, "") if a bubblewrap recent enough is installed, else (None, why not): not yet probed."""
+    version = _bwrap_version() if shutil.which("bwrap") else ()
+    if not version:
+        return None, "bubblewrap is not installed (apt-get install bubblewrap)"
+    if version < (0, 8):
+        return None, f"bubblewrap {'.'.join(map(str, version))} is too old (0.8 or newer is needed)"
+    root = os.geteuid() == 0
+    how = ("own PID, network, IPC and mount namespaces; a sandbox uid per submission" if root
+           else "own user, PID, network, IPC and mount namespaces")
+    return Isolation("bwrap", f"bubblewrap {'.'.join(map(str, version))}: {how}", drop_uid=root, python=python), ""
+
+
+def unprobed_isolation(requested: str = "auto", *, python: Optional[str] = None,
+                       layers: Sequence[str] = LAYERS) -> Isolation:
+    """The isolation :func:`choose_isolation` would choose if the first layer whose requirements are met passed
+    its probe, without the probe (a child started in it confines itself or fails before any code of the
+    submission runs: whoever starts one this way probes the layer when that child fails, and takes
+    :func:`choose_isolation`'s answer). Layers other than bwrap and none are probed as usual."""
+    if requested not in CHOICES:
+        raise IsolationError(f"unknown isolation {requested!r}; choose one of {', '.join(CHOICES)}")
+    python = os.path.realpath(python or sys.executable)
+    first = requested if requested != "auto" else next(iter(layers), "none")
+    if first == "bwrap":
+        isolation, _ = _bwrap_unprobed(python)
+        if isolation is not None:
+            return dataclasses.replace(isolation, detail=f"{isolation.detail}; {tracking(isolation)}")
+    elif first == "none":
+        return choose_isolation("none", python=python)
+    return choose_isolation(requested, python=python, layers=layers)
+
+
+def same_layer(one: Isolation, other: Isolation) -> bool:
+    """Do ``one`` and ``other`` run children the same way (whatever their details say)?"""
+    return dataclasses.replace(one, detail="") == dataclasses.replace(other, detail="")
 
 
 def _uid_candidate(python: str) -> Tuple[Optional[Isolation], str]:

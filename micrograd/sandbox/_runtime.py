@@ -12,8 +12,9 @@ submission cannot import it from there.
 from __future__ import annotations
 
 import atexit
-import compileall
+import importlib.util
 import os
+import py_compile
 import shutil
 import tempfile
 from pathlib import Path
@@ -61,7 +62,8 @@ def build_runtime(target: Path) -> Path:
     """Write the child runtime into ``target`` (which must not exist); returns ``target / "micrograd"``'s parent.
 
     Files are copied (a symlink's content, never the link), made world-readable (a
-    child dropped to a sandbox uid must read them) and compiled to bytecode.
+    child dropped to a sandbox uid must read them) and compiled to bytecode (the installation's own bytecode
+    where it is current).
     """
     package = _package_dir()
     destination = target / "micrograd"
@@ -69,17 +71,36 @@ def build_runtime(target: Path) -> Path:
     for relative in runtime_files():
         out = destination / relative
         out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(package / relative, out)
+        _copy_compiled(package / relative, out)
     binding = binding_file()
     if binding is not None:  # the uid layer's syscall filter: the child imports it from the runtime
         shutil.copyfile(binding, target / os.path.basename(binding))
-    compileall.compile_dir(str(destination), quiet=2, workers=1)
     for folder, _, files in os.walk(target):
         os.chmod(folder, 0o755)
         for name in files:
             os.chmod(os.path.join(folder, name), 0o644)
     os.chmod(target, 0o755)
     return target
+
+
+def _copy_compiled(source: Path, out: Path) -> None:
+    """Copy ``source`` to ``out`` with its bytecode: the installation's own ``.pyc`` when it is that source's
+    (same modification time and size, as Python checks it; the copy keeps the time), else compiled now."""
+    shutil.copy2(source, out)
+    compiled = Path(importlib.util.cache_from_source(str(out)))
+    try:
+        header = Path(importlib.util.cache_from_source(str(source))).read_bytes()
+    except OSError:
+        header = b""
+    stat = out.stat()
+    expected = (importlib.util.MAGIC_NUMBER + bytes(4) + (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+                + (stat.st_size & 0xFFFFFFFF).to_bytes(4, "little"))
+    if header[:16] == expected:
+        compiled.parent.mkdir(exist_ok=True)
+        compiled.write_bytes(header)
+    else:
+        py_compile.compile(str(out), cfile=str(compiled), doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
 
 
 _built: Dict[int, Path] = {}
