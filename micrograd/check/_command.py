@@ -81,8 +81,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--profile",
         choices=_ProfileNames(),
         default=None,
+        metavar="PROFILE",  # a metavar of its own: argparse would read the choices to write one
         help=f"Hypothesis profile of --explore (default: $HYPOTHESIS_PROFILE, else {DEFAULT_PROFILE}: 30 examples per "
-        "property; ci: 100; grading: 300)",
+        "property; ci: 100; grading: 300; dev: 50, drawn afresh each run)",
     )
     parser.add_argument(
         "--explore",
@@ -105,7 +106,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 class _ProfileNames(Sequence[str]):
     """The names of Hypothesis's profiles (micrograd.judge.PROFILES), read when the parser needs them (a
-    ``--profile`` given, or the help): a check without it does not wait for Hypothesis to be imported."""
+    ``--profile`` given): a check without it does not wait for Hypothesis to be imported here."""
 
     @staticmethod
     def _names() -> List[str]:
@@ -204,6 +205,7 @@ def _check(args: argparse.Namespace, early: EarlyChild) -> int:
                 explore=args.explore,
                 optional=args.optional,
                 early=early,
+                each=renderer.property_done if renderer is not None else None,
             )
     except CheckError as error:
         if progress is not None:

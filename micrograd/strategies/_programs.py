@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -203,23 +203,25 @@ def _recipes(kinds: Tuple[str, ...], constant_mode: str, *, reuse: bool = True) 
     # the operands a correct engine takes only as plain numbers (the exponent of **): drawn from the table's list
     numbers = {kind: st.sampled_from(OPERATIONS[kind].drawn) for kind in kinds if OPERATIONS[kind].numbers}
 
-    @st.composite
-    def recipe(draw: st.DrawFn) -> Recipe:
-        kind = draw(kind_strategy)
-        first = draw(offsets)
-        if OPERATIONS[kind].arity == 1:
-            return Recipe(kind, first)
-        if kind in numbers:
-            return Recipe(kind, first, const=Const(draw(numbers[kind])))
-        mode = draw(modes)
-        if mode == "same":
-            return Recipe(kind, first)
-        if mode == "node":
-            return Recipe(kind, first, second=draw(offsets))
-        left = constant_mode == "left" or (constant_mode == "both" and draw(st.booleans()))
-        return Recipe(kind, first, const=Const(draw(_constants_for(kind))), const_left=left)
+    return _recipe(kind_strategy, offsets, modes, numbers, constant_mode)
 
-    return recipe()
+
+@st.composite  # at module level: Hypothesis reads a composite's source when it is made (once, not per strategy)
+def _recipe(draw: st.DrawFn, kind_strategy: st.SearchStrategy[str], offsets: st.SearchStrategy[int],
+            modes: st.SearchStrategy[str], numbers: Dict[str, st.SearchStrategy[float]], constant_mode: str) -> Recipe:
+    kind = draw(kind_strategy)
+    first = draw(offsets)
+    if OPERATIONS[kind].arity == 1:
+        return Recipe(kind, first)
+    if kind in numbers:
+        return Recipe(kind, first, const=Const(draw(numbers[kind])))
+    mode = draw(modes)
+    if mode == "same":
+        return Recipe(kind, first)
+    if mode == "node":
+        return Recipe(kind, first, second=draw(offsets))
+    left = constant_mode == "left" or (constant_mode == "both" and draw(st.booleans()))
+    return Recipe(kind, first, const=Const(draw(_constants_for(kind))), const_left=left)
 
 
 def _constants_for(kind: str) -> st.SearchStrategy[float]:

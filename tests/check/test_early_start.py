@@ -4,6 +4,8 @@ here is probed and replaced, and code that kills its own child is the code's fai
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any, List
@@ -105,3 +107,11 @@ def test_code_that_kills_its_own_child_while_imported_is_the_codes_failure(tmp_p
             evaluator.close()
     finally:
         early.release()
+
+
+def test_the_command_line_is_read_before_hypothesis_numpy_or_rich_are_imported() -> None:
+    """The child starts as soon as the command line is read: what the judge needs is imported meanwhile."""
+    code = ("import sys\nfrom micrograd.cli import _parser\n_parser('check').parse_args(['check', 'somewhere'])\n"
+            "print(sorted(m for m in ('hypothesis', 'numpy', 'rich', 'micrograd.judge') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"
