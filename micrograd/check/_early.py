@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 from micrograd.check._basics import resolve_path
 
 if TYPE_CHECKING:
-    from micrograd.impl import Evaluator
     from micrograd.sandbox import SandboxEvaluator
 
 __all__ = ["EarlyChild", "confirmed", "import_meanwhile"]
@@ -88,7 +87,7 @@ class EarlyChild:
             evaluator.close()
 
 
-def confirmed(started: SandboxEvaluator, directory: Path, timeout: Optional[float]) -> Evaluator:
+def confirmed(started: SandboxEvaluator, directory: Path, timeout: Optional[float]) -> SandboxEvaluator:
     """``started`` if its child started (in the layer the check would choose, not yet probed); if not, the layer
     is probed: one that does not work here is replaced by the one that does (the failure was the sandbox's, and
     a fresh evaluator in that layer is returned), else the failure is the code's (``started``, which reports it)

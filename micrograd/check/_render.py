@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 from rich.console import Console
 from rich.padding import Padding
@@ -27,8 +27,8 @@ from rich.text import Text
 
 from micrograd.check._run import CheckReport, first_problem
 from micrograd.impl import snippet_folder, student_snippet
-from micrograd.judge import ExerciseResult, PropertyResult
-from micrograd.verdict import ORACLE_TITLES, SpecFailure
+from micrograd.judge import ExerciseResult, PropertyResult, stub_of
+from micrograd.verdict import EXERCISES, ORACLE_TITLES, SpecFailure
 
 __all__ = ["Renderer", "render_json", "render_report", "runnable_code"]
 
@@ -97,6 +97,8 @@ class Renderer:
         #: what a failure showed -> the exercise that showed it, so a repeated one is only named
         self.shown: Dict[Tuple[str, str, str], str] = {}
         self._header: Optional[Text] = None
+        self._first: Set[str] = set()  # exercises whose first failure of their own was seen (property_done)
+        self._printed: Set[str] = set()  # ... and printed then
 
     def pending_header(self, path: Path, why: str, oracle: Optional[str], profile: str) -> None:
         """Keep the header to print once the check has started (:meth:`print_header`)."""
@@ -119,9 +121,21 @@ class Renderer:
         line.append(f" against {oracle_title(oracle)} (nn.py: {ORACLE_TITLES['numpy']}), Hypothesis profile {profile}")
         return line
 
+    def property_done(self, result: PropertyResult) -> None:
+        """A property's result, once final: an exercise's first failure of its own is printed at once (the
+        exercise fails whatever its other properties give, and this is the failure :meth:`exercise_done` shows)."""
+        if (result.exercise in self._first or result.blocked_by is not None
+                or result.status not in ("failed", "timeout", "crash")):
+            return
+        self._first.add(result.exercise)
+        if stub_of(result) is None:  # (a stub's exercise is not started: nothing to print)
+            self.print_header()
+            self._print_problem(result.exercise, EXERCISES[result.exercise].title, result)
+            self._printed.add(result.exercise)
+
     def exercise_done(self, verdict: ExerciseResult, results: List[PropertyResult]) -> None:
         self.print_header()
-        if verdict.status in ("failing", "error", "interrupted"):
+        if verdict.status in ("failing", "error", "interrupted") and verdict.exercise not in self._printed:
             self._print_failure(verdict, results)
 
     def finish(self, report: CheckReport) -> None:
@@ -153,8 +167,10 @@ class Renderer:
         problem = first_problem(results)
         if problem is None:  # pragma: no cover (failing and error exercises always have one)
             return
-        name = verdict.exercise
-        title = Text(f"{name}", style="bold red") + Text(f": {verdict.title}")
+        self._print_problem(verdict.exercise, verdict.title, problem)
+
+    def _print_problem(self, name: str, exercise_title: str, problem: PropertyResult) -> None:
+        title = Text(f"{name}", style="bold red") + Text(f": {exercise_title}")
         self.console.rule(title, align="left")
         self.console.print(Text(f"property {problem.id}", style="dim"))
         failure = problem.failure

@@ -198,6 +198,7 @@ def run_check(
     explore: bool = False,
     optional: bool = False,
     early: Optional[EarlyChild] = None,
+    each: Optional[Callable[[PropertyResult], None]] = None,
 ) -> CheckReport:
     """Check the implementation in ``path`` (default: see :func:`resolve_path`) against the spec's exam.
 
@@ -206,9 +207,11 @@ def run_check(
     ``optional``. ``oracle`` is an oracle object, a name from ORACLE_NAMES, or None for the
     best installed. ``profile``: the Hypothesis profile of ``explore`` (None: $HYPOTHESIS_PROFILE, else
     DEFAULT_PROFILE). ``before(prop)`` is called before each property runs and ``after(verdict, results)``
-    after each exercise (progress display). ``evaluator`` replaces :func:`make_evaluator`'s; ``path`` then
-    only names the code in the report and snippets. ``early``: the child :func:`make_evaluator` takes if it
-    was started for this check (the caller releases it). Raises CheckError when the check cannot start.
+    after each exercise (progress display); ``each(result)`` with each property's result once it is final (a
+    failure printed before the rest of its exercise runs). ``evaluator`` replaces :func:`make_evaluator`'s;
+    ``path`` then only names the code in the report and snippets. ``early``: the child :func:`make_evaluator`
+    takes if it was started for this check (the caller releases it). Raises CheckError when the check cannot
+    start.
     """
     start = time.perf_counter()
     keep_hypothesis_out_of_the_folder()
@@ -270,7 +273,7 @@ def run_check(
 
         if any(EXERCISES[p.exercise].file == "nn.py" for p in properties):
             import_meanwhile("numpy")  # the module oracle's, imported while the engine's exercises wait for answers
-        _judge(report, spec, exam, properties, impl, _Oracles(judge_oracle), starting, after, chosen, explore)
+        _judge(report, spec, exam, properties, impl, _Oracles(judge_oracle), starting, after, chosen, explore, each)
     finally:
         for stop in ("cancel_prefetched", "close" if evaluator is None else ""):  # our own child: gone
             method = getattr(impl, stop, None) if stop else None
@@ -281,7 +284,8 @@ def run_check(
 
 
 def _judge(report: CheckReport, spec: Spec, exam: Exam, properties: List[Property], impl: Evaluator, oracles: _Oracles,
-           before: _Before, after: _After, chosen: Optional[List[str]], explore: bool) -> None:
+           before: _Before, after: _After, chosen: Optional[List[str]], explore: bool,
+           each: Optional[Callable[[PropertyResult], None]]) -> None:
     explorer = _explorer(report.profile) if explore else None
 
     def run(prop: Property) -> PropertyResult:
@@ -321,7 +325,9 @@ def _judge(report: CheckReport, spec: Spec, exam: Exam, properties: List[Propert
             show(*judged[root])  # --exercise: the root cause it waits for, with its counterexample, first
         show(verdict, results)
 
-    report.properties = judge(properties, run, CHECK, before=before, after=done, cannot_run=cannot_run).properties
+    shown = (lambda result: each(result) if chosen is None or result.exercise in chosen else None) if each else None
+    report.properties = judge(properties, run, CHECK, before=before, after=done, cannot_run=cannot_run,
+                              each=shown).properties
 
 
 def _explorer(profile: str) -> Callable[[Property], settings]:

@@ -95,14 +95,16 @@ def judge(properties: Sequence[Property], run: Callable[[Property], PropertyResu
           before: Optional[Callable[[Property], None]] = None,
           after: Optional[Callable[[ExerciseResult, List[PropertyResult]], None]] = None,
           cannot_run: Optional[Callable[[Property], Optional[str]]] = None,
-          premise: Optional[str] = None) -> Judgement:
+          premise: Optional[str] = None,
+          each: Optional[Callable[[PropertyResult], None]] = None) -> Judgement:
     """Judge ``properties`` with ``run`` (one property -> its result), exercise by exercise, under ``policy``.
 
     ``before(prop)`` is called before a property runs and ``after(verdict, results)`` after each exercise
     (progress). ``premise``: an exercise that failed before anything ran and that every other property is
     taken to need (the Value class itself does not work: exercise backward), so it is the root cause of
     whatever else fails.
-    ``cannot_run(prop)``: why a property cannot run at all (files that do not load), or None."""
+    ``cannot_run(prop)``: why a property cannot run at all (files that do not load), or None. ``each(result)`` is
+    called with each property's result as soon as it is final (before its exercise's verdict)."""
     by_exercise: Dict[str, List[Property]] = {}
     for prop in properties:
         by_exercise.setdefault(prop.exercise, []).append(prop)
@@ -116,7 +118,11 @@ def judge(properties: Sequence[Property], run: Callable[[Property], PropertyResu
         waited: List[str] = []
         if premise is not None and name != premise:
             props = [dataclasses.replace(p, needs=(*p.needs, premise)) for p in props]
-        results = list(_exercise(name, props, run, policy, roots, stuck, waited, before, cannot_run))
+        results: List[PropertyResult] = []
+        for result in _exercise(name, props, run, policy, roots, stuck, waited, before, cannot_run):
+            results.append(result)
+            if each is not None:
+                each(result)
         verdict = _verdict(name, results, stuck, waited)
         found.properties.extend(results)
         found.exercises[name] = verdict

@@ -4,11 +4,12 @@ here is probed and replaced, and code that kills its own child is the code's fai
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -115,3 +116,27 @@ def test_the_command_line_is_read_before_hypothesis_numpy_or_rich_are_imported()
             "print(sorted(m for m in ('hypothesis', 'numpy', 'rich', 'micrograd.judge') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_an_exercises_first_failure_is_printed_before_its_other_properties_run(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from micrograd.check import Renderer
+    from micrograd.mutants import CATALOGUE, write_mutant
+
+    code = write_mutant(CATALOGUE["root_not_seeded"], tmp_path / "no_seed")
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    renderer = Renderer(console, code, cwd=tmp_path)
+    printed_before: Dict[str, str] = {}
+
+    def before(prop: Any) -> None:
+        printed_before[prop.id] = console.file.getvalue()
+
+    report = run_check(code, before=before, after=renderer.exercise_done, each=renderer.property_done)
+    renderer.finish(report)
+    backward = report.results_of("backward")
+    assert [str(r.status) for r in backward[:2]] == ["failed", "failed"]
+    hint = backward[0].failure.hint
+    assert hint and hint not in printed_before[backward[0].id]
+    assert hint in printed_before[backward[1].id]  # printed before the exercise's second property ran
+    assert console.file.getvalue().count(f"property {backward[0].id}") == 1  # and not again at the exercise's end
