@@ -47,7 +47,7 @@ _COMMENT = ("# State carried over between calls changes the result below,\n"
             "# (their output hidden).\n")
 _IMPORT = re.compile(r"^(?:import [\w.]+|from [\w.]+ import [^\n]+)$")
 
-_HISTORIES: "weakref.WeakKeyDictionary[Any, List[Any]]" = weakref.WeakKeyDictionary()
+_HISTORIES: weakref.WeakKeyDictionary[Any, List[Any]] = weakref.WeakKeyDictionary()
 
 
 class _Recording:
@@ -122,7 +122,7 @@ class _Trials:
             replaying = _Replaying(evaluator, earlier)
             if replaying.broke:
                 return None, replaying.asked
-            return self.rerun(replaying), replaying.asked  # type: ignore[arg-type]
+            return self.rerun(replaying), replaying.asked
         finally:
             close = getattr(evaluator, "close", None)
             if callable(close):
@@ -178,7 +178,7 @@ def _shortest(earlier: List[Any], trial: _Trials, alike: List[Any]) -> Optional[
     calls, got = found
     i = 0
     while len(calls) > 1 and i < len(calls) and trial.left:  # drop what the failure does not need
-        fewer = calls[:i] + calls[i + 1:]
+        fewer = [*calls[:i], *calls[i + 1:]]
         failed, _ = trial(fewer)
         if failed is not None:
             calls, got = fewer, failed
@@ -196,7 +196,7 @@ def _smaller(calls: List[Any], got: SpecFailure, earlier: List[Any], trial: _Tri
         for candidate in shorter[:_SMALLER_TRIES]:
             if not trial.left:
                 return calls, got
-            instead = calls[:i] + [candidate] + calls[i + 1:]
+            instead = [*calls[:i], candidate, *calls[i + 1:]]
             failed, _ = trial(instead)
             if failed is not None:
                 calls, got = instead, failed

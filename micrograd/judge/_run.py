@@ -74,9 +74,11 @@ def run_property(prop: Property, impl: Evaluator, oracle: Optional[Oracle] = Non
                                                                              "was given")
     if prop.needs_oracle and prop.oracles is not None and getattr(oracle, "name", None) not in prop.oracles:
         return PropertyResult(prop.id, prop.exercise, PropertyStatus.SKIPPED, missing_oracles(prop.oracles))
+    history: List[Any] = []
     if fresh is not None:
-        impl = recording(impl)  # type: ignore[assignment]
-        own = len(getattr(impl, "history"))
+        recorder = recording(impl)
+        impl, history = recorder, recorder.history
+    own = len(history)
     fixed = prop.arguments(impl, oracle)
     start = time.perf_counter()
     report: List[str] = []
@@ -99,7 +101,7 @@ def run_property(prop: Property, impl: Evaluator, oracle: Optional[Oracle] = Non
         outcome = error
     report.extend(f"{w.category.__name__}: {w.message}" for w in caught)
     if fresh is not None and outcome is not None:
-        outcome = _confirmed(prop, oracle, outcome, getattr(impl, "history"), own, fresh, timeout)
+        outcome = _confirmed(prop, oracle, outcome, history, own, fresh, timeout)
     return _result(prop, outcome, timeout, time.perf_counter() - start, ran, report, output.getvalue())
 
 
