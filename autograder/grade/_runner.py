@@ -13,7 +13,7 @@ import dataclasses
 import os
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from autograder.grade._exam import grading_exam
 from autograder.grade._guard import Abort, FailureMemo, Guard, Memoized
@@ -109,7 +109,8 @@ def _request_code(request: Any) -> str:
         return ""
 
 
-def run_property(prop: Property, impl: Evaluator, oracle: Oracle, exam: Exam) -> PropertyResult:
+def run_property(prop: Property, impl: Evaluator, oracle: Oracle, exam: Exam,
+                 fresh: Optional[Callable[[], Evaluator]] = None) -> PropertyResult:
     """Run one property on ``exam``'s examples (the score depends on them alone; Hypothesis, with the exam's
     seed, only shrinks a failure for the feedback); never raises (except KeyboardInterrupt).
 
@@ -120,7 +121,7 @@ def run_property(prop: Property, impl: Evaluator, oracle: Oracle, exam: Exam) ->
     guard.aborted = guard.memoized = None
     entry = exam.entry(prop)
     result = run_spec_property(prop, guard, oracle, examples=entry.examples, seed=entry.seed,
-                               chosen=settings_for(prop, exam.max_examples), shrink_stubs=True)
+                               chosen=settings_for(prop, exam.max_examples), shrink_stubs=True, fresh=fresh)
     if guard.memoized is not None:
         return guard.memoized.result
     if guard.aborted is not None:
@@ -308,7 +309,10 @@ def _grade_in_sandbox(directory: Path, student: str, rubric: Rubric, limits: Lim
         guard = Guard(evaluator, plan, side, memo=_memo_for(rubric, exam, oracle) if plan is not None else None)
         premise = _value_class(guard)  # as micrograd check: a Value that does not work is the root cause
         guard.send(properties)  # the children compute while the grader judges (after: nothing waits behind them)
-        judged = judge(properties, _Runner(guard, evaluator, properties, oracle, exam, limits), GRADE,
+        runner = _Runner(guard, evaluator, properties, oracle, exam, limits)
+        # a failure is run again in a fresh child (sharing the time budget): did it depend on earlier calls?
+        runner.fresh = lambda: SandboxEvaluator(directory, limits, isolation=isolation, budget_of=evaluator)
+        judged = judge(properties, runner, GRADE,
                        premise=None if premise is None else premise.exercise)
     results = {r.id: r for r in judged.properties}
     status, reason = _status(results, load)
@@ -334,6 +338,7 @@ class _Runner:
         self.guard, self.evaluator, self.oracle, self.exam, self.limits = guard, evaluator, oracle, exam, limits
         self.later = {p.id: properties[i + 1:] for i, p in enumerate(properties)}
         self.timeouts = 0
+        self.fresh: Optional[Callable[[], Evaluator]] = None
 
     def __call__(self, prop: Property) -> PropertyResult:
         if self.timeouts >= MAX_TIMEOUTS or self.evaluator.remaining <= 0:
@@ -341,7 +346,7 @@ class _Runner:
                    else f"the submission used up its time budget of {self.limits.budget:g} s")
             return PropertyResult(prop.id, prop.exercise, PropertyStatus.NOT_RUN, f"not run: {why}")
         self.guard.begin(prop, self.later[prop.id])
-        result = run_property(prop, self.guard, self.oracle, self.exam)
+        result = run_property(prop, self.guard, self.oracle, self.exam, self.fresh)
         self.guard.remember(result)
         self.guard.end()
         if result.status is PropertyStatus.TIMEOUT:

@@ -273,7 +273,11 @@ def run_check(
 
         if any(EXERCISES[p.exercise].file == "nn.py" for p in properties):
             import_meanwhile("numpy")  # the module oracle's, imported while the engine's exercises wait for answers
-        _judge(report, spec, exam, properties, impl, _Oracles(judge_oracle), starting, after, chosen, explore, each)
+        # a failure is run again in a fresh child of our own (same layer), to tell whether it depended on earlier calls
+        layer = getattr(impl, "isolation", None)
+        fresh = (lambda: student_evaluator(directory, timeout=timeout, isolation=layer)) if evaluator is None else None
+        _judge(report, spec, exam, properties, impl, _Oracles(judge_oracle), starting, after, chosen, explore, each,
+               fresh)
     finally:
         for stop in ("cancel_prefetched", "close" if evaluator is None else ""):  # our own child: gone
             method = getattr(impl, stop, None) if stop else None
@@ -285,18 +289,19 @@ def run_check(
 
 def _judge(report: CheckReport, spec: Spec, exam: Exam, properties: List[Property], impl: Evaluator, oracles: _Oracles,
            before: _Before, after: _After, chosen: Optional[List[str]], explore: bool,
-           each: Optional[Callable[[PropertyResult], None]]) -> None:
+           each: Optional[Callable[[PropertyResult], None]],
+           fresh: Optional[Callable[[], Evaluator]] = None) -> None:
     explorer = _explorer(report.profile) if explore else None
 
     def run(prop: Property) -> PropertyResult:
         entry = exam.entry(prop)
         judge_oracle = oracles.for_property(prop)
         result = run_property(prop, impl, judge_oracle, examples=entry.examples, timeout=report.timeout,
-                              chosen=settings_for(prop, exam.max_examples), seed=entry.seed)
+                              chosen=settings_for(prop, exam.max_examples), seed=entry.seed, fresh=fresh)
         if explorer is None or result.status is not PropertyStatus.PASSED or not prop.generated:
             return result
         found = run_property(prop, impl, judge_oracle, chosen=explorer(prop), seed=random.getrandbits(48),
-                             timeout=report.timeout)
+                             timeout=report.timeout, fresh=fresh)
         if found.status is PropertyStatus.FAILED:
             return dataclasses.replace(found, summary=f"beyond the exam (grades judge the exam alone): {found.summary}")
         return dataclasses.replace(result, examples=(result.examples or 0) + (found.examples or 0))

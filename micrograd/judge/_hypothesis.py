@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 
 from micrograd.spec import Property
 
-__all__ = ["cache_dir", "hypothesis_test", "keep_hypothesis_out_of_the_folder", "note_running_example", "property_seed",
-           "settings_for"]
+__all__ = ["cache_dir", "hypothesis_test", "keep_hypothesis_out_of_the_folder", "note_failing_example",
+           "note_running_example", "property_seed", "settings_for"]
 
 
 def property_seed(prop: Property, salt: int = 0) -> int:
@@ -55,6 +55,9 @@ def hypothesis_test(prop: Property, fixed: Mapping[str, Any], chosen: settings, 
     def run(**drawn: Any) -> None:
         try:
             body(**fixed, **drawn)
+        except Exception as failed:
+            note_failing_example(failed, drawn)
+            raise
         except BaseException as stopped:
             note_running_example(stopped, drawn)
             raise
@@ -77,6 +80,15 @@ def note_running_example(stopped: BaseException, drawn: Mapping[str, Any]) -> No
     that was running when it hit, for the report (``running_example``)."""
     if not isinstance(stopped, Exception) and not hasattr(stopped, "running_example"):
         stopped.running_example = dict(drawn)  # type: ignore[attr-defined]
+
+
+def note_failing_example(failed: BaseException, drawn: Mapping[str, Any]) -> None:
+    """Keep on a failure the example that raised it (``failing_example``): the judge runs it again in a fresh
+    process to confirm that it fails there too (:mod:`micrograd.judge._replay`)."""
+    try:
+        failed.failing_example = dict(drawn)  # type: ignore[attr-defined]
+    except AttributeError:  # an exception type that takes no attributes
+        pass
 
 
 def cache_dir() -> Optional[Path]:

@@ -28,7 +28,8 @@ from hypothesis.errors import Flaky, UnsatisfiedAssumption
 from hypothesis.reporting import with_reporter
 
 from micrograd.impl import Evaluator
-from micrograd.judge._hypothesis import hypothesis_test, note_running_example
+from micrograd.judge._hypothesis import hypothesis_test, note_failing_example, note_running_example
+from micrograd.judge._replay import Fresh, confirm, recording
 from micrograd.judge._results import PropertyResult
 from micrograd.judge._status import PropertyStatus
 from micrograd.oracles import Oracle
@@ -52,7 +53,7 @@ class PropertyTimeout(BaseException):  # a BaseException, like KeyboardInterrupt
 def run_property(prop: Property, impl: Evaluator, oracle: Optional[Oracle] = None, *,
                  examples: Optional[Sequence[Mapping[str, Any]]] = None, chosen: Optional[settings] = None,
                  seed: Optional[int] = None, timeout: Optional[float] = None,
-                 shrink_stubs: bool = False) -> PropertyResult:
+                 shrink_stubs: bool = False, fresh: Optional[Fresh] = None) -> PropertyResult:
     """Run ``prop`` against ``impl`` (an Evaluator) and ``oracle``.
 
     ``examples``: run these (an exam's) and decide on them alone (see the module docstring); ``chosen`` and
@@ -60,6 +61,9 @@ def run_property(prop: Property, impl: Evaluator, oracle: Optional[Oracle] = Non
     them when there are none; without ``chosen`` a failing example is reported as it is). A failure at a
     stub (NotImplementedError) is not shrunk unless ``shrink_stubs``. ``timeout``: seconds, enforced with
     SIGALRM in the main thread on Unix (elsewhere the property runs unlimited). KeyboardInterrupt propagates.
+    ``fresh``: makes an evaluator of the same code with nothing evaluated yet (a new child); with it, a failure
+    is run again alone there, and when it depended on earlier calls (state kept between calls) the report
+    replays them or says so (:mod:`micrograd.judge._replay`; only after a failure).
     """
     if timeout is not None and not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
@@ -70,6 +74,11 @@ def run_property(prop: Property, impl: Evaluator, oracle: Optional[Oracle] = Non
                                                                              "was given")
     if prop.needs_oracle and prop.oracles is not None and getattr(oracle, "name", None) not in prop.oracles:
         return PropertyResult(prop.id, prop.exercise, PropertyStatus.SKIPPED, missing_oracles(prop.oracles))
+    history: List[Any] = []
+    if fresh is not None:
+        recorder = recording(impl)
+        impl, history = recorder, recorder.history
+    own = len(history)
     fixed = prop.arguments(impl, oracle)
     start = time.perf_counter()
     report: List[str] = []
@@ -91,6 +100,8 @@ def run_property(prop: Property, impl: Evaluator, oracle: Optional[Oracle] = Non
     except BaseException as error:  # noqa: BLE001 (anything a property raises is its result)
         outcome = error
     report.extend(f"{w.category.__name__}: {w.message}" for w in caught)
+    if fresh is not None and outcome is not None:
+        outcome = _confirmed(prop, oracle, outcome, history, own, fresh, timeout)
     return _result(prop, outcome, timeout, time.perf_counter() - start, ran, report, output.getvalue())
 
 
@@ -130,6 +141,7 @@ def _replay(prop: Property, fixed: Dict[str, Any], examples: Sequence[Mapping[st
             except UnsatisfiedAssumption:
                 pass
             except _FAILURES as error:
+                note_failing_example(error, drawn)
                 return ran, error
             except BaseException as stopped:  # a time limit (or Ctrl-C): the report shows what was running
                 note_running_example(stopped, drawn)
@@ -142,6 +154,34 @@ def _replay(prop: Property, fixed: Dict[str, Any], examples: Sequence[Mapping[st
         if callable(drop):
             drop()
     return ran, None
+
+
+def _confirmed(prop: Property, oracle: Optional[Oracle], error: BaseException, history: Sequence[Any], own: int,
+               fresh: Fresh, timeout: Optional[float]) -> BaseException:
+    """``error``, or the SpecFailure to report instead when its failure depended on earlier calls (see
+    :func:`micrograd.judge._replay.confirm`). Not for a stub, a timeout or a crash; given up after ``timeout``."""
+    failure = _first_spec_failure(error)
+    drawn = getattr(failure, "failing_example", None)
+    if failure is None or not isinstance(drawn, dict) or _a_stub(failure):
+        return error
+    if failure.failure is not None and failure.failure.type in ("Timeout", "Crash", "Interrupted"):
+        return error
+
+    def rerun(evaluator: Evaluator) -> Optional[SpecFailure]:
+        try:
+            prop.body(**prop.arguments(evaluator, oracle), **drawn)
+        except UnsatisfiedAssumption:
+            return None
+        except _FAILURES as again:
+            return _first_spec_failure(again)
+        return None
+
+    try:
+        with _time_limit(timeout):
+            instead = confirm(failure, rerun, list(history), fresh, own=own)
+    except PropertyTimeout:
+        return error
+    return error if instead is None else instead
 
 
 def _request_of(drawn: Mapping[str, Any]) -> Any:

@@ -179,7 +179,8 @@ def run_spec(
     outcome = SpecOutcome(passed=True)
     for prop in properties:
         chosen, seed = profile_settings(prop)  # Hypothesis draws under the loaded profile
-        result = run_property(prop, evaluator, oracle, chosen=chosen, seed=seed, timeout=timeout)
+        result = run_property(prop, evaluator, oracle, chosen=chosen, seed=seed, timeout=timeout,
+                              fresh=lambda: local_evaluator(directory))  # a failure is confirmed in a fresh load
         outcome.properties_run += 1
         if result.status in ("passed", "skipped"):
             continue

@@ -124,6 +124,15 @@ NN: List[Mutant] = [
            "        return [p for layer in self.layers for p in layer.parameters()]\n",
            "        return self.layers[0].parameters()\n",
            feedback='layer by layer'),
+    Mutant("mlp_parameters_mutable_default", "parameters", _N,
+           "a list default argument (acc=[]) starts empty at every call",
+           "a default list is made once and shared by every call: build a new list in each call",
+           "    def parameters(self):\n        \"\"\"Every layer's parameters, layer by layer.\"\"\"\n"
+           "        ### BEGIN SOLUTION\n        return [p for layer in self.layers for p in layer.parameters()]\n",
+           "    def parameters(self, acc=[]):\n        \"\"\"Every layer's parameters, layer by layer.\"\"\"\n"
+           "        ### BEGIN SOLUTION\n        acc.extend(p for layer in self.layers for p in layer.parameters())\n"
+           "        return acc\n",
+           feedback='between calls'),
     # --- zero_grad -------------------------------------------------------------------------
     Mutant("zero_grad_resets_data", "zero_grad", _N,
            "zero_grad sets the parameters' values to 0",
