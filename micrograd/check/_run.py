@@ -40,6 +40,7 @@ from micrograd.judge import (
     ExerciseStatus,
     PropertyResult,
     PropertyStatus,
+    Spare,
     cached_exam,
     judge,
     keep_hypothesis_out_of_the_folder,
@@ -251,6 +252,7 @@ def run_check(
     judge_oracle = oracle if oracle is None or not isinstance(oracle, str) else choose_oracle(oracle)
     if judge_oracle is None and any(p.needs_oracle for p in properties):
         judge_oracle = choose_oracle()
+    fresh: Optional[Spare] = None
     report = CheckReport(directory, spec.source, getattr(judge_oracle, "name", None), profile, timeout, [], 0.0, why,
                          exam=exam.digest, explored=explore, notes=notes)
     try:
@@ -275,10 +277,14 @@ def run_check(
             import_meanwhile("numpy")  # the module oracle's, imported while the engine's exercises wait for answers
         # a failure is run again in a fresh child of our own (same layer), to tell whether it depended on earlier calls
         layer = getattr(impl, "isolation", None)
-        fresh = (lambda: student_evaluator(directory, timeout=timeout, isolation=layer)) if evaluator is None else None
+        if evaluator is None:  # one kept started ahead: a failure's confirmation does not wait for a child to start
+            fresh = Spare(lambda: student_evaluator(directory, timeout=timeout, isolation=layer, wait=False))
+            fresh.start()
         _judge(report, spec, exam, properties, impl, _Oracles(judge_oracle), starting, after, chosen, explore, each,
                fresh)
     finally:
+        if fresh is not None:
+            fresh.close()
         for stop in ("cancel_prefetched", "close" if evaluator is None else ""):  # our own child: gone
             method = getattr(impl, stop, None) if stop else None
             if callable(method):

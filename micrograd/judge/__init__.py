@@ -30,6 +30,7 @@ from micrograd.judge._profiles import (
     profile_settings,
     register_profiles,
 )
+from micrograd.judge._replay import Spare
 from micrograd.judge._results import ExerciseResult, PropertyResult, ResultError, Row
 from micrograd.judge._run import PropertyTimeout, missing_oracles, run_property
 from micrograd.judge._status import ExerciseStatus, PropertyStatus, SubmissionStatus, status_of
@@ -47,6 +48,7 @@ __all__ = [
     "PropertyTimeout",
     "missing_oracles",
     "run_property",
+    "Spare",
     "hypothesis_test",
     "property_seed",
     "settings_for",

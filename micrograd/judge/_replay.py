@@ -15,6 +15,7 @@ way, the hint names the misconception: state shared between calls.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import weakref
@@ -23,7 +24,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 from micrograd.impl import Evaluator
 from micrograd.verdict import SpecFailure
 
-__all__ = ["MAX_REPLAYED", "SHARED_STATE", "Fresh", "confirm", "recording", "replayed_snippet"]
+__all__ = ["MAX_REPLAYED", "SHARED_STATE", "Fresh", "Spare", "confirm", "recording", "replayed_snippet"]
 
 #: an evaluator of the same code with nothing evaluated yet (a new child); ``close()`` is called after use
 Fresh = Callable[[], Evaluator]
@@ -66,6 +67,34 @@ class _Recording:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+
+class Spare:
+    """A :data:`Fresh` that keeps the next evaluator started ahead (``make`` must start its child without waiting
+    for it): the one taken is replaced at once by another, whose child starts and imports the code while the
+    caller uses the first. :meth:`start` starts the first ahead of need; :meth:`close` closes the one not taken.
+    Not for an evaluator whose idle time would count against a time budget (grading's)."""
+
+    def __init__(self, make: Fresh) -> None:
+        self._make = make
+        self._next: Optional[Evaluator] = None
+
+    def start(self) -> None:
+        if self._next is None:
+            self._next = self._make()
+
+    def __call__(self) -> Evaluator:
+        taken = self._next if self._next is not None else self._make()
+        self._next = None
+        with contextlib.suppress(Exception):  # the next one is only a head start: the next call makes its own
+            self._next = self._make()
+        return taken
+
+    def close(self) -> None:
+        spare, self._next = self._next, None
+        close = getattr(spare, "close", None)
+        if callable(close):
+            close()
 
 
 def recording(impl: Any) -> _Recording:
