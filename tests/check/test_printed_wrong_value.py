@@ -22,7 +22,8 @@ from micrograd.judge._results import OUTPUT_LINES, OUTPUT_WIDTH
 
 MUL = "out = Value(self.data * other.data"
 #: prints every multiplication it makes, and whether it is right: wrong (one too much) when self.data > 1
-PRINTING = ("right = self.data <= 1\n        print('mul of', self.data, 'and', other.data, 'ok' if right else 'WRONG')\n"
+PRINTING = ("right = self.data <= 1\n"
+            "        print('mul of', self.data, 'and', other.data, 'ok' if right else 'WRONG')\n"
             "        out = Value(self.data * other.data + (0.0 if right else 1.0)")
 
 
