@@ -25,6 +25,7 @@ from autograder.report._results import (
 )
 from autograder.report._text import writable, writable_result
 from micrograd.impl import IN_NOTEBOOK, student_snippet
+from micrograd.judge import PropertyStatus, shown_output
 from micrograd.verdict import EXERCISES, SpecFailure
 
 if TYPE_CHECKING:
@@ -73,9 +74,19 @@ def _snippet(result: SubmissionResult, code: str) -> str:
 
 
 def _property_text(result: SubmissionResult, p: PropertyResult) -> str:
-    """The property's id and status, then the failure as a student reads it everywhere else."""
+    """The property's id and status, then the failure as a student reads it everywhere else (with what the
+    code printed while the failing example ran)."""
     failure = SpecFailure(p.exercise, p.summary, _snippet(result, p.code) if p.code else "", list(p.rows), p.hint)
-    return f"{p.id} ({p.status}): {failure}"
+    return "\n\n".join([f"{p.id} ({p.status}): {failure}", *_printed(p)])
+
+
+def _printed(p: PropertyResult) -> List[str]:
+    """What the code printed while the failing (or stuck) example ran, as the check shows it: a heading and an
+    indented block (plain text whatever the student printed); [] for nothing."""
+    if p.status not in (PropertyStatus.FAILED, PropertyStatus.TIMEOUT):
+        return []
+    shown = shown_output(p.output or (p.raised.output if p.raised is not None else ""))
+    return [shown[0], "\n".join("    " + line for line in shown[1:])] if shown else []
 
 
 def _grouped(failing: Sequence[PropertyResult]) -> List[List[PropertyResult]]:
@@ -178,6 +189,7 @@ def feedback_markdown(result: SubmissionResult) -> str:
             lines.append("")
         if p.hint:
             lines += [f"**Hint:** {p.hint}", ""]
+        lines += [part for block in _printed(p) for part in (block, "")]
     if following:
         lines += ["## Consequences", "", "These checks fail because an exercise they build on fails (above): fix that "
                   "one first.", ""]

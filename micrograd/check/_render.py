@@ -27,14 +27,10 @@ from rich.text import Text
 
 from micrograd.check._run import CheckReport, first_problem
 from micrograd.impl import snippet_folder, student_snippet
-from micrograd.judge import ExerciseResult, PropertyResult, stub_of
+from micrograd.judge import ExerciseResult, PropertyResult, shown_output, stub_of
 from micrograd.verdict import EXERCISES, ORACLE_TITLES, SpecFailure
 
 __all__ = ["Renderer", "render_json", "render_report", "runnable_code"]
-
-#: the most lines, and characters per line, of the student's printed output shown with a failure
-OUTPUT_LINES = 12
-OUTPUT_WIDTH = 200
 
 _STYLE = {
     "passing": ("passing", "green"),
@@ -183,7 +179,7 @@ class Renderer:
                                     "above.\n"))
             return
         self.shown[key] = name
-        _print_spec_failure(failure, self._folder(), self.console)
+        _print_spec_failure(failure, self._folder(), self.console, output=problem.output)
 
     def _folder(self) -> str:
         return snippet_folder(self.path, self.cwd)
@@ -258,9 +254,10 @@ def _print_not_a_verdict(problem: PropertyResult, console: Console, folder: str 
         console.print("Please report this to your instructors with the output of --json.\n")
 
 
-def _print_spec_failure(failure: SpecFailure, folder: str, console: Console) -> None:
+def _print_spec_failure(failure: SpecFailure, folder: str, console: Console, output: str = "") -> None:
     """SpecFailure's fields, as its str() lays them out, with the snippet loading the checked code
-    from ``folder`` (as the student types it where the check runs)."""
+    from ``folder`` (as the student types it where the check runs), and what the code printed while the
+    failing example ran (``output``; else what it printed when it raised)."""
     console.print(Text(failure.summary))
     if failure.failure is not None and str(failure.failure) not in failure.summary:
         console.print(Text("Your code raised ") + Text(str(failure.failure), style="bold"))
@@ -272,21 +269,18 @@ def _print_spec_failure(failure: SpecFailure, folder: str, console: Console) -> 
         _print_rows(failure.rows, console)
     if failure.hint:
         console.print(Text("\nHint: ", style="bold") + Text(failure.hint))
-    _print_output(failure.failure.output if failure.failure is not None else "", console)
+    _print_output(output or (failure.failure.output if failure.failure is not None else ""), console)
     console.print()
 
 
 def _print_output(output: str, console: Console) -> None:
     """What the student's code printed while it ran (the sandbox keeps the last part), as plain text."""
-    output = output.strip("\n")
-    if not output:
+    shown = shown_output(output)
+    if not shown:
         return
-    lines = output.splitlines()
-    shown = lines[-OUTPUT_LINES:]
-    more = f" (the last {len(shown)} lines)" if len(lines) > len(shown) else ""
-    console.print(f"\nYour code printed{more}:\n")
-    for line in shown:
-        console.print(Text(line[:OUTPUT_WIDTH]), soft_wrap=True)
+    console.print(Text(f"\n{shown[0]}\n"))
+    for line in shown[1:]:
+        console.print(Text(line), soft_wrap=True)
 
 
 def _print_code(code: str, console: Console) -> None:

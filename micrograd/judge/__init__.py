@@ -31,7 +31,7 @@ from micrograd.judge._profiles import (
     register_profiles,
 )
 from micrograd.judge._replay import Spare
-from micrograd.judge._results import ExerciseResult, PropertyResult, ResultError, Row
+from micrograd.judge._results import ExerciseResult, PropertyResult, ResultError, Row, shown_output
 from micrograd.judge._run import PropertyTimeout, missing_oracles, run_property
 from micrograd.judge._status import ExerciseStatus, PropertyStatus, SubmissionStatus, status_of
 from micrograd.judge._store import KIT_EXAM, cached_exam, kit_exam
@@ -64,6 +64,7 @@ __all__ = [
     "PropertyResult",
     "ResultError",
     "Row",
+    "shown_output",
     "ExerciseStatus",
     "PropertyStatus",
     "SubmissionStatus",

@@ -16,10 +16,11 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 import hypothesis
 from hypothesis import HealthCheck, Phase, example, given, settings
 
+from micrograd.runner import printed, start_printed
 from micrograd.spec import Property
 
 __all__ = ["cache_dir", "hypothesis_test", "keep_hypothesis_out_of_the_folder", "note_failing_example",
-           "note_running_example", "property_seed", "settings_for"]
+           "note_running_example", "property_seed", "run_example", "settings_for"]
 
 
 def property_seed(prop: Property, salt: int = 0) -> int:
@@ -53,14 +54,7 @@ def hypothesis_test(prop: Property, fixed: Mapping[str, Any], chosen: settings, 
     body = prop.body
 
     def run(**drawn: Any) -> None:
-        try:
-            body(**fixed, **drawn)
-        except Exception as failed:
-            note_failing_example(failed, drawn)
-            raise
-        except BaseException as stopped:
-            note_running_example(stopped, drawn)
-            raise
+        run_example(body, fixed, drawn)
         if record is not None:
             record.append(dict(drawn))
 
@@ -75,11 +69,29 @@ def hypothesis_test(prop: Property, fixed: Mapping[str, Any], chosen: settings, 
     return test
 
 
+def run_example(body: Callable[..., Any], fixed: Mapping[str, Any], drawn: Mapping[str, Any]) -> None:
+    """Run a property's ``body`` on one example; what it raises carries the example (see
+    :func:`note_failing_example` and :func:`note_running_example`)."""
+    start_printed()
+    try:
+        body(**fixed, **drawn)
+    except Exception as failed:
+        note_failing_example(failed, drawn)
+        note_running_example(failed, drawn)
+        raise
+    except BaseException as stopped:
+        note_running_example(stopped, drawn)
+        raise
+
+
 def note_running_example(stopped: BaseException, drawn: Mapping[str, Any]) -> None:
     """Keep on a time limit's exception (not an Exception: a BaseException like PropertyTimeout) the example
-    that was running when it hit, for the report (``running_example``)."""
+    that was running when it hit, for the report (``running_example``); on a failure (an Exception), what the
+    student's code printed while that example ran (``printed``, bounded: :func:`micrograd.runner.printed`)."""
     if not isinstance(stopped, Exception) and not hasattr(stopped, "running_example"):
         stopped.running_example = dict(drawn)  # type: ignore[attr-defined]
+    if isinstance(stopped, Exception) and not hasattr(stopped, "printed"):
+        stopped.printed = printed()  # type: ignore[attr-defined]
 
 
 def note_failing_example(failed: BaseException, drawn: Mapping[str, Any]) -> None:

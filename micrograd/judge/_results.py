@@ -9,16 +9,30 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Tuple, cast
+from typing import Any, Dict, List, Mapping, Optional, Tuple, cast
 
 from micrograd.judge._status import ExerciseStatus, PropertyStatus, status_of
 from micrograd.program import Failure
 from micrograd.verdict import EXERCISES, Exercise, SpecFailure
 
-__all__ = ["ExerciseResult", "PropertyResult", "ResultError", "Row"]
+__all__ = ["OUTPUT_LINES", "OUTPUT_WIDTH", "ExerciseResult", "PropertyResult", "ResultError", "Row", "shown_output"]
 
 #: one line of an expected-vs-got table: (what, expected, got)
 Row = Tuple[str, str, str]
+#: the most lines, and characters per line, of the student's printed output shown with a failure
+OUTPUT_LINES = 12
+OUTPUT_WIDTH = 200
+
+
+def shown_output(output: str) -> List[str]:
+    """What a report shows of ``output`` (what the student's code printed while the failing example ran): a
+    heading, then its last OUTPUT_LINES lines, each cut to OUTPUT_WIDTH characters; [] for nothing."""
+    lines = output.strip("\n").splitlines()
+    if not lines:
+        return []
+    shown = lines[-OUTPUT_LINES:]
+    more = f" (the last {len(shown)} lines)" if len(lines) > len(shown) else ""
+    return [f"Your code printed{more}:", *(line[:OUTPUT_WIDTH] for line in shown)]
 
 
 class ResultError(ValueError):
@@ -35,7 +49,8 @@ class PropertyResult:
     vs got, ``hint`` the likely misconception. ``raised``: the implementation's exception, when that is why it
     failed; ``failure_exercise``: the exercise the failure names. ``blocked_by``: the root cause, an exercise
     whose failure this one follows from (then it carries no hint). ``examples``: how many examples ran;
-    ``report``: Hypothesis's report (kept for errors); ``output``: what the implementation printed;
+    ``report``: Hypothesis's report (kept for errors); ``output``: what the implementation printed (for a
+    failure: while the failing example ran, bounded; see :func:`shown_output`);
     ``flaky``: the same example gave different results when run again.
     """
 

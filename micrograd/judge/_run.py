@@ -14,7 +14,6 @@ spec's or a student's warning into a verdict).
 from __future__ import annotations
 
 import contextlib
-import io
 import signal
 import threading
 import time
@@ -28,13 +27,13 @@ from hypothesis.errors import Flaky, UnsatisfiedAssumption
 from hypothesis.reporting import with_reporter
 
 from micrograd.impl import Evaluator
-from micrograd.judge._hypothesis import hypothesis_test, note_failing_example, note_running_example
+from micrograd.judge._hypothesis import hypothesis_test, note_failing_example, run_example
 from micrograd.judge._replay import Fresh, confirm, recording
 from micrograd.judge._results import PropertyResult
 from micrograd.judge._status import PropertyStatus
 from micrograd.oracles import Oracle
 from micrograd.program import Program
-from micrograd.runner import ModuleRequest
+from micrograd.runner import ModuleRequest, PrintedCapture
 from micrograd.spec import Property, PropertySkipped
 from micrograd.verdict import SpecFailure
 
@@ -82,7 +81,7 @@ def run_property(prop: Property, impl: Evaluator, oracle: Optional[Oracle] = Non
     fixed = prop.arguments(impl, oracle)
     start = time.perf_counter()
     report: List[str] = []
-    output = io.StringIO()
+    output = PrintedCapture()  # what in-process code prints: noted as the running example's too
     caught: List[warnings.WarningMessage] = []
     ran: Optional[int] = None
     outcome: Optional[BaseException] = None
@@ -137,15 +136,12 @@ def _replay(prop: Property, fixed: Dict[str, Any], examples: Sequence[Mapping[st
     try:
         for drawn in examples:
             try:
-                body(**fixed, **drawn)
+                run_example(body, fixed, drawn)  # what it raises notes the example (what was running, printed)
             except UnsatisfiedAssumption:
                 pass
             except _FAILURES as error:
                 note_failing_example(error, drawn)
                 return ran, error
-            except BaseException as stopped:  # a time limit (or Ctrl-C): the report shows what was running
-                note_running_example(stopped, drawn)
-                raise
             ran += 1
             if ran == 1:
                 _send_ahead(impl, examples)
@@ -227,6 +223,8 @@ def _result(prop: Property, error: Optional[BaseException], timeout: Optional[fl
         return PropertyResult(prop.id, prop.exercise, PropertyStatus.INTERRUPTED, str(failure.failure),
                               raised=failure.failure, report=text, **kept)
     if failure is not None:
+        printed = getattr(failure, "printed", "")  # what the failing example printed, not the others (bounded)
+        kept["output"] = printed if isinstance(printed, str) else ""
         return PropertyResult.of_failure(prop.id, prop.exercise, failure, report=text, flaky=flaky,
                                          **kept)
     return PropertyResult(prop.id, prop.exercise, PropertyStatus.ERROR, _describe(error), report=text, flaky=flaky,

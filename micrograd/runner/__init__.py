@@ -11,7 +11,8 @@ submission comes with the request, computed by the trusted side (``micrograd.pro
   requests that build a long chain, a Neuron/Layer/MLP, a cross-entropy loss or AdamW steps with
   the submission's own classes;
 - :class:`Outcome`, :class:`ModuleOutcome`, ...: what came back, rebuilt from untrusted data with
-  every type checked.
+  every type checked (and ``output``, what the request printed, set by the sandbox's parent);
+- :func:`start_printed`, :func:`handed_out`, :func:`printed`: what the running example printed, for the judge.
 
 It imports nothing else of ``micrograd``.
 """
@@ -27,6 +28,14 @@ from micrograd.runner._optim import (
     CrossEntropyProgram,
 )
 from micrograd.runner._outcome import Failure, Outcome
+from micrograd.runner._printed import (
+    MAX_PRINTED,
+    PrintedCapture,
+    handed_out,
+    note_printed,
+    printed,
+    start_printed,
+)
 from micrograd.runner._read import Implementation, ReadError, failure_of, location_of, node_name, read_number
 from micrograd.runner._script import Apply, Const, KitNode, Root, Script, run_script
 from micrograd.runner._untrusted import JsonForm, Printer
@@ -34,6 +43,7 @@ from micrograd.runner._untrusted import JsonForm, Printer
 __all__ = [
     "ACTIONS",
     "LOSSES",
+    "MAX_PRINTED",
     "MODULES",
     "AdamWOutcome",
     "AdamWProgram",
@@ -51,13 +61,18 @@ __all__ = [
     "ModuleRequest",
     "ModuleStep",
     "Outcome",
+    "PrintedCapture",
     "Printer",
     "ReadError",
     "Root",
     "Script",
     "failure_of",
+    "handed_out",
     "location_of",
     "node_name",
+    "note_printed",
+    "printed",
     "read_number",
     "run_script",
+    "start_printed",
 ]

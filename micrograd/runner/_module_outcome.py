@@ -41,13 +41,15 @@ class ModuleOutcome:
     """The numbers a module program produced, or the Failure that stopped it.
 
     ``widths`` is ``len(n.w)`` of every neuron; ``initial_grads`` the parameters' grads
-    right after construction (0 in a correct module); ``steps`` one entry per action run.
+    right after construction (0 in a correct module); ``steps`` one entry per action run; ``output`` what the
+    module printed (as :class:`~micrograd.runner.Outcome`'s).
     """
 
     widths: Tuple[int, ...] = ()
     initial_grads: Tuple[float, ...] = ()
     steps: Tuple[ModuleStep, ...] = ()
     error: Optional[Failure] = None
+    output: str = ""
 
     @property
     def ok(self) -> bool:

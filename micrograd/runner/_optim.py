@@ -72,11 +72,13 @@ def _load_failure(error: Exception) -> Failure:
 
 @dataclass(frozen=True)
 class CrossEntropyOutcome:
-    """The loss and every logit's grad after ``loss.backward()``, or the Failure that stopped the run."""
+    """The loss and every logit's grad after ``loss.backward()``, or the Failure that stopped the run; ``output``
+    what the code printed (as :class:`~micrograd.runner.Outcome`'s)."""
 
     loss: Optional[float] = None
     grads: Tuple[float, ...] = ()
     error: Optional[Failure] = None
+    output: str = ""
 
     @property
     def ok(self) -> bool:
@@ -197,10 +199,12 @@ class AdamWStep:
 
 @dataclass(frozen=True)
 class AdamWOutcome:
-    """One AdamWStep per step taken, or the Failure that stopped the run (the steps before it are kept)."""
+    """One AdamWStep per step taken, or the Failure that stopped the run (the steps before it are kept); ``output``
+    what the code printed (as :class:`~micrograd.runner.Outcome`'s)."""
 
     steps: Tuple[AdamWStep, ...] = ()
     error: Optional[Failure] = None
+    output: str = ""
 
     @property
     def ok(self) -> bool:

@@ -43,7 +43,8 @@ class Outcome:
     engine). A gradient of ``None`` means "not known" (a finite-difference estimate
     that straddled a kink), never "zero". ``calls`` is set for a program the kit built
     (``build="kit"``): for each root's backward pass, the nodes whose ``_backward`` ran, in
-    the order they ran (what ``backward()`` did, for diagnosis).
+    the order they ran (what ``backward()`` did, for diagnosis). ``output``: what the implementation printed
+    while it computed this (bounded; set by the sandbox's parent, never read from the outcome's own data).
     """
 
     data: Tuple[float, ...] = ()
@@ -51,6 +52,7 @@ class Outcome:
     initial_grad: Tuple[float, ...] = ()
     error: Optional[Failure] = None
     calls: Tuple[Tuple[int, ...], ...] = ()
+    output: str = ""
 
     @property
     def ok(self) -> bool:

@@ -35,7 +35,7 @@ _DRAIN_EVERY = 0.002
 _MAX_BUFFERED = 64 * 1024 * 1024
 #: how long a child may take to say where it is running before it is killed anyway
 _WHERE_WAIT = 0.5
-#: the most characters of the student's printed output kept with a failure
+#: the most characters of the student's printed output kept with an answer
 MAX_OUTPUT = 1000
 
 
@@ -250,7 +250,8 @@ class Channel:
 
     def _outcome(self, result: Any, message: Dict[str, Any]) -> Any:
         """The outcome of class ``result`` that the child's reply ``message`` carries (validated, with what the
-        submission printed when it failed); an invalid reply is a Crash, and the child is stopped."""
+        submission printed: its ``output``, and its failure's); an invalid reply is a Crash, and the child is
+        stopped."""
         try:
             if "outcome" in message:
                 outcome = result.from_dict(message["outcome"])
@@ -265,9 +266,12 @@ class Channel:
             return result(error=Failure("Crash", cut(f"the submission's process sent an invalid reply: {error}"),
                                         "run"))
         output = output_of(message)
-        failure = getattr(outcome, "error", None)
-        if output and isinstance(failure, Failure):
-            outcome = dataclasses.replace(outcome, error=dataclasses.replace(failure, output=output))
+        if output:  # what the request printed: with its outcome, and with its failure if it failed
+            failure = getattr(outcome, "error", None)
+            if isinstance(failure, Failure):
+                outcome = dataclasses.replace(outcome, error=dataclasses.replace(failure, output=output))
+            if "output" in getattr(outcome, "__dataclass_fields__", ()):
+                outcome = dataclasses.replace(outcome, output=output)
         return outcome
 
     def _gone(self, doing: str, error: Optional[BaseException] = None) -> ChildGoneError:

@@ -12,8 +12,8 @@ On SIGUSR1 it writes the answers it has not written yet, then where the submissi
 (``{"where": ..., "output": ...}``), so a grader that is about to kill it for taking too long can say
 which request and which line were running, and what it printed. What the submission prints
 (``print``, ``sys.stdout``, ``sys.stderr``) is kept, bounded, for the request running, and sent with
-its answer when that answer is a failure. Before the submission signals its own process (``os.kill``,
-``os.killpg``, ``signal.raise_signal``, ``signal.pthread_kill``), the child says so
+its answer (an answer of a request that printed nothing carries none). Before the submission signals its
+own process (``os.kill``, ``os.killpg``, ``signal.raise_signal``, ``signal.pthread_kill``), the child says so
 (``{"own_signal": N}``): a death by that signal is its own doing, not a kill from outside.
 """
 
@@ -286,14 +286,15 @@ def main(spec: Dict[str, Any]) -> int:
         if not state["replying"]:  # the answers finished so far first: the parent knows which request is running
             flush(encode({"where": _where(frame), "output": printed.text()}))
 
-    def failed(answer: Dict[str, Any]) -> Dict[str, Any]:
-        """``answer`` with what the request printed (answers that are failures only)."""
+    def answered(answer: Dict[str, Any]) -> Dict[str, Any]:
+        """``answer`` with what the request printed, if it printed anything (bounded: the parent keeps it with
+        the example that fails; a request that printed nothing costs nothing)."""
         error = answer.get("outcome", {}).get("error") if "outcome" in answer else answer.get("raised")
-        if isinstance(error, dict):
-            if error.get("type") == "ModuleNotFoundError" and isinstance(error.get("message"), str):
-                error["message"] = f"{error['message']}; {ONLY_STANDARD_LIBRARY}"
-            if printed.kept:
-                answer["output"] = printed.text()
+        if isinstance(error, dict) and error.get("type") == "ModuleNotFoundError" \
+                and isinstance(error.get("message"), str):
+            error["message"] = f"{error['message']}; {ONLY_STANDARD_LIBRARY}"
+        if printed.kept:
+            answer["output"] = printed.text()
         return answer
 
     try:
@@ -336,7 +337,7 @@ def main(spec: Dict[str, Any]) -> int:
             # than computing most answers)
             printed.clear()
             if isinstance(item, tuple) and item[0] == "raised":  # unpickling it ran the submission's code
-                answer = encode(failed({"raised": {"type": _name(item[1]), "message": _text(item[1])}}))
+                answer = encode(answered({"raised": {"type": _name(item[1]), "message": _text(item[1])}}))
                 pending.append(answer)
                 continue
             try:
@@ -345,9 +346,9 @@ def main(spec: Dict[str, Any]) -> int:
                 answer = encode({"invalid": f"{type(error).__name__}: {error}"[:_MAX_STRING]})
             else:
                 try:
-                    answer = encode(failed({"outcome": _small(run_request(request, _IMPL).to_dict())}))
+                    answer = encode(answered({"outcome": _small(run_request(request, _IMPL).to_dict())}))
                 except BaseException as error:  # noqa: BLE001 (whatever the submission raised, report it)
-                    answer = encode(failed({"raised": {"type": _name(error), "message": _text(error)}}))
+                    answer = encode(answered({"raised": {"type": _name(error), "message": _text(error)}}))
             pending.append(answer)
             size += len(answer)
             if size >= FLUSH_BYTES or clock() - flushed >= FLUSH_SECONDS:

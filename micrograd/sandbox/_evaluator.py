@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Deque, Dict, List, Optional, Sequence, Set
 
 from micrograd.program import Failure
+from micrograd.runner import handed_out
 from micrograd.sandbox._cell import Cell, SandboxError
 from micrograd.sandbox._channel import Channel, ChildGoneError, output_of, raise_at
 from micrograd.sandbox._choice import default_isolation
@@ -40,12 +41,12 @@ class SandboxEvaluator(Sharing, Channel):
     starts a fresh child. A child killed from outside the submission (a signal its own limits do not
     explain, see :mod:`micrograd.sandbox._exits`) is started again and given what it had in flight;
     if that happens again before it answers, the requests get ``Failure("Interrupted", ...)``, which
-    says so: the submission is not to blame. A failing outcome carries what the submission printed
-    while it ran (``Failure.output``, bounded). ``display`` replaces the copy's path in messages (default:
-    nothing, so messages say ``engine.py``). ``budget_of``: another evaluator of the same submission,
-    running side by side with this one, whose time budget this one shares. Use as a context manager, or
-    call :meth:`close`: it kills every process of the submission, waits until they are gone, and removes
-    its files.
+    says so: the submission is not to blame. An outcome carries what the submission printed while it ran
+    (``output``, and a failure's ``Failure.output``, bounded), noted as the running example's when handed out
+    (:func:`micrograd.runner.handed_out`). ``display`` replaces the copy's path in messages (default: nothing,
+    so messages say ``engine.py``). ``budget_of``: another evaluator of the same submission, running side by side
+    with this one, whose time budget this one shares. Use as a context manager, or call :meth:`close`: it kills
+    every process of the submission, waits until they are gone, and removes its files.
     """
 
     def __init__(self, path: str | Path, limits: Optional[Limits] = None, *, isolation: Optional[Isolation] = None,
@@ -198,8 +199,7 @@ class SandboxEvaluator(Sharing, Channel):
         return outcome
 
     def evaluate_many(self, requests: Sequence[Any]) -> List[Optional[Any]]:
-        """The outcomes of ``requests``, computed by the submission in one round trip (:meth:`submit`, then
-        :meth:`result` of each): None for those not run (see :meth:`result`)."""
+        """The outcomes of ``requests`` in one round trip (:meth:`submit`, then :meth:`result` of each)."""
         return [self.result(ticket) for ticket in self.submit(requests)]
 
     def submit(self, requests: Sequence[Any]) -> List[int]:
@@ -257,7 +257,7 @@ class SandboxEvaluator(Sharing, Channel):
             self._read_next()
         self._forgotten.discard(ticket)
         self._kept -= self._sizes.pop(ticket, 0)
-        return self._answers.pop(ticket)
+        return handed_out(self._answers.pop(ticket))
 
     @property
     def in_flight(self) -> int:
