@@ -41,26 +41,37 @@ class EarlyChild:
         self._directory: Optional[Path] = None
         self._taken = False
         self._ready = threading.Event()
+        self._settled = threading.Event()
         self._released = threading.Event()
         self._thread = threading.Thread(target=self._run, name="micrograd-check-child", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        evaluator = None
         try:
             from micrograd.sandbox import check_isolation, student_evaluator
 
             directory, _ = resolve_path(self.path)
-            self._evaluator = student_evaluator(directory, timeout=self.timeout, isolation=check_isolation(probe=False),
-                                                wait=False)
-            self._directory = directory
-            if self.prefetch is not None:
-                self._evaluator.prefetch(self.prefetch)
-                self.prefetched = True
+            evaluator = student_evaluator(directory, timeout=self.timeout, isolation=check_isolation(probe=False),
+                                          wait=False)
+            self._evaluator, self._directory = evaluator, directory
+            self.prefetched = self.prefetch is not None
         except Exception:  # noqa: BLE001 (the check starts its child itself, meets the same error and reports it)
             self._evaluator = None
         finally:
-            self._ready.set()
+            self._ready.set()  # the check may take the child now: the second one starts beside its first requests
+        try:
+            if evaluator is not None and self.prefetch is not None:
+                evaluator.prefetch(self.prefetch)  # (until it is there, the request is not taken from it)
+        except Exception:  # noqa: BLE001 (then the check computes the request itself, in the first child)
+            pass
+        finally:
+            self._settled.set()
         self._released.wait()
+
+    def settle(self) -> None:
+        """Wait until the second child is started (before the child taken is closed: it closes that one too)."""
+        self._settled.wait()
 
     def take(self, directory: Path, timeout: Optional[float]) -> Optional[SandboxEvaluator]:
         """The child, started for ``directory`` with ``timeout`` (the caller closes it), else None: it could not
@@ -76,7 +87,7 @@ class EarlyChild:
 
     def release(self) -> None:
         """Close the child unless it was taken, and let the thread end (after the taker closed the child)."""
-        self._ready.wait()
+        self._settled.wait()
         if not self._taken:
             self._close()
         self._released.set()

@@ -285,6 +285,8 @@ def run_check(
     finally:
         if fresh is not None:
             fresh.close()
+        if early is not None:
+            early.settle()
         for stop in ("cancel_prefetched", "close" if evaluator is None else ""):  # our own child: gone
             method = getattr(impl, stop, None) if stop else None
             if callable(method):

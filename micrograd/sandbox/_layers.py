@@ -125,6 +125,14 @@ def _under(path: str, roots: Sequence[str]) -> bool:
 
 
 def _site_dirs(python: str) -> List[str]:
+    """Where ``python`` (run isolated) finds installed packages, and its module search path. For the interpreter
+    running this, asked here rather than in a new process: this one's and its base installation's site-packages
+    (a superset of what ``python -I`` reports: more is hidden, never less)."""
+    here = {os.path.realpath(sys.executable), os.path.realpath(getattr(sys, "_base_executable", sys.executable))}
+    if os.path.realpath(python) in here:
+        import site
+
+        return [*site.getsitepackages(), *site.getsitepackages([sys.base_prefix, sys.base_exec_prefix]), *sys.path]
     code = "import site, sys; print('\\n'.join(site.getsitepackages() + sys.path))"
     try:
         done = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, timeout=60,
