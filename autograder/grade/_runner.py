@@ -26,6 +26,7 @@ from micrograd.judge import (
     GRADE,
     Exam,
     ExerciseStatus,
+    FirstFailures,
     Judgement,
     PropertyStatus,
     SubmissionStatus,
@@ -310,8 +311,10 @@ def _grade_in_sandbox(directory: Path, student: str, rubric: Rubric, limits: Lim
         premise = _value_class(guard)  # as micrograd check: a Value that does not work is the root cause
         guard.send(properties)  # the children compute while the grader judges (after: nothing waits behind them)
         runner = _Runner(guard, evaluator, properties, oracle, exam, limits)
-        # a failure is run again in a fresh child (sharing the time budget): did it depend on earlier calls?
-        runner.fresh = lambda: SandboxEvaluator(directory, limits, isolation=isolation, budget_of=evaluator)
+        # an exercise's first failure is run again in a fresh child (sharing the time budget): did it depend on
+        # earlier calls?
+        runner.first = FirstFailures(lambda: SandboxEvaluator(directory, limits, isolation=isolation,
+                                                              budget_of=evaluator))
         judged = judge(properties, runner, GRADE,
                        premise=None if premise is None else premise.exercise)
     results = {r.id: r for r in judged.properties}
@@ -338,7 +341,7 @@ class _Runner:
         self.guard, self.evaluator, self.oracle, self.exam, self.limits = guard, evaluator, oracle, exam, limits
         self.later = {p.id: properties[i + 1:] for i, p in enumerate(properties)}
         self.timeouts = 0
-        self.fresh: Optional[Callable[[], Evaluator]] = None
+        self.first = FirstFailures(None)
 
     def __call__(self, prop: Property) -> PropertyResult:
         if self.timeouts >= MAX_TIMEOUTS or self.evaluator.remaining <= 0:
@@ -346,7 +349,8 @@ class _Runner:
                    else f"the submission used up its time budget of {self.limits.budget:g} s")
             return PropertyResult(prop.id, prop.exercise, PropertyStatus.NOT_RUN, f"not run: {why}")
         self.guard.begin(prop, self.later[prop.id])
-        result = run_property(prop, self.guard, self.oracle, self.exam, self.fresh)
+        result = run_property(prop, self.guard, self.oracle, self.exam, self.first.for_property(prop))
+        self.first.saw(result)
         self.guard.remember(result)
         self.guard.end()
         if result.status is PropertyStatus.TIMEOUT:

@@ -38,6 +38,7 @@ from micrograd.judge import (
     ExamError,
     ExerciseResult,
     ExerciseStatus,
+    FirstFailures,
     PropertyResult,
     PropertyStatus,
     Spare,
@@ -265,20 +266,17 @@ def run_check(
 
         def starting(prop: Property) -> None:
             nonlocal deep
-            # once an exercise has passed (add, the first), a second child starts the chain of 100,000 nodes, which
-            # runs while the others do (code whose every exercise fails or is a stub never needs it)
+            # not started early (_early): a second child for the chain of 100,000 nodes once an exercise passed
             if deep and callable(prefetch) and str(ExerciseStatus.PASSING) in report.checked.values():
                 deep = False
                 prefetch(DEEP_PROBE)
             if before is not None:
                 before(prop)
 
-        if any(EXERCISES[p.exercise].file == "nn.py" for p in properties):
-            import_meanwhile("numpy")  # the module oracle's, imported while the engine's exercises wait for answers
-        # a failure is run again in a fresh child of our own (same layer), to tell whether it depended on earlier calls
-        layer = getattr(impl, "isolation", None)
-        if evaluator is None:  # one kept started ahead: a failure's confirmation does not wait for a child to start
-            fresh = Spare(lambda: student_evaluator(directory, timeout=timeout, isolation=layer, wait=False))
+        if any(EXERCISES[p.exercise].file == "nn.py" for p in properties):  # the module oracle's, meanwhile
+            import_meanwhile("numpy")
+        if evaluator is None and isinstance(impl, SandboxEvaluator):  # a fresh child kept ahead: a failure alone?
+            fresh = Spare(lambda: student_evaluator(directory, timeout=timeout, isolation=impl.isolation, wait=False))
             fresh.start()
         _judge(report, spec, exam, properties, impl, _Oracles(judge_oracle), starting, after, chosen, explore, each,
                fresh)
@@ -300,16 +298,20 @@ def _judge(report: CheckReport, spec: Spec, exam: Exam, properties: List[Propert
            each: Optional[Callable[[PropertyResult], None]],
            fresh: Optional[Callable[[], Evaluator]] = None) -> None:
     explorer = _explorer(report.profile) if explore else None
+    first = FirstFailures(fresh)
 
     def run(prop: Property) -> PropertyResult:
         entry = exam.entry(prop)
         judge_oracle = oracles.for_property(prop)
         result = run_property(prop, impl, judge_oracle, examples=entry.examples, timeout=report.timeout,
-                              chosen=settings_for(prop, exam.max_examples), seed=entry.seed, fresh=fresh)
+                              chosen=settings_for(prop, exam.max_examples), seed=entry.seed,
+                              fresh=first.for_property(prop))
+        first.saw(result)
         if explorer is None or result.status is not PropertyStatus.PASSED or not prop.generated:
             return result
         found = run_property(prop, impl, judge_oracle, chosen=explorer(prop), seed=random.getrandbits(48),
-                             timeout=report.timeout, fresh=fresh)
+                             timeout=report.timeout, fresh=first.for_property(prop))
+        first.saw(found)
         if found.status is PropertyStatus.FAILED:
             return dataclasses.replace(found, summary=f"beyond the exam (grades judge the exam alone): {found.summary}")
         return dataclasses.replace(result, examples=(result.examples or 0) + (found.examples or 0))

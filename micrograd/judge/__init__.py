@@ -30,7 +30,7 @@ from micrograd.judge._profiles import (
     profile_settings,
     register_profiles,
 )
-from micrograd.judge._replay import Spare
+from micrograd.judge._replay import FirstFailures, Spare
 from micrograd.judge._results import ExerciseResult, PropertyResult, ResultError, Row, shown_output
 from micrograd.judge._run import PropertyTimeout, missing_oracles, run_property
 from micrograd.judge._status import ExerciseStatus, PropertyStatus, SubmissionStatus, status_of
@@ -49,6 +49,7 @@ __all__ = [
     "missing_oracles",
     "run_property",
     "Spare",
+    "FirstFailures",
     "hypothesis_test",
     "property_seed",
     "settings_for",

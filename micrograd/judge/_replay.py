@@ -19,12 +19,13 @@ import contextlib
 import dataclasses
 import re
 import weakref
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Set, Tuple
 
 from micrograd.impl import Evaluator
 from micrograd.verdict import SpecFailure
 
-__all__ = ["MAX_REPLAYED", "SHARED_STATE", "Fresh", "Spare", "confirm", "recording", "replayed_snippet"]
+__all__ = ["MAX_REPLAYED", "SHARED_STATE", "FirstFailures", "Fresh", "Spare", "confirm", "recording",
+           "replayed_snippet"]
 
 #: an evaluator of the same code with nothing evaluated yet (a new child); ``close()`` is called after use
 Fresh = Callable[[], Evaluator]
@@ -95,6 +96,24 @@ class Spare:
         close = getattr(spare, "close", None)
         if callable(close):
             close()
+
+
+class FirstFailures:
+    """Which properties get ``fresh`` to confirm a failure with: those of an exercise that has not failed yet, so
+    the first problem of each exercise (the one the terminal and feedback.md show, with its counterexample) is
+    confirmed, and the others are not (each confirmation starts a child; they change no counterexample shown)."""
+
+    def __init__(self, fresh: Optional[Fresh]) -> None:
+        self.fresh = fresh
+        self._failed: Set[str] = set()
+
+    def for_property(self, prop: Any) -> Optional[Fresh]:
+        return None if self.fresh is None or prop.exercise in self._failed else self.fresh
+
+    def saw(self, result: Any) -> None:
+        """Note a property's result (one that failed, timed out or crashed is its exercise's first problem)."""
+        if str(result.status) in ("failed", "timeout", "crash"):
+            self._failed.add(result.exercise)
 
 
 def recording(impl: Any) -> _Recording:

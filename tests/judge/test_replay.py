@@ -153,3 +153,27 @@ def test_the_replay_is_the_fewest_latest_calls_that_reproduce_and_its_got_is_wha
     assert re.findall(r"print\('call (\d)'\)", instead.code) == ["7", "8"]
     assert instead.rows == [("calls before", "0", "2")]
     assert "replayed first" in instead.code and "redirect_stdout" in instead.code
+
+
+def test_only_each_exercises_first_failure_is_confirmed_in_a_fresh_evaluator(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The counterexample an exercise shows is its first problem's: the check confirms that one alone, so a bug
+    failing several properties of an exercise starts one fresh child for it, not one per property."""
+    from micrograd.check import run_check
+    from micrograd.judge import _run as judge_run
+
+    confirmed: List[str] = []
+    real = judge_run.confirm
+
+    def counting(failure: SpecFailure, *args: Any, **kwargs: Any) -> Optional[SpecFailure]:
+        confirmed.append(failure.summary)
+        return real(failure, *args, **kwargs)
+
+    monkeypatch.setattr(judge_run, "confirm", counting)
+    code = write_mutant(CATALOGUE["root_not_seeded"], tmp_path / "no_seed")
+    report = run_check(code)
+    failing = [e.exercise for e in report.exercises if str(e.status) == "failing"]
+    failed = [r for r in report.properties if str(r.status) == "failed" and r.failure is not None
+              and r.failure.failure is None]  # wrong values (a stub or a crash is not confirmed)
+    assert failing and len(failed) > len(failing)  # several properties of an exercise fail
+    assert 0 < len(confirmed) <= len(failing)
