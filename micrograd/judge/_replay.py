@@ -99,21 +99,28 @@ class Spare:
 
 
 class FirstFailures:
-    """Which properties get ``fresh`` to confirm a failure with: those of an exercise that has not failed yet, so
-    the first problem of each exercise (the one the terminal and feedback.md show, with its counterexample) is
-    confirmed, and the others are not (each confirmation starts a child; they change no counterexample shown)."""
+    """Which properties get ``fresh`` to confirm a failure with: those of an exercise that has not failed yet (its
+    first problem, the one the terminal shows), and every one once a confirmation found a failure that needed
+    earlier calls (code that keeps state between calls: each later counterexample may need its replay too).
+    Code whose first failures reproduce alone starts one child per failing exercise, not one per failure."""
 
     def __init__(self, fresh: Optional[Fresh]) -> None:
         self.fresh = fresh
         self._failed: Set[str] = set()
+        self._stateful = False
 
     def for_property(self, prop: Any) -> Optional[Fresh]:
-        return None if self.fresh is None or prop.exercise in self._failed else self.fresh
+        if self.fresh is None or (prop.exercise in self._failed and not self._stateful):
+            return None
+        return self.fresh
 
     def saw(self, result: Any) -> None:
         """Note a property's result (one that failed, timed out or crashed is its exercise's first problem)."""
         if str(result.status) in ("failed", "timeout", "crash"):
             self._failed.add(result.exercise)
+        failure = getattr(result, "failure", None)
+        if failure is not None and SHARED_STATE[1:] in (failure.hint or ""):
+            self._stateful = True
 
 
 def recording(impl: Any) -> _Recording:

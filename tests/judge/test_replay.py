@@ -177,3 +177,23 @@ def test_only_each_exercises_first_failure_is_confirmed_in_a_fresh_evaluator(tmp
               and r.failure.failure is None]  # wrong values (a stub or a crash is not confirmed)
     assert failing and len(failed) > len(failing)  # several properties of an exercise fail
     assert 0 < len(confirmed) <= len(failing)
+
+
+def test_once_a_failure_needed_earlier_calls_every_later_failure_is_confirmed_too() -> None:
+    from types import SimpleNamespace
+
+    from micrograd.judge import FirstFailures
+    from micrograd.judge._replay import SHARED_STATE
+
+    def fresh() -> Any:
+        raise AssertionError("not called here")
+
+    first = FirstFailures(fresh)
+    one, two = SimpleNamespace(exercise="parameters"), SimpleNamespace(exercise="parameters")
+    assert first.for_property(one) is fresh
+    first.saw(SimpleNamespace(status="failed", exercise="parameters", failure=SimpleNamespace(hint="plain")))
+    assert first.for_property(two) is None  # the exercise's later failures: not confirmed
+    assert first.for_property(SimpleNamespace(exercise="mlp")) is fresh  # another exercise's first: confirmed
+    stateful = SimpleNamespace(hint=f"{SHARED_STATE[:1].upper()}{SHARED_STATE[1:]}. plain")
+    first.saw(SimpleNamespace(status="failed", exercise="mlp", failure=stateful))
+    assert first.for_property(two) is fresh  # code that keeps state: every failure is confirmed from now on
