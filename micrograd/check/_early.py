@@ -4,8 +4,9 @@ Starting a child is mostly waiting (bubblewrap making namespaces, a fresh Python
 and importing the judge is mostly computing: a thread starts the child while the main thread imports. The child
 is started in the layer the check would choose, before that layer's probe (see
 :func:`micrograd.sandbox.check_isolation`): :func:`micrograd.check._run.make_evaluator` probes it only when the
-child fails to start. A child's death signal (bubblewrap's ``--die-with-parent``) follows the *thread* that
-started it, so that thread stays until :meth:`EarlyChild.release`, after the check has closed the child.
+child fails to start. A process's death signal (``PR_SET_PDEATHSIG``, which bubblewrap's ``--die-with-parent``
+uses) fires when the *thread* that started it ends, so that thread stays until :meth:`EarlyChild.release`,
+after the check has closed the child.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class EarlyChild:
         if self._taken or self._evaluator is None:
             return None
         if self._directory != directory or self.timeout != timeout:
+            self._settled.wait()  # (the thread may still be starting the second child of this one)
             self._close()
             return None
         self._taken = True
