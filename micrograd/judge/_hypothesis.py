@@ -75,7 +75,7 @@ def run_example(body: Callable[..., Any], fixed: Mapping[str, Any], drawn: Mappi
     start_printed()
     try:
         body(**fixed, **drawn)
-    except Exception as failed:
+    except (Exception, SystemExit, GeneratorExit) as failed:  # what the judge takes for a failing example
         note_failing_example(failed, drawn)
         note_running_example(failed, drawn)
         raise

@@ -27,7 +27,7 @@ from hypothesis.errors import Flaky, UnsatisfiedAssumption
 from hypothesis.reporting import with_reporter
 
 from micrograd.impl import Evaluator
-from micrograd.judge._hypothesis import hypothesis_test, note_failing_example, run_example
+from micrograd.judge._hypothesis import hypothesis_test, run_example
 from micrograd.judge._replay import Fresh, confirm, recording
 from micrograd.judge._results import PropertyResult
 from micrograd.judge._status import PropertyStatus
@@ -140,7 +140,6 @@ def _replay(prop: Property, fixed: Dict[str, Any], examples: Sequence[Mapping[st
             except UnsatisfiedAssumption:
                 pass
             except _FAILURES as error:
-                note_failing_example(error, drawn)
                 return ran, error
             ran += 1
             if ran == 1:
