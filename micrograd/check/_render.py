@@ -27,7 +27,7 @@ from rich.text import Text
 
 from micrograd.check._run import CheckReport, first_problem
 from micrograd.impl import snippet_folder, student_snippet
-from micrograd.judge import ExerciseResult, PropertyResult, shown_output, stub_of
+from micrograd.judge import PROBLEMS, ExerciseResult, PropertyResult, shown_output, stub_of
 from micrograd.verdict import EXERCISES, ORACLE_TITLES, SpecFailure
 
 __all__ = ["Renderer", "render_json", "render_report", "runnable_code"]
@@ -121,7 +121,7 @@ class Renderer:
         """A property's result, once final: an exercise's first failure of its own is printed at once (the
         exercise fails whatever its other properties give, and this is the failure :meth:`exercise_done` shows)."""
         if (result.exercise in self._first or result.blocked_by is not None
-                or result.status not in ("failed", "timeout", "crash")):
+                or result.status not in PROBLEMS):
             return
         self._first.add(result.exercise)
         if stub_of(result) is None:  # (a stub's exercise is not started: nothing to print)

@@ -33,6 +33,7 @@ from micrograd.check._early import EarlyChild, confirmed, import_meanwhile
 from micrograd.impl import Evaluator, ImplementationError
 from micrograd.judge import (
     CHECK,
+    PROBLEMS,
     PROFILES,
     Exam,
     ExamError,
@@ -153,8 +154,7 @@ class CheckReport:
 def first_problem(results: List[PropertyResult]) -> Optional[PropertyResult]:
     """The first own failure or timeout of ``results``, else the first result neither passed nor skipped."""
     problems = [r for r in results if r.status not in (PropertyStatus.PASSED, PropertyStatus.SKIPPED)]
-    own = (r for r in problems if r.blocked_by is None and r.status in
-           (PropertyStatus.FAILED, PropertyStatus.TIMEOUT, PropertyStatus.CRASH))
+    own = (r for r in problems if r.blocked_by is None and r.status in PROBLEMS)
     return next(own, None) or next(iter(problems), None)
 
 

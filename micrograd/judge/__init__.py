@@ -33,13 +33,14 @@ from micrograd.judge._profiles import (
 from micrograd.judge._replay import FirstFailures, Spare
 from micrograd.judge._results import ExerciseResult, PropertyResult, ResultError, Row, shown_output
 from micrograd.judge._run import PropertyTimeout, missing_oracles, run_property
-from micrograd.judge._status import ExerciseStatus, PropertyStatus, SubmissionStatus, status_of
+from micrograd.judge._status import PROBLEMS, ExerciseStatus, PropertyStatus, SubmissionStatus, status_of
 from micrograd.judge._store import KIT_EXAM, cached_exam, kit_exam
 
 __all__ = [
     # the loop
     "CHECK",
     "GRADE",
+    "PROBLEMS",
     "Judgement",
     "Policy",
     "judge",

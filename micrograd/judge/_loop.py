@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterator, List, Optional, Sequence
 
 from micrograd.judge._results import ExerciseResult, PropertyResult
-from micrograd.judge._status import ExerciseStatus, PropertyStatus
+from micrograd.judge._status import PROBLEMS, ExerciseStatus, PropertyStatus
 from micrograd.spec import Property
 from micrograd.verdict import EXERCISES, exercise_of_method, stub_method
 
@@ -182,7 +182,7 @@ def _verdict(name: str, results: List[PropertyResult], stuck: Optional[str], wai
     which does not run it, reports it)."""
     own = [r for r in results if r.blocked_by is None and r.status not in (*_NOT_JUDGED, PropertyStatus.PASSED)]
     stubs = [r for r in own if stub_of(r) is not None]
-    failing = [r for r in own if r.status in (PropertyStatus.FAILED, PropertyStatus.TIMEOUT, PropertyStatus.CRASH)
+    failing = [r for r in own if r.status in PROBLEMS
                and stub_of(r) is None]
     blocked = [r.blocked_by for r in results if r.blocked_by is not None] + waited
     passed = sum(r.status is PropertyStatus.PASSED for r in results)

@@ -22,6 +22,7 @@ import weakref
 from typing import Any, Callable, List, Optional, Sequence, Set, Tuple
 
 from micrograd.impl import Evaluator
+from micrograd.judge._status import PROBLEMS
 from micrograd.verdict import SpecFailure
 
 __all__ = ["MAX_REPLAYED", "SHARED_STATE", "FirstFailures", "Fresh", "Spare", "confirm", "recording",
@@ -116,7 +117,7 @@ class FirstFailures:
 
     def saw(self, result: Any) -> None:
         """Note a property's result (one that failed, timed out or crashed is its exercise's first problem)."""
-        if str(result.status) in ("failed", "timeout", "crash"):
+        if result.status in PROBLEMS:
             self._failed.add(result.exercise)
         failure = getattr(result, "failure", None)
         if failure is not None and SHARED_STATE[1:] in (failure.hint or ""):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from typing import Any, Type, TypeVar
 
-__all__ = ["ExerciseStatus", "PropertyStatus", "SubmissionStatus", "status_of"]
+__all__ = ["PROBLEMS", "ExerciseStatus", "PropertyStatus", "SubmissionStatus", "status_of"]
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -33,6 +33,11 @@ class PropertyStatus(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+#: what a property that found something wrong with the implementation comes to (its exercise fails: a problem
+#: of its own unless it follows from another exercise's)
+PROBLEMS = (PropertyStatus.FAILED, PropertyStatus.TIMEOUT, PropertyStatus.CRASH)
 
 
 class ExerciseStatus(str, enum.Enum):
